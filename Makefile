@@ -1,0 +1,61 @@
+# Two commands set everything up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+SOURCES := pkiadmin tests benchmarks
+
+.PHONY: run test check lint typecheck contracts pytest system-deps benchmark lock clean
+
+run: $(VENV)/.app-installed
+	$(BIN)/pkiadmin
+
+test: $(VENV)/.dev-installed
+	$(MAKE) --no-print-directory check
+
+# Every check that CI runs.
+check: lint typecheck contracts pytest
+
+lint:
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+typecheck:
+	$(BIN)/mypy
+
+contracts:
+	$(BIN)/lint-imports
+
+# Qt-free layers run first with PySide6 made unimportable (as if not installed),
+# then the GUI tests offscreen.
+pytest:
+	PKIADMIN_TEST_WITHOUT_QT=1 $(BIN)/pytest -p no:pytest-qt tests/core tests/cli tests/interop
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest tests/gui
+
+benchmark: $(VENV)/.app-installed
+	$(BIN)/python benchmarks/startup.py
+
+system-deps:
+	./packaging/install-system-deps.sh
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || { ./packaging/install-system-deps.sh && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.app-installed: $(VENV)/bin/python requirements/app.txt pyproject.toml packaging/system-packages.txt
+	./packaging/install-system-deps.sh
+	$(PIP) install -q --require-hashes -r requirements/app.txt
+	$(PIP) install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.app-installed requirements/dev.txt
+	$(PIP) install -q --require-hashes -r requirements/dev.txt
+	touch $@
+
+# Regenerate the hash-pinned requirements (needs the network; not part of set-up).
+lock:
+	$(PYTHON) -m pip install -q uv
+	cd requirements && $(PYTHON) -m uv pip compile -q --python-version 3.11 --generate-hashes --universal app.in -o app.txt
+	cd requirements && $(PYTHON) -m uv pip compile -q --python-version 3.11 --generate-hashes --universal dev.in -o dev.txt
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

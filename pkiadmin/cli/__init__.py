@@ -1,0 +1,1 @@
+"""The command line over pkiadmin.core (click): every GUI operation has a command here."""

@@ -1,0 +1,107 @@
+"""`pkiadmin-cli ca ...`: certificate authorities held in this workspace."""
+
+from __future__ import annotations
+
+import click
+
+from pkiadmin.cli.context import (
+    echo_json,
+    echo_table,
+    opened_workspace,
+    passphrase_options,
+    read_passphrase,
+    user_errors,
+)
+from pkiadmin.core import authorities, fingerprint, keys, rootca
+from pkiadmin.core.keyid import SkiMethod
+from pkiadmin.core.names import SubjectSpec
+
+
+@click.group("ca")
+def group() -> None:
+    """Create and list certificate authorities."""
+
+
+@group.command("create-root")
+@click.option("--cn", "common_name", required=True, help="Common name, e.g. 'Example Root CA 2026'.")
+@click.option("--org", "organization", default="", help="Organisation (O).")
+@click.option("--ou", "organizational_unit", default="", help="Organisational unit (OU).")
+@click.option("--country", default="", help="Two-letter ISO 3166 country code (C), e.g. DE.")
+@click.option("--state", default="", help="State or province (ST).")
+@click.option("--locality", default="", help="Locality (L).")
+@click.option(
+    "--algorithm",
+    type=click.Choice([a.value for a in keys.KeyAlgorithm]),
+    default=keys.KeyAlgorithm.EC_P384.value,
+    show_default=True,
+    help="Key algorithm.",
+)
+@click.option("--validity-days", type=int, default=rootca.DEFAULT_VALIDITY_DAYS, show_default=True)
+@click.option("--path-length", type=int, default=None, help="basicConstraints pathLen (default: none).")
+@click.option(
+    "--ski-method",
+    type=click.Choice([m.value for m in SkiMethod]),
+    default=SkiMethod.RFC7093.value,
+    show_default=True,
+    help="Subject key identifier method.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@passphrase_options
+@click.pass_context
+def create_root(
+    ctx: click.Context,
+    common_name: str,
+    organization: str,
+    organizational_unit: str,
+    country: str,
+    state: str,
+    locality: str,
+    algorithm: str,
+    validity_days: int,
+    path_length: int | None,
+    ski_method: str,
+    as_json: bool,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+) -> None:
+    """Create a self-signed root CA with a new key, stored encrypted under a passphrase."""
+    request = rootca.RootCaRequest(
+        subject=SubjectSpec(common_name, organization, organizational_unit, country, state, locality),
+        algorithm=keys.KeyAlgorithm(algorithm),
+        validity_days=validity_days,
+        path_length=path_length,
+        ski_method=SkiMethod(ski_method),
+    )
+    with user_errors():
+        request.validated_name()  # reject a bad subject before asking for a passphrase
+    secret = read_passphrase(passphrase_env, passphrase_fd, new=True)
+    with opened_workspace(ctx) as ws:
+        result = rootca.create_root_ca(ws, request, secret)
+    if as_json:
+        echo_json(result)
+        return
+    record = result.record
+    digest = bytes.fromhex(record.sha256)
+    click.echo(f"Created root CA {result.ca_id}: {record.subject}")
+    click.echo(f"  certificate id: {record.id}")
+    click.echo(f"  serial:         {record.serial_hex}")
+    click.echo(f"  valid until:    {record.not_after:%Y-%m-%d %H:%M:%S} UTC")
+    click.echo(f"  SHA-256:        {fingerprint.grouped_hex(digest)}")
+    click.echo(f"  PGP words:      {' '.join(fingerprint.pgp_words(digest))}")
+    click.echo(f"  key file:       {result.key_path} (encrypted)")
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_cas(ctx: click.Context, as_json: bool) -> None:
+    """List the CAs whose keys this workspace holds."""
+    with opened_workspace(ctx) as ws:
+        cas = authorities.list_authorities(ws.db)
+    if as_json:
+        echo_json(cas)
+        return
+    echo_table(
+        ("ID", "KIND", "NAME", "CERT", "KEY", "VALID UNTIL"),
+        [(str(c.id), c.kind, c.name, str(c.cert_id), c.key_backend, f"{c.not_after:%Y-%m-%d}") for c in cas],
+    )

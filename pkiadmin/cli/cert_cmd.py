@@ -1,0 +1,96 @@
+"""`pkiadmin-cli cert ...`: list, show and export certificates in the inventory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
+from pkiadmin.core import certinfo, export, inventory
+
+
+@click.group("cert")
+def group() -> None:
+    """Certificates in the inventory."""
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_certs(ctx: click.Context, as_json: bool) -> None:
+    """List every certificate in the inventory."""
+    with opened_workspace(ctx) as ws:
+        records = inventory.list_certificates(ws.db)
+    if as_json:
+        echo_json(records)
+        return
+    echo_table(
+        ("ID", "SUBJECT", "SERIAL", "NOT AFTER", "KEY", "CA", "STATUS"),
+        [
+            (
+                str(r.id),
+                r.subject,
+                r.serial_hex[:16] + ("…" if len(r.serial_hex) > 16 else ""),
+                f"{r.not_after:%Y-%m-%d}",
+                r.key_algorithm,
+                "yes" if r.is_ca else "no",
+                r.status(),
+            )
+            for r in records
+        ],
+    )
+
+
+@group.command("show")
+@click.argument("cert_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
+    """Show one certificate: names, validity, key, fingerprints and every extension."""
+    with opened_workspace(ctx) as ws:
+        record = inventory.get_record(ws.db, cert_id)
+        details = certinfo.describe(inventory.load_certificate(ws.db, cert_id))
+    if as_json:
+        echo_json({"record": record, "details": details})
+        return
+    rows = [
+        ("Subject", details.subject),
+        ("Issuer", details.issuer),
+        ("Serial", details.serial_hex),
+        ("Not before", details.not_before),
+        ("Not after", details.not_after),
+        ("Status", record.status()),
+        ("Public key", details.public_key),
+        ("Signature", details.signature_algorithm),
+        ("SHA-256", details.sha256_grouped),
+        ("PGP words", " ".join(details.sha256_pgp_words)),
+        ("SHA-1", details.sha1_grouped),
+        ("SPKI SHA-256", details.spki_sha256_grouped),
+        ("Source", record.source.value),
+    ]
+    for label, value in rows:
+        click.echo(f"{label + ':':<14} {value}")
+    click.echo("Extensions:")
+    for ext in details.extensions:
+        click.echo(f"  {ext.name}{' (critical)' if ext.critical else ''}:")
+        for line in ext.lines:
+            click.echo(f"    {line}")
+
+
+@group.command("export")
+@click.argument("cert_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["pem", "der"]), default="pem", show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File (or folder) to write; default: the workspace's exports/ folder. Never overwritten.",
+)
+@click.pass_context
+def export_cert(ctx: click.Context, cert_id: int, fmt: str, out: Path | None) -> None:
+    """Write a certificate to a PEM or DER file."""
+    with opened_workspace(ctx) as ws, user_errors():
+        result = export.export_certificate(ws, cert_id, export.CertFormat.parse(fmt), out)
+    click.echo(f"Wrote {result.path}")
+    click.echo(f"  SHA-256 of the file: {result.sha256}")

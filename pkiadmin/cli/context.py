@@ -1,0 +1,115 @@
+"""Shared CLI plumbing: the workspace option, error handling, passphrase sources, JSON output."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pkiadmin.core import passphrase, workspace
+from pkiadmin.core.errors import PassphraseError, PkiError
+from pkiadmin.core.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclasses.dataclass
+class CliState:
+    workspace_path: Path
+
+
+def workspace_path(ctx: click.Context) -> Path:
+    state = ctx.find_object(CliState)
+    return state.workspace_path if state else workspace.default_path()
+
+
+@contextmanager
+def opened_workspace(ctx: click.Context) -> Iterator[Workspace]:
+    with user_errors(), workspace.open_workspace(workspace_path(ctx)) as ws:
+        yield ws
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a known PkiError into click's 'Error: ...' and a non-zero exit; bugs keep their traceback."""
+    try:
+        yield
+    except PkiError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def passphrase_options(func: F) -> F:
+    """--passphrase-env VAR and --passphrase-fd N: never the passphrase itself on the command line."""
+    func = click.option(
+        "--passphrase-fd",
+        type=int,
+        default=None,
+        help="Read the key passphrase from this open file descriptor (first line).",
+    )(func)
+    func = click.option(
+        "--passphrase-env",
+        metavar="VAR",
+        default=None,
+        help="Read the key passphrase from this environment variable.",
+    )(func)
+    return func
+
+
+def read_passphrase(env: str | None, fd: int | None, *, new: bool) -> str:
+    """From the environment, a file descriptor, or an interactive prompt (asked twice when new)."""
+    if env is not None and fd is not None:
+        raise click.UsageError("Give either --passphrase-env or --passphrase-fd, not both.")
+    if env is not None:
+        value = os.environ.get(env)
+        if value is None:
+            raise click.UsageError(f"The environment variable {env} is not set.")
+    elif fd is not None:
+        try:
+            with os.fdopen(fd, "r", encoding="utf-8", closefd=False) as stream:
+                value = stream.readline().rstrip("\r\n")
+        except OSError as exc:
+            raise click.UsageError(f"Cannot read the passphrase from file descriptor {fd}: {exc.strerror}") from exc
+    else:
+        prompt = "New key passphrase" if new else "Key passphrase"
+        value = click.prompt(prompt, hide_input=True, confirmation_prompt=new)
+    if new:
+        try:
+            passphrase.check_strength(value)
+        except PassphraseError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return value
+
+
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+def echo_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

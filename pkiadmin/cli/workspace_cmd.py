@@ -1,0 +1,45 @@
+"""`pkiadmin-cli workspace ...`: create and describe the workspace."""
+
+from __future__ import annotations
+
+import click
+
+from pkiadmin.cli.context import echo_json, opened_workspace, user_errors, workspace_path
+from pkiadmin.core import audit, schema, workspace
+
+
+@click.group("workspace")
+def group() -> None:
+    """Create or inspect the workspace folder."""
+
+
+@group.command("init")
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create a new workspace (database, keys/, gnupg/, exports/) in a new or empty folder."""
+    path = workspace_path(ctx)
+    if workspace.is_workspace(path):
+        click.echo(f"{path} is already a pkiadmin workspace.")
+        return
+    with user_errors(), workspace.create(path) as ws:
+        click.echo(f"Created workspace {ws.path}")
+
+
+@group.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def info(ctx: click.Context, as_json: bool) -> None:
+    """Show where the workspace is, its schema version and how much it holds."""
+    with opened_workspace(ctx) as ws:
+        data = {
+            "path": str(ws.path),
+            "schema_version": schema.user_version(ws.db),
+            "certificates": ws.db.execute("SELECT count(*) FROM certificates").fetchone()[0],
+            "authorities": ws.db.execute("SELECT count(*) FROM authorities").fetchone()[0],
+            "audit_entries": len(audit.entries(ws.db)),
+        }
+    if as_json:
+        echo_json(data)
+    else:
+        for key, value in data.items():
+            click.echo(f"{key.replace('_', ' ')}: {value}")

@@ -1,0 +1,1 @@
+"""Qt-free domain: every rule, file format and crypto operation of pkiadmin."""

@@ -1,0 +1,87 @@
+"""The database schema of a workspace and its forward migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlite_utils import Database
+
+# 'PKIA' in ASCII: marks the SQLite file as pkiadmin's (PRAGMA application_id).
+APPLICATION_ID = 0x504B4941
+
+# MIGRATIONS[n] takes schema version n to n + 1. Never edit a released step; append new ones.
+MIGRATIONS: Sequence[Sequence[str]] = (
+    (
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE certificates (
+            id INTEGER PRIMARY KEY,
+            serial_hex TEXT NOT NULL,
+            issuer_hash TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            issuer TEXT NOT NULL,
+            common_name TEXT NOT NULL,
+            not_before TEXT NOT NULL,
+            not_after TEXT NOT NULL,
+            key_algorithm TEXT NOT NULL,
+            key_size INTEGER NOT NULL,
+            signature_algorithm TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            sha1 TEXT NOT NULL,
+            ski TEXT,
+            aki TEXT,
+            is_ca INTEGER NOT NULL,
+            path_length INTEGER,
+            issuer_cert_id INTEGER REFERENCES certificates(id),
+            source TEXT NOT NULL CHECK (source IN ('issued', 'imported')),
+            added_at TEXT NOT NULL,
+            der BLOB NOT NULL,
+            UNIQUE (issuer_hash, serial_hex)
+        )""",
+        "CREATE INDEX certificates_not_after ON certificates(not_after)",
+        "CREATE INDEX certificates_issuer ON certificates(issuer_cert_id)",
+        """CREATE TABLE authorities (
+            id INTEGER PRIMARY KEY,
+            cert_id INTEGER NOT NULL UNIQUE REFERENCES certificates(id),
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('root', 'intermediate')),
+            key_backend TEXT NOT NULL,
+            key_ref TEXT NOT NULL UNIQUE,
+            ski_method TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            objects TEXT NOT NULL,
+            artefacts TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            entry_hash TEXT NOT NULL
+        )""",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(db: Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def application_id(db: Database) -> int:
+    return int(db.execute("PRAGMA application_id").fetchone()[0])
+
+
+def migrate(db: Database, start: int) -> None:
+    """Apply every migration after `start` inside one transaction each (DDL is transactional in SQLite)."""
+    for version in range(start, SCHEMA_VERSION):
+        with db.atomic():
+            for statement in MIGRATIONS[version]:
+                db.execute(statement)
+            # PRAGMA user_version is stored in the database header and is transactional.
+            db.execute(f"PRAGMA user_version = {version + 1}")
