@@ -29,7 +29,13 @@ def list_entries(ctx: click.Context, limit: int | None, as_json: bool) -> None:
     echo_table(
         ("SEQ", "TIME (UTC)", "ACTOR", "OPERATION", "OBJECTS"),
         [
-            (str(e.seq), e.at[:19].replace("T", " "), e.actor, e.operation, json.dumps(e.objects, sort_keys=True))
+            (
+                str(e.seq),
+                e.at[:19].replace("T", " "),
+                e.actor,
+                e.operation,
+                json.dumps(e.objects, sort_keys=True),
+            )
             for e in log
         ],
     )

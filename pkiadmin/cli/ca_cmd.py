@@ -23,7 +23,9 @@ def group() -> None:
 
 
 @group.command("create-root")
-@click.option("--cn", "common_name", required=True, help="Common name, e.g. 'Example Root CA 2026'.")
+@click.option(
+    "--cn", "common_name", required=True, help="Common name, e.g. 'Example Root CA 2026'."
+)
 @click.option("--org", "organization", default="", help="Organisation (O).")
 @click.option("--ou", "organizational_unit", default="", help="Organisational unit (OU).")
 @click.option("--country", default="", help="Two-letter ISO 3166 country code (C), e.g. DE.")
@@ -37,7 +39,9 @@ def group() -> None:
     help="Key algorithm.",
 )
 @click.option("--validity-days", type=int, default=rootca.DEFAULT_VALIDITY_DAYS, show_default=True)
-@click.option("--path-length", type=int, default=None, help="basicConstraints pathLen (default: none).")
+@click.option(
+    "--path-length", type=int, default=None, help="basicConstraints pathLen (default: none)."
+)
 @click.option(
     "--ski-method",
     type=click.Choice([m.value for m in SkiMethod]),
@@ -66,7 +70,9 @@ def create_root(
 ) -> None:
     """Create a self-signed root CA with a new key, stored encrypted under a passphrase."""
     request = rootca.RootCaRequest(
-        subject=SubjectSpec(common_name, organization, organizational_unit, country, state, locality),
+        subject=SubjectSpec(
+            common_name, organization, organizational_unit, country, state, locality
+        ),
         algorithm=keys.KeyAlgorithm(algorithm),
         validity_days=validity_days,
         path_length=path_length,
@@ -103,5 +109,8 @@ def list_cas(ctx: click.Context, as_json: bool) -> None:
         return
     echo_table(
         ("ID", "KIND", "NAME", "CERT", "KEY", "VALID UNTIL"),
-        [(str(c.id), c.kind, c.name, str(c.cert_id), c.key_backend, f"{c.not_after:%Y-%m-%d}") for c in cas],
+        [
+            (str(c.id), c.kind, c.name, str(c.cert_id), c.key_backend, f"{c.not_after:%Y-%m-%d}")
+            for c in cas
+        ],
     )

@@ -80,7 +80,9 @@ def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
 
 @group.command("export")
 @click.argument("cert_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["pem", "der"]), default="pem", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pem", "der"]), default="pem", show_default=True
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),

@@ -54,13 +54,12 @@ def passphrase_options(func: F) -> F:
         default=None,
         help="Read the key passphrase from this open file descriptor (first line).",
     )(func)
-    func = click.option(
+    return click.option(
         "--passphrase-env",
         metavar="VAR",
         default=None,
         help="Read the key passphrase from this environment variable.",
     )(func)
-    return func
 
 
 def read_passphrase(env: str | None, fd: int | None, *, new: bool) -> str:
@@ -76,7 +75,9 @@ def read_passphrase(env: str | None, fd: int | None, *, new: bool) -> str:
             with os.fdopen(fd, "r", encoding="utf-8", closefd=False) as stream:
                 value = stream.readline().rstrip("\r\n")
         except OSError as exc:
-            raise click.UsageError(f"Cannot read the passphrase from file descriptor {fd}: {exc.strerror}") from exc
+            raise click.UsageError(
+                f"Cannot read the passphrase from file descriptor {fd}: {exc.strerror}"
+            ) from exc
     else:
         prompt = "New key passphrase" if new else "Key passphrase"
         value = click.prompt(prompt, hide_input=True, confirmation_prompt=new)
@@ -109,7 +110,9 @@ def echo_json(value: Any) -> None:
 
 
 def echo_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -19,12 +19,16 @@ def write_new_file(path: Path, data: bytes, mode: int = 0o600) -> None:
     """
     folder = path.parent
     if path.exists():
-        raise StorageError(f"{path} already exists; pkiadmin never overwrites a file. Choose another name.")
+        raise StorageError(
+            f"{path} already exists; pkiadmin never overwrites a file. Choose another name."
+        )
     tmp = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except OSError as exc:
-        raise StorageError(f"Cannot create a file in {folder}: {exc.strerror}. Check that the folder is writable.") from exc
+        raise StorageError(
+            f"Cannot create a file in {folder}: {exc.strerror}. Check that the folder is writable."
+        ) from exc
     try:
         try:
             view = memoryview(data)
@@ -37,7 +41,9 @@ def write_new_file(path: Path, data: bytes, mode: int = 0o600) -> None:
         os.link(tmp, path)
         _fsync_dir(folder)
     except FileExistsError as exc:
-        raise StorageError(f"{path} already exists; pkiadmin never overwrites a file. Choose another name.") from exc
+        raise StorageError(
+            f"{path} already exists; pkiadmin never overwrites a file. Choose another name."
+        ) from exc
     except OSError as exc:
         raise StorageError(
             f"Writing {path} failed: {exc.strerror}. Free some space or check the disk, then try again; "

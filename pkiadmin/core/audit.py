@@ -120,15 +120,21 @@ def append(
     # The head (count and last hash) lets verify() notice entries cut off the end of the log.
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_HEAD_COUNT, str(seq)))
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_HEAD_HASH, entry_hash))
-    return AuditEntry(seq, at, actor, operation, dict(objects), tuple(artefacts), details, prev, entry_hash)
+    return AuditEntry(
+        seq, at, actor, operation, dict(objects), tuple(artefacts), details, prev, entry_hash
+    )
 
 
 def entries(db: Database, limit: int | None = None) -> tuple[AuditEntry, ...]:
     """All entries in sequence order (or the last `limit`, still in order)."""
-    sql = "SELECT * FROM audit_log ORDER BY seq"
-    if limit is not None:
-        sql = f"SELECT * FROM (SELECT * FROM audit_log ORDER BY seq DESC LIMIT {int(limit)}) ORDER BY seq"
-    return tuple(_row_to_entry(row) for row in db.query(sql))
+    if limit is None:
+        rows = db.query("SELECT * FROM audit_log ORDER BY seq")
+    else:
+        rows = db.query(
+            "SELECT * FROM (SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+            [limit],
+        )
+    return tuple(_row_to_entry(row) for row in rows)
 
 
 def _row_to_entry(row: Mapping[str, Any]) -> AuditEntry:
@@ -152,13 +158,25 @@ def verify(db: Database) -> AuditVerdict:
     prev = GENESIS_HASH
     for position, entry in enumerate(log, start=1):
         recomputed = _entry_hash(
-            entry.at, entry.actor, entry.operation, entry.objects, entry.artefacts, entry.details, entry.prev_hash
+            entry.at,
+            entry.actor,
+            entry.operation,
+            entry.objects,
+            entry.artefacts,
+            entry.details,
+            entry.prev_hash,
         )
         if recomputed != entry.entry_hash:
-            return _bad(log, entry.seq, f"entry #{entry.seq} was edited: its content no longer matches its hash.")
+            return _bad(
+                log,
+                entry.seq,
+                f"entry #{entry.seq} was edited: its content no longer matches its hash.",
+            )
         if entry.seq != position:
             return _bad(
-                log, entry.seq, f"entry #{position} is missing: the log jumps from #{position - 1} to #{entry.seq}."
+                log,
+                entry.seq,
+                f"entry #{position} is missing: the log jumps from #{position - 1} to #{entry.seq}.",
             )
         if entry.prev_hash != prev:
             if entry.prev_hash in known_hashes or entry.prev_hash == GENESIS_HASH:
@@ -170,7 +188,11 @@ def verify(db: Database) -> AuditVerdict:
                 )
             return _bad(log, entry.seq, problem)
         prev = entry.entry_hash
-    head = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", (_HEAD_COUNT, _HEAD_HASH)).fetchall())
+    head = dict(
+        db.execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?)", (_HEAD_COUNT, _HEAD_HASH)
+        ).fetchall()
+    )
     recorded = int(head.get(_HEAD_COUNT, "0"))
     if recorded != len(log) or (log and head.get(_HEAD_HASH) != prev):
         seq = len(log) + 1
@@ -185,4 +207,6 @@ def verify(db: Database) -> AuditVerdict:
 
 def _bad(log: Sequence[AuditEntry], seq: int, problem: str) -> AuditVerdict:
     head = log[-1].entry_hash if log else GENESIS_HASH
-    return AuditVerdict(ok=False, entries=len(log), head_hash=head, first_bad_seq=seq, problem=problem)
+    return AuditVerdict(
+        ok=False, entries=len(log), head_hash=head, first_bad_seq=seq, problem=problem
+    )

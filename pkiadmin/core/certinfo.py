@@ -43,7 +43,9 @@ def describe(cert: x509.Certificate) -> CertDetails:
     der = cert.public_bytes(serialization.Encoding.DER)
     sha256 = cert.fingerprint(hashes.SHA256())
     public_key = cert.public_key()
-    spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     if isinstance(public_key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
         name, size = keys.describe(public_key)
         key_text = f"{name} ({size} bits)" if name == "RSA" else name
@@ -54,7 +56,9 @@ def describe(cert: x509.Certificate) -> CertDetails:
     return CertDetails(
         subject=cert.subject.rfc4514_string(),
         issuer=cert.issuer.rfc4514_string(),
-        serial_hex=fingerprint.colon_hex(bytes.fromhex(serial if len(serial) % 2 == 0 else "0" + serial)),
+        serial_hex=fingerprint.colon_hex(
+            bytes.fromhex(serial if len(serial) % 2 == 0 else "0" + serial)
+        ),
         not_before=cert.not_valid_before_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
         not_after=cert.not_valid_after_utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
         public_key=key_text,
@@ -72,7 +76,9 @@ def _extension(ext: x509.Extension[x509.ExtensionType]) -> ExtensionInfo:
     name = getattr(ext.oid, "_name", ext.oid.dotted_string)
     formatter = _FORMATTERS.get(type(value))
     lines = formatter(value) if formatter else (repr(value),)
-    return ExtensionInfo(name=name, oid=ext.oid.dotted_string, critical=ext.critical, lines=tuple(lines))
+    return ExtensionInfo(
+        name=name, oid=ext.oid.dotted_string, critical=ext.critical, lines=tuple(lines)
+    )
 
 
 def _basic_constraints(v: Any) -> list[str]:

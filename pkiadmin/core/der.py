@@ -42,9 +42,9 @@ def oid(dotted: str) -> bytes:
     body = bytearray()
     for arc in [parts[0] * 40 + parts[1], *parts[2:]]:
         chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
+        rest = arc >> 7
+        while rest:
+            chunk.append(0x80 | (rest & 0x7F))
+            rest >>= 7
         body.extend(reversed(chunk))
     return tlv(0x06, bytes(body))

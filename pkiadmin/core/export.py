@@ -41,7 +41,9 @@ def default_file_name(record: inventory.CertRecord, fmt: CertFormat) -> str:
     return f"{slug}-{record.serial_hex[:8].lower()}.{suffix}"
 
 
-def export_certificate(ws: Workspace, cert_id: int, fmt: CertFormat, dest: Path | None = None) -> ExportResult:
+def export_certificate(
+    ws: Workspace, cert_id: int, fmt: CertFormat, dest: Path | None = None
+) -> ExportResult:
     record = inventory.get_record(ws.db, cert_id)
     cert = inventory.load_certificate(ws.db, cert_id)
     encoding = serialization.Encoding.PEM if fmt is CertFormat.PEM else serialization.Encoding.DER
@@ -62,5 +64,7 @@ def export_certificate(ws: Workspace, cert_id: int, fmt: CertFormat, dest: Path 
             )
     except sqlite3.Error as exc:
         atomicfile.remove_new_file(path)
-        raise StorageError(f"Recording the export in the audit log failed ({exc}); the file was removed.") from exc
+        raise StorageError(
+            f"Recording the export in the audit log failed ({exc}); the file was removed."
+        ) from exc
     return ExportResult(path, digest)

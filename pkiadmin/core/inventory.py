@@ -17,7 +17,6 @@ from sqlite_utils import Database
 from pkiadmin.core import keys
 from pkiadmin.core.errors import NotFoundError, ValidationError
 
-
 _Ext = TypeVar("_Ext", bound=x509.ExtensionType)
 
 
@@ -157,12 +156,16 @@ def list_certificates(db: Database) -> tuple[CertRecord, ...]:
 def get_record(db: Database, cert_id: int) -> CertRecord:
     rows = list(db.query(f"SELECT {_COLUMNS} FROM certificates WHERE id = ?", [cert_id]))  # noqa: S608
     if not rows:
-        raise NotFoundError(f"There is no certificate with id {cert_id}. List them with: pkiadmin-cli cert list")
+        raise NotFoundError(
+            f"There is no certificate with id {cert_id}. List them with: pkiadmin-cli cert list"
+        )
     return _record(rows[0])
 
 
 def load_certificate(db: Database, cert_id: int) -> x509.Certificate:
     row = db.execute("SELECT der FROM certificates WHERE id = ?", (cert_id,)).fetchone()
     if row is None:
-        raise NotFoundError(f"There is no certificate with id {cert_id}. List them with: pkiadmin-cli cert list")
+        raise NotFoundError(
+            f"There is no certificate with id {cert_id}. List them with: pkiadmin-cli cert list"
+        )
     return x509.load_der_x509_certificate(row[0])

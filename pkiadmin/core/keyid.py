@@ -29,13 +29,17 @@ class SkiMethod(enum.Enum):
         try:
             return cls(value.lower())
         except ValueError:
-            raise ValidationError(f"Unknown SKI method '{value}'. Choose rfc7093 or sha1.") from None
+            raise ValidationError(
+                f"Unknown SKI method '{value}'. Choose rfc7093 or sha1."
+            ) from None
 
 
 def subject_public_key_bits(key: keys.PublicKey) -> bytes:
     """The contents of the subjectPublicKey BIT STRING (what both SKI methods hash)."""
     if isinstance(key, ec.EllipticCurvePublicKey):
-        return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        return key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
 
 

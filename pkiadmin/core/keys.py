@@ -52,7 +52,9 @@ class KeyAlgorithm(enum.Enum):
             return cls(value.lower())
         except ValueError:
             choices = ", ".join(a.value for a in cls)
-            raise ValidationError(f"Unknown key algorithm '{value}'. Choose one of: {choices}.") from None
+            raise ValidationError(
+                f"Unknown key algorithm '{value}'. Choose one of: {choices}."
+            ) from None
 
 
 def generate(algorithm: KeyAlgorithm) -> PrivateKey:
@@ -104,9 +106,11 @@ def encrypt_pkcs8(key: PrivateKey, passphrase: str, rounds: int = KDF_ROUNDS) ->
     )
     body = base64.encodebytes(info).decode("ascii").replace("\n", "")
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return ("-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END ENCRYPTED PRIVATE KEY-----\n").encode(
-        "ascii"
-    )
+    return (
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+        + "\n".join(lines)
+        + "\n-----END ENCRYPTED PRIVATE KEY-----\n"
+    ).encode("ascii")
 
 
 def decrypt_pkcs8(pem: bytes, passphrase: str) -> PrivateKey:
@@ -117,7 +121,9 @@ def decrypt_pkcs8(pem: bytes, passphrase: str) -> PrivateKey:
     try:
         key = serialization.load_pem_private_key(pem, passphrase.encode("utf-8"))
     except ValueError:
-        raise PassphraseError("The passphrase is wrong (the key file could not be decrypted). Try again.") from None
+        raise PassphraseError(
+            "The passphrase is wrong (the key file could not be decrypted). Try again."
+        ) from None
     if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
         raise ValidationError("The key file holds a key type pkiadmin does not use for CAs.")
     return key

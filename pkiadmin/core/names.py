@@ -52,7 +52,9 @@ class SubjectSpec:
             "L": self.locality.strip(),
         }
         if not values["CN"]:
-            raise ValidationError("The common name (CN) is empty. Give the CA a name, e.g. 'Example Root CA 2026'.")
+            raise ValidationError(
+                "The common name (CN) is empty. Give the CA a name, e.g. 'Example Root CA 2026'."
+            )
         for key, value in values.items():
             _check_text(key, value)
         country = values["C"]
@@ -73,7 +75,9 @@ def _check_text(key: str, value: str) -> None:
     label = _LABELS[key]
     limit = _MAX_LENGTH.get(key)
     if limit is not None and len(value) > limit:
-        raise ValidationError(f"{label} is {len(value)} characters long; RFC 5280 allows at most {limit}.")
+        raise ValidationError(
+            f"{label} is {len(value)} characters long; RFC 5280 allows at most {limit}."
+        )
     for ch in value:
         if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
             raise ValidationError(

@@ -57,5 +57,7 @@ def check_ca_certificate(cert: x509.Certificate, path_length: int | None) -> lis
         problems.append("a root must not carry extendedKeyUsage")
     serial = cert.serial_number
     if serial <= 0 or serial.bit_length() > 159 or serial.bit_length() <= MIN_SERIAL_RANDOM_BITS:
-        problems.append("serial number must be positive, at most 20 octets and carry at least 64 random bits")
+        problems.append(
+            "serial number must be positive, at most 20 octets and carry at least 64 random bits"
+        )
     return problems

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core import atomicfile, audit, inventory, keys, passphrase, profile
@@ -22,7 +23,6 @@ from pkiadmin.core.workspace import Workspace
 DEFAULT_VALIDITY_DAYS = 7305  # 20 years
 MAX_VALIDITY_DAYS = 50 * 366
 MAX_PATH_LENGTH = 10
-
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ class RootCaRequest:
                 f"Validity must be between 1 and {MAX_VALIDITY_DAYS} days (50 years), not {self.validity_days}."
             )
         if self.path_length is not None and not 0 <= self.path_length <= MAX_PATH_LENGTH:
-            raise ValidationError(f"Path length must be between 0 and {MAX_PATH_LENGTH}, or none for unlimited.")
+            raise ValidationError(
+                f"Path length must be between 0 and {MAX_PATH_LENGTH}, or none for unlimited."
+            )
         return name
 
 
@@ -89,7 +91,9 @@ def create_root_ca(
         with ws.db.atomic():
             cert_id = inventory.insert_certificate(ws.db, cert, inventory.Source.ISSUED)
             # A root is its own issuer.
-            ws.db.execute("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id))
+            ws.db.execute(
+                "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id)
+            )
             cursor = ws.db.execute(
                 "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at)"
                 " VALUES (?, ?, 'root', 'file', ?, ?, ?)",
@@ -107,7 +111,10 @@ def create_root_ca(
                 "ca.create-root",
                 {"ca_id": ca_id, "cert_id": cert_id, "subject": cert.subject.rfc4514_string()},
                 artefacts=(
-                    audit.Artefact("certificate", hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()),
+                    audit.Artefact(
+                        "certificate",
+                        hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest(),
+                    ),
                     audit.Artefact(f"keys/{key_path.name}", hashlib.sha256(key_pem).hexdigest()),
                 ),
                 details={
@@ -131,7 +138,9 @@ def create_root_ca(
     return RootCaResult(ca_id, inventory.get_record(ws.db, cert_id), key_path, entry.seq)
 
 
-def _builder(name: x509.Name, public_key: keys.PublicKey, request: RootCaRequest) -> x509.CertificateBuilder:
+def _builder(
+    name: x509.Name, public_key: keys.PublicKey, request: RootCaRequest
+) -> x509.CertificateBuilder:
     not_before = datetime.now(UTC).replace(microsecond=0)
     ski = subject_key_identifier(public_key, request.ski_method)
     return (
@@ -143,7 +152,9 @@ def _builder(name: x509.Name, public_key: keys.PublicKey, request: RootCaRequest
         .not_valid_before(not_before)
         .not_valid_after(not_before + timedelta(days=request.validity_days))
         # Critical: relying parties must refuse to treat it as a CA if they cannot parse this.
-        .add_extension(x509.BasicConstraints(ca=True, path_length=request.path_length), critical=True)
+        .add_extension(
+            x509.BasicConstraints(ca=True, path_length=request.path_length), critical=True
+        )
         # Critical and limited to certificate and CRL signing: a root signs nothing else.
         .add_extension(profile.CA_KEY_USAGE, critical=True)
         .add_extension(ski, critical=False)
@@ -156,12 +167,20 @@ def _post_sign_checks(
 ) -> None:
     try:
         cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, x509.InvalidSignature) as exc:
-        raise CheckFailedError(f"The new root certificate's signature does not verify ({exc}); nothing was stored.") from exc
+    except (ValueError, TypeError, InvalidSignature) as exc:
+        raise CheckFailedError(
+            f"The new root certificate's signature does not verify ({exc}); nothing was stored."
+        ) from exc
     if cert.public_key() != public_key:
-        raise CheckFailedError("The signed certificate does not carry the generated key; nothing was stored.")
+        raise CheckFailedError(
+            "The signed certificate does not carry the generated key; nothing was stored."
+        )
     if cert.subject != name or cert.issuer != name:
-        raise CheckFailedError("The signed certificate's subject or issuer differs from the request; nothing was stored.")
+        raise CheckFailedError(
+            "The signed certificate's subject or issuer differs from the request; nothing was stored."
+        )
     problems = profile.check_ca_certificate(cert, request.path_length)
     if problems:
-        raise CheckFailedError("The signed root does not meet the CA profile: " + "; ".join(problems))
+        raise CheckFailedError(
+            "The signed root does not meet the CA profile: " + "; ".join(problems)
+        )

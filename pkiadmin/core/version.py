@@ -23,7 +23,9 @@ def package_digest() -> str:
     root = resource_root()
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.is_file() and not entry.name.endswith(".py"):
-            outer.update(f"resources/{entry.name}\0{hashlib.sha256(entry.read_bytes()).hexdigest()}\n".encode())
+            outer.update(
+                f"resources/{entry.name}\0{hashlib.sha256(entry.read_bytes()).hexdigest()}\n".encode()
+            )
     return outer.hexdigest()
 
 

@@ -82,16 +82,22 @@ def create(path: Path) -> Workspace:
     except (OSError, sqlite3.Error) as exc:
         _remove_partial(path)
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        raise StorageError(f"Cannot create a workspace in {path}: {reason}. Check the folder is writable.") from exc
+        raise StorageError(
+            f"Cannot create a workspace in {path}: {reason}. Check the folder is writable."
+        ) from exc
     try:
         db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         schema.migrate(db, 0)
         with db.atomic():
-            audit.append(db, "workspace.create", {"workspace": str(path)}, details={"version": __version__})
+            audit.append(
+                db, "workspace.create", {"workspace": str(path)}, details={"version": __version__}
+            )
     except sqlite3.Error as exc:
         db.close()
         _remove_partial(path)
-        raise StorageError(f"Cannot create the workspace database in {path}: {exc}. Nothing was kept.") from exc
+        raise StorageError(
+            f"Cannot create the workspace database in {path}: {exc}. Nothing was kept."
+        ) from exc
     return Workspace(path, db)
 
 
@@ -99,7 +105,9 @@ def open_workspace(path: Path) -> Workspace:
     """Open an existing workspace, migrating its schema forward if it is older than this pkiadmin."""
     path = path.expanduser().absolute()
     if not path.exists():
-        raise WorkspaceError(f"There is no workspace at {path}. Create one with: pkiadmin-cli workspace init")
+        raise WorkspaceError(
+            f"There is no workspace at {path}. Create one with: pkiadmin-cli workspace init"
+        )
     if not is_workspace(path):
         raise WorkspaceError(
             f"{path} is not a pkiadmin workspace (it has no {DB_NAME}). "
@@ -114,7 +122,9 @@ def open_workspace(path: Path) -> Workspace:
         raise WorkspaceError(f"{path / DB_NAME} is not a pkiadmin database ({exc}).") from exc
     if app_id != schema.APPLICATION_ID:
         db.close()
-        raise WorkspaceError(f"{path / DB_NAME} is an SQLite database, but not pkiadmin's. Choose the right folder.")
+        raise WorkspaceError(
+            f"{path / DB_NAME} is an SQLite database, but not pkiadmin's. Choose the right folder."
+        )
     if version > schema.SCHEMA_VERSION:
         db.close()
         raise SchemaTooNewError(
@@ -129,7 +139,9 @@ def open_workspace(path: Path) -> Workspace:
 def open_or_create(path: Path) -> Workspace:
     """Open the workspace, creating it first if the folder is missing or empty (first start)."""
     path = path.expanduser().absolute()
-    if not is_workspace(path) and (not path.exists() or (path.is_dir() and not any(path.iterdir()))):
+    if not is_workspace(path) and (
+        not path.exists() or (path.is_dir() and not any(path.iterdir()))
+    ):
         return create(path)
     return open_workspace(path)
 
@@ -155,7 +167,10 @@ def _migrate_with_backup(path: Path, db: Database, version: int) -> None:
         schema.migrate(db, version)
         with db.atomic():
             audit.append(
-                db, "workspace.migrate", {"workspace": str(path)}, details={"from": version, "to": schema.SCHEMA_VERSION}
+                db,
+                "workspace.migrate",
+                {"workspace": str(path)},
+                details={"from": version, "to": schema.SCHEMA_VERSION},
             )
     except (OSError, sqlite3.Error) as exc:
         db.close()
@@ -169,7 +184,9 @@ def _check_private_dirs(path: Path) -> None:
     for name in _PRIVATE_DIRS:
         folder = path / name
         if not folder.is_dir():
-            raise WorkspaceError(f"The workspace folder {folder} is missing. Restore it from a backup.")
+            raise WorkspaceError(
+                f"The workspace folder {folder} is missing. Restore it from a backup."
+            )
         mode = stat.S_IMODE(folder.stat().st_mode)
         if mode & 0o077:
             raise WorkspaceError(

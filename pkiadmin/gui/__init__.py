@@ -1,0 +1,1 @@
+"""The PySide6 desktop front end of pkiadmin; it calls pkiadmin.core through one CA worker."""

@@ -1,0 +1,56 @@
+"""`pkiadmin`: start the desktop application on a workspace."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from pkiadmin import __version__
+from pkiadmin.core import resources, workspace
+from pkiadmin.gui.errors import install_excepthook
+from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.worker import CaWorker
+
+
+def create_application(argv: list[str]) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv)
+    app.setApplicationName("pkiadmin")
+    app.setApplicationDisplayName("pkiadmin")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("pkiadmin")
+    pixmap = QPixmap()
+    pixmap.loadFromData(resources.read_bytes("pkiadmin.svg"), "SVG")
+    app.setWindowIcon(QIcon(pixmap))
+    app.setStyleSheet(resources.read_text("style.qss"))
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv
+    parser = argparse.ArgumentParser(
+        prog="pkiadmin", description="pkiadmin, the offline root CA workstation."
+    )
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help=f"workspace folder (default: ${workspace.ENV_VAR}, else the per-user data folder)",
+    )
+    parser.add_argument("--version", action="version", version=f"pkiadmin {__version__}")
+    options, qt_args = parser.parse_known_args(args[1:])
+    app = create_application([args[0], *qt_args])
+    install_excepthook()
+    path = (options.workspace or workspace.default_path()).expanduser().absolute()
+    window = MainWindow(CaWorker(path), path)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

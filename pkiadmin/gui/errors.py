@@ -1,0 +1,80 @@
+"""How errors reach the user: known PkiErrors as plain messages, bugs as a crash dialog with details."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from types import TracebackType
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pkiadmin.core.errors import PkiError
+from pkiadmin.core.version import version_text
+
+
+def show_error(parent: QWidget | None, error: BaseException, title: str = "pkiadmin") -> None:
+    """A PkiError is the user's to fix: show its message. Anything else is a bug: show the crash dialog."""
+    if isinstance(error, PkiError):
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, str(error), QMessageBox.StandardButton.Ok, parent
+        )
+        box.setObjectName("errorMessage")
+        box.exec()
+    else:
+        CrashDialog(error, parent).exec()
+
+
+class CrashDialog(QDialog):
+    """An unexpected error: what happened, with details to copy into a bug report."""
+
+    def __init__(self, error: BaseException, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("pkiadmin — unexpected error")
+        self.setObjectName("crashDialog")
+        details = "".join(traceback.format_exception(error))
+        self.details_text = f"{version_text()}\n\n{details}"
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "pkiadmin hit an unexpected error (a bug). The operation did not complete; the workspace "
+            "database was left as it was before it. Please report the details below."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        view = QPlainTextEdit(self.details_text)
+        view.setReadOnly(True)
+        view.setMinimumSize(640, 280)
+        layout.addWidget(view)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = QPushButton("&Copy details")
+        copy.clicked.connect(self.copy_details)
+        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def copy_details(self) -> None:
+        QGuiApplication.clipboard().setText(self.details_text)
+
+
+def install_excepthook() -> None:
+    """Exceptions escaping a Qt slot end up here instead of being printed and forgotten."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        sys.__excepthook__(kind, error, tb)
+        if QApplication.instance() is not None:
+            show_error(QApplication.activeWindow(), error.with_traceback(tb))
+
+    sys.excepthook = hook

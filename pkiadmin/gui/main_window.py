@@ -1,0 +1,252 @@
+"""The main window: navigation side bar, the sections, menus with shortcuts, and a busy indicator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QWidget,
+)
+
+from pkiadmin.core import audit, certinfo, export, inventory, overview
+from pkiadmin.core.certinfo import CertDetails
+from pkiadmin.core.version import version_text
+from pkiadmin.core.workspace import Workspace
+from pkiadmin.gui.audit_page import AuditPage
+from pkiadmin.gui.certificates_page import CertificatesPage
+from pkiadmin.gui.errors import show_error
+from pkiadmin.gui.new_root_dialog import NewRootDialog
+from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage, PlannedPage
+from pkiadmin.gui.worker import CaWorkerApi, Progress
+
+SECTIONS = (
+    "Dashboard",
+    "Authorities",
+    "Certificates",
+    "Requests",
+    "Revocation",
+    "Partners",
+    "Ceremonies",
+    "Audit log",
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, worker: CaWorkerApi, workspace_path: Path, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.workspace_path = workspace_path
+        self.setWindowTitle(f"pkiadmin — {workspace_path}")
+        self.setObjectName("mainWindow")
+        self.resize(1200, 760)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("sectionNav")
+        self.nav.addItems(SECTIONS)
+        self.nav.setFixedWidth(180)
+        self.stack = QStackedWidget()
+        self.dashboard = DashboardPage(str(workspace_path))
+        self.authorities = AuthoritiesPage()
+        self.certificates = CertificatesPage()
+        self.audit = AuditPage()
+        pages: dict[str, QWidget] = {
+            "Dashboard": self.dashboard,
+            "Authorities": self.authorities,
+            "Certificates": self.certificates,
+            "Requests": PlannedPage(
+                "Requests",
+                "Import CSRs and sign intermediate CA certificates after policy checks and lint.",
+            ),
+            "Revocation": PlannedPage(
+                "Revocation",
+                "Revoke certificates, issue CRLs and see when the root must next re-sign them.",
+            ),
+            "Partners": PlannedPage(
+                "Partners",
+                "Register partners, build and open PGP-encrypted trust packages, and run the fingerprint verification call.",
+            ),
+            "Ceremonies": PlannedPage(
+                "Ceremonies",
+                "Plan, run and report witnessed key ceremonies with M-of-N custodian shares.",
+            ),
+            "Audit log": self.audit,
+        }
+        for name in SECTIONS:
+            self.stack.addWidget(pages[name])
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.statusBar().addPermanentWidget(self.busy)
+        self.worker.busy_changed.connect(self.busy.setVisible)
+
+        self._build_actions()
+        self.dashboard.new_root_requested.connect(self.open_new_root_dialog)
+        self.authorities.new_root_requested.connect(self.open_new_root_dialog)
+        self.certificates.details_requested.connect(self.load_details)
+        self.audit.verify_requested.connect(self.verify_audit)
+        self.nav.setCurrentRow(0)
+        self.refresh()
+
+    def _build_actions(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_root_action = self._action(
+            "&New root CA…", QKeySequence.StandardKey.New, self.open_new_root_dialog
+        )
+        self.export_action = self._action("&Export certificate…", "Ctrl+E", self.export_selected)
+        file_menu.addAction(self.new_root_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+        view_menu = self.menuBar().addMenu("&View")
+        for number, name in enumerate(SECTIONS, start=1):
+            view_menu.addAction(
+                self._action(
+                    name, f"Ctrl+{number}", lambda row=number - 1: self.nav.setCurrentRow(row)
+                )
+            )
+        view_menu.addSeparator()
+        view_menu.addAction(
+            self._action("&Find certificate", QKeySequence.StandardKey.Find, self.focus_filter)
+        )
+        view_menu.addAction(
+            self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh)
+        )
+        tools_menu = self.menuBar().addMenu("&Tools")
+        tools_menu.addAction(self._action("&Verify audit log", "Ctrl+Shift+V", self.verify_audit))
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About pkiadmin", None, self.show_about))
+
+    def _action(
+        self, text: str, shortcut: QKeySequence.StandardKey | str | None, slot: object
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    # --- operations, each run on the CA worker -------------------------------------------
+
+    def refresh(self) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> overview.Overview:
+            return overview.load(ws.db)
+
+        self.worker.submit(operation, self._apply_overview, self.show_failure)
+
+    def _apply_overview(self, result: object) -> None:
+        assert isinstance(result, overview.Overview)  # noqa: S101 - the job above returns one
+        self.dashboard.set_overview(result)
+        self.authorities.set_authorities(result.authorities)
+        self.certificates.set_records(result.certificates)
+        self.audit.set_entries(result.audit_entries)
+        self.audit.set_verdict(result.audit_verdict)
+
+    def load_details(self, cert_id: int) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> CertDetails:
+            return certinfo.describe(inventory.load_certificate(ws.db, cert_id))
+
+        def done(result: object) -> None:
+            assert isinstance(result, CertDetails)  # noqa: S101
+            self.certificates.show_details(cert_id, result)
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def open_new_root_dialog(self) -> NewRootDialog:
+        dialog = NewRootDialog(self.worker, self)
+        dialog.created.connect(self._root_created)
+        dialog.open()
+        return dialog
+
+    def _root_created(self, result: object) -> None:
+        cert_id = getattr(getattr(result, "record", None), "id", None)
+        self.statusBar().showMessage("Root CA created.", 10_000)
+        self.nav.setCurrentRow(SECTIONS.index("Certificates"))
+
+        def select_new(overview_result: object) -> None:
+            self._apply_overview(overview_result)
+            if isinstance(cert_id, int):
+                self.certificates.select_cert(cert_id)
+
+        self.worker.submit(lambda ws, _p: overview.load(ws.db), select_new, self.show_failure)
+
+    def export_selected(self, path: Path | None = None) -> None:
+        record = self.certificates.selected_record()
+        if record is None:
+            QMessageBox.information(
+                self, "Export certificate", "Select a certificate in Certificates first."
+            )
+            return
+        if path is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self,
+                "Export certificate",
+                str(
+                    self.workspace_path
+                    / "exports"
+                    / export.default_file_name(record, export.CertFormat.PEM)
+                ),
+                "PEM certificate (*.pem *.crt);;DER certificate (*.der *.cer)",
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        fmt = (
+            export.CertFormat.DER
+            if path.suffix.lower() in {".der", ".cer"}
+            else export.CertFormat.PEM
+        )
+        cert_id = record.id
+
+        def operation(ws: Workspace, _progress: Progress) -> export.ExportResult:
+            return export.export_certificate(ws, cert_id, fmt, path)
+
+        def done(result: object) -> None:
+            assert isinstance(result, export.ExportResult)  # noqa: S101
+            self.statusBar().showMessage(f"Wrote {result.path}", 10_000)
+            self.refresh()
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def verify_audit(self) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> audit.AuditVerdict:
+            return audit.verify(ws.db)
+
+        def done(result: object) -> None:
+            assert isinstance(result, audit.AuditVerdict)  # noqa: S101
+            self.audit.set_verdict(result)
+            self.nav.setCurrentRow(SECTIONS.index("Audit log"))
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def focus_filter(self) -> None:
+        self.nav.setCurrentRow(SECTIONS.index("Certificates"))
+        self.certificates.filter.setFocus()
+        self.certificates.filter.selectAll()
+
+    def show_failure(self, error: BaseException) -> None:
+        show_error(self, error)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About pkiadmin", version_text().replace("\n", "<br>"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.worker.shutdown()
+        super().closeEvent(event)

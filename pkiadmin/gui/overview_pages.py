@@ -1,0 +1,131 @@
+"""The Dashboard and Authorities sections, and the pages for sections that later versions fill."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pkiadmin.core.authorities import Authority
+from pkiadmin.core.overview import EXPIRY_WARNING_DAYS, Overview
+from pkiadmin.gui.table_model import Column, RecordFilterProxy, RecordTableModel
+
+CA_COLUMNS: tuple[Column[Authority], ...] = (
+    Column("ID", lambda a: str(a.id), lambda a: a.id),
+    Column("Name", lambda a: a.name),
+    Column("Kind", lambda a: a.kind),
+    Column("Key", lambda a: f"{a.key_backend}: {a.key_ref}"),
+    Column("Valid until", lambda a: f"{a.not_after:%Y-%m-%d}", lambda a: a.not_after),
+    Column("Certificate", lambda a: str(a.cert_id), lambda a: a.cert_id),
+)
+
+
+class DashboardPage(QWidget):
+    new_root_requested = Signal()
+
+    def __init__(self, workspace_path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        title = QLabel("<h2>Dashboard</h2>")
+        layout.addWidget(title)
+        where = QLabel(f"Workspace: <tt>{workspace_path}</tt>")
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(where)
+        grid = QGridLayout()
+        self.figures: dict[str, QLabel] = {}
+        labels = (
+            ("authorities", "Certificate authorities"),
+            ("certificates", "Certificates in the inventory"),
+            ("expiring", f"Expiring within {EXPIRY_WARNING_DAYS} days"),
+            ("expired", "Expired"),
+            ("audit", "Audit log"),
+        )
+        for row, (key, text) in enumerate(labels):
+            grid.addWidget(QLabel(text + ":"), row, 0)
+            value = QLabel("…")
+            value.setObjectName(f"dashboard_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(value, row, 1)
+            self.figures[key] = value
+        grid.setColumnStretch(1, 1)
+        layout.addLayout(grid)
+        self.empty_hint = QLabel(
+            "This workspace holds no CA yet. Create the root CA to begin (File → New root CA, Ctrl+N)."
+        )
+        self.empty_hint.setWordWrap(True)
+        self.new_root_button = QPushButton("&New root CA…")
+        self.new_root_button.clicked.connect(self.new_root_requested)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.empty_hint, 1)
+        hint_row.addWidget(self.new_root_button)
+        layout.addLayout(hint_row)
+        layout.addStretch(1)
+
+    def set_overview(self, overview: Overview) -> None:
+        now = datetime.now(UTC)
+        self.figures["authorities"].setText(str(len(overview.authorities)))
+        self.figures["certificates"].setText(str(len(overview.certificates)))
+        self.figures["expiring"].setText(str(len(overview.expiring_soon(now))))
+        self.figures["expired"].setText(str(len(overview.expired(now))))
+        verdict = overview.audit_verdict
+        self.figures["audit"].setText(
+            f"{verdict.entries} entries, chain intact"
+            if verdict.ok
+            else f"BROKEN at entry #{verdict.first_bad_seq}: {verdict.problem}"
+        )
+        has_ca = bool(overview.authorities)
+        self.empty_hint.setVisible(not has_ca)
+        self.new_root_button.setVisible(not has_ca)
+
+
+class AuthoritiesPage(QWidget):
+    new_root_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("<h2>Certificate authorities</h2>"), 1)
+        button = QPushButton("&New root CA…")
+        button.clicked.connect(self.new_root_requested)
+        top.addWidget(button)
+        layout.addLayout(top)
+        self.model: RecordTableModel[Authority] = RecordTableModel(CA_COLUMNS, self)
+        proxy = RecordFilterProxy(self)
+        proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("caTable")
+        self.table.setModel(proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table)
+
+    def set_authorities(self, cas: tuple[Authority, ...]) -> None:
+        self.model.set_records(cas)
+
+
+class PlannedPage(QWidget):
+    """A section whose operations are not built yet: says so plainly instead of pretending."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<h2>{title}</h2>"))
+        body = QLabel(text + "<br><br><i>Not available in this version of pkiadmin.</i>")
+        body.setWordWrap(True)
+        layout.addWidget(body)
+        layout.addStretch(1)

@@ -1,0 +1,97 @@
+"""A table model over a tuple of frozen records, with its columns defined as data, and a filter proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+R = TypeVar("R")
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column(Generic[R]):
+    header: str
+    value: Callable[[R], str]
+    sort_key: Callable[[R], Any] | None = None
+    tooltip: Callable[[R], str] | None = None
+
+
+class RecordTableModel(QAbstractTableModel, Generic[R]):
+    """Read-only rows; SORT_ROLE carries real values (datetimes, ints), RECORD_ROLE the record."""
+
+    def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._columns = tuple(columns)
+        self._records: tuple[R, ...] = ()
+
+    def set_records(self, records: Sequence[R]) -> None:
+        self.beginResetModel()
+        self._records = tuple(records)
+        self.endResetModel()
+
+    def records(self) -> tuple[R, ...]:
+        return self._records
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            not index.isValid()
+            or index.row() >= len(self._records)
+            or index.column() >= len(self._columns)
+        ):
+            return None
+        record = self._records[index.row()]
+        column = self._columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.value(record)
+        if role == SORT_ROLE:
+            return (column.sort_key or column.value)(record)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(record)
+        if role == RECORD_ROLE:
+            return record
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self._columns):
+            return self._columns[section].header
+        return None
+
+
+class RecordFilterProxy(QSortFilterProxyModel):
+    """Case-insensitive substring filter over every column; sorting on SORT_ROLE."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+
+    def lessThan(self, left: _Index, right: _Index) -> bool:
+        a = left.data(SORT_ROLE)
+        b = right.data(SORT_ROLE)
+        try:
+            return bool(a < b)
+        except TypeError:
+            return str(a) < str(b)
