@@ -27,8 +27,10 @@ class _QtBlocker(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname.split(".")[0] in {"PySide6", "shiboken6"}:
-            raise ModuleNotFoundError(f"No module named '{fullname}' (blocked for the Qt-free test run)")
+        if fullname.split(".", maxsplit=1)[0] in {"PySide6", "shiboken6"}:
+            raise ModuleNotFoundError(
+                f"No module named '{fullname}' (blocked for the Qt-free test run)"
+            )
         return None
 
 

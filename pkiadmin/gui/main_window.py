@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -117,11 +118,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         view_menu = self.menuBar().addMenu("&View")
         for number, name in enumerate(SECTIONS, start=1):
-            view_menu.addAction(
-                self._action(
-                    name, f"Ctrl+{number}", lambda row=number - 1: self.nav.setCurrentRow(row)
-                )
-            )
+            # triggered(bool) passes 'checked' first: *_ absorbs it so row keeps its value.
+            go_to = partial(lambda row, *_: self.nav.setCurrentRow(row), number - 1)
+            view_menu.addAction(self._action(name, f"Ctrl+{number}", go_to))
         view_menu.addSeparator()
         view_menu.addAction(
             self._action("&Find certificate", QKeySequence.StandardKey.Find, self.focus_filter)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QGridLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,36 +33,51 @@ CA_COLUMNS: tuple[Column[Authority], ...] = (
 
 
 class DashboardPage(QWidget):
+    """Figures at a glance, the CAs with their remaining validity, and the audit chain state."""
+
     new_root_requested = Signal()
 
     def __init__(self, workspace_path: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        title = QLabel("<h2>Dashboard</h2>")
-        layout.addWidget(title)
-        where = QLabel(f"Workspace: <tt>{workspace_path}</tt>")
+        layout.addWidget(QLabel("<h2>Dashboard</h2>"))
+        where = QLabel(f"Workspace: <tt>{escape(workspace_path)}</tt>")
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(where)
-        grid = QGridLayout()
+        cards = QHBoxLayout()
         self.figures: dict[str, QLabel] = {}
-        labels = (
+        for key, caption in (
             ("authorities", "Certificate authorities"),
-            ("certificates", "Certificates in the inventory"),
+            ("certificates", "Certificates"),
             ("expiring", f"Expiring within {EXPIRY_WARNING_DAYS} days"),
             ("expired", "Expired"),
-            ("audit", "Audit log"),
-        )
-        for row, (key, text) in enumerate(labels):
-            grid.addWidget(QLabel(text + ":"), row, 0)
+        ):
+            card = QFrame()
+            card.setObjectName("dashboardCard")
+            card.setFrameShape(QFrame.Shape.StyledPanel)
+            inner = QVBoxLayout(card)
             value = QLabel("…")
             value.setObjectName(f"dashboard_{key}")
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(value, row, 1)
+            value.setProperty("figure", True)
+            inner.addWidget(value)
+            inner.addWidget(QLabel(caption))
+            cards.addWidget(card)
             self.figures[key] = value
-        grid.setColumnStretch(1, 1)
-        layout.addLayout(grid)
+        layout.addLayout(cards)
+        self.audit_state = QLabel("…")
+        self.audit_state.setObjectName("dashboard_audit")
+        self.audit_state.setWordWrap(True)
+        self.audit_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(QLabel("<h3>Audit log</h3>"))
+        layout.addWidget(self.audit_state)
+        layout.addWidget(QLabel("<h3>Authorities</h3>"))
+        self.ca_list = QLabel()
+        self.ca_list.setObjectName("dashboard_cas")
+        self.ca_list.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.ca_list)
         self.empty_hint = QLabel(
-            "This workspace holds no CA yet. Create the root CA to begin (File → New root CA, Ctrl+N)."
+            "This workspace holds no CA yet. Create the root CA to begin "
+            "(File → New root CA, Ctrl+N)."
         )
         self.empty_hint.setWordWrap(True)
         self.new_root_button = QPushButton("&New root CA…")
@@ -79,14 +95,34 @@ class DashboardPage(QWidget):
         self.figures["expiring"].setText(str(len(overview.expiring_soon(now))))
         self.figures["expired"].setText(str(len(overview.expired(now))))
         verdict = overview.audit_verdict
-        self.figures["audit"].setText(
-            f"{verdict.entries} entries, chain intact"
+        self.audit_state.setText(
+            f"✔ {verdict.entries} entries, chain intact. Head hash {verdict.head_hash}"
             if verdict.ok
-            else f"BROKEN at entry #{verdict.first_bad_seq}: {verdict.problem}"
+            else f"✘ BROKEN at entry #{verdict.first_bad_seq}: {verdict.problem}"
+        )
+        self.audit_state.setProperty("state", "ok" if verdict.ok else "bad")
+        self.audit_state.style().unpolish(self.audit_state)
+        self.audit_state.style().polish(self.audit_state)
+        rows = [
+            f"<tr><td><b>{escape(ca.name)}</b></td><td>{escape(ca.kind)}</td>"
+            f"<td>valid until {ca.not_after:%Y-%m-%d}</td><td>{_remaining(ca.not_after, now)}</td></tr>"
+            for ca in overview.authorities
+        ]
+        self.ca_list.setText(
+            "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>None yet.</i>"
         )
         has_ca = bool(overview.authorities)
         self.empty_hint.setVisible(not has_ca)
         self.new_root_button.setVisible(not has_ca)
+
+
+def _remaining(not_after: datetime, now: datetime) -> str:
+    days = (not_after - now).days
+    if days < 0:
+        return "<b>expired</b>"
+    if days > 730:
+        return f"{days / 365.25:.1f} years left"
+    return f"{days} days left"
 
 
 class AuthoritiesPage(QWidget):

@@ -148,7 +148,12 @@ class InlineCaWorker(QObject):
 
     def __init__(self, workspace_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._ws = workspace.open_or_create(workspace_path)
+        self._ws: Workspace | None = None
+        self._open_error: Exception | None = None
+        try:
+            self._ws = workspace.open_or_create(workspace_path)
+        except Exception as exc:  # noqa: BLE001 - reported with every job, as the real worker does
+            self._open_error = exc
 
     def submit(
         self,
@@ -157,6 +162,9 @@ class InlineCaWorker(QObject):
         on_failure: Failure,
         on_progress: Callable[[str], None] | None = None,
     ) -> None:
+        if self._ws is None:
+            on_failure(self._open_error or RuntimeError("workspace not open"))
+            return
         self.busy_changed.emit(True)
         try:
             result = operation(self._ws, on_progress or (lambda _text: None))
@@ -168,4 +176,6 @@ class InlineCaWorker(QObject):
         on_success(result)
 
     def shutdown(self) -> None:
-        self._ws.close()
+        if self._ws is not None:
+            self._ws.close()
+            self._ws = None

@@ -18,13 +18,30 @@ from tests.conftest import PASSPHRASE
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(ws: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, ["--workspace", str(ws), *args], input=input, env=env, catch_exceptions=False)
+def run(
+    ws: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None
+) -> Result:
+    return CliRunner().invoke(
+        cli, ["--workspace", str(ws), *args], input=input, env=env, catch_exceptions=False
+    )
 
 
 def create_root(ws: Path, *extra: str) -> Result:
-    return run(ws, "ca", "create-root", "--cn", "CLI Root", "--org", "Example", "--country", "DE",
-               "--passphrase-env", "PKI_PASS", *extra, env={"PKI_PASS": PASSPHRASE})
+    return run(
+        ws,
+        "ca",
+        "create-root",
+        "--cn",
+        "CLI Root",
+        "--org",
+        "Example",
+        "--country",
+        "DE",
+        "--passphrase-env",
+        "PKI_PASS",
+        *extra,
+        env={"PKI_PASS": PASSPHRASE},
+    )
 
 
 def test_init_then_create_root_list_show(tmp_path: Path) -> None:
@@ -43,7 +60,10 @@ def test_init_then_create_root_list_show(tmp_path: Path) -> None:
     assert "basicConstraints (critical):" in shown
     assert "CA: TRUE, path length: unlimited" in shown
     assert "Certificate Sign, CRL Sign" in shown
-    assert json.loads(run(ws, "cert", "show", "1", "--json").output)["details"]["public_key"] == "EC P-384"
+    assert (
+        json.loads(run(ws, "cert", "show", "1", "--json").output)["details"]["public_key"]
+        == "EC P-384"
+    )
     cas = json.loads(run(ws, "ca", "list", "--json").output)
     assert cas[0]["kind"] == "root"
     info = json.loads(run(ws, "workspace", "info", "--json").output)
@@ -66,14 +86,23 @@ def test_passphrase_from_file_descriptor(tmp_path: Path) -> None:
 def test_passphrase_prompt_asks_twice(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     run(ws, "workspace", "init")
-    mismatch = run(ws, "ca", "create-root", "--cn", "P", input=f"{PASSPHRASE}\nsomething else entirely\n{PASSPHRASE}\n{PASSPHRASE}\n")
+    mismatch = run(
+        ws,
+        "ca",
+        "create-root",
+        "--cn",
+        "P",
+        input=f"{PASSPHRASE}\nsomething else entirely\n{PASSPHRASE}\n{PASSPHRASE}\n",
+    )
     assert "Error: The two entered values do not match." in mismatch.output
     assert mismatch.exit_code == 0
     assert "Created root CA 1" in mismatch.output
 
 
 def test_passphrase_is_not_a_plain_option(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["--workspace", str(tmp_path), "ca", "create-root", "--cn", "X", "--passphrase", "x"])
+    result = CliRunner().invoke(
+        cli, ["--workspace", str(tmp_path), "ca", "create-root", "--cn", "X", "--passphrase", "x"]
+    )
     assert result.exit_code == 2
     assert "No such option '--passphrase'" in result.output
 
@@ -145,7 +174,12 @@ def test_export_pem_and_der_never_overwrite(root_ws_path: Path, tmp_path: Path) 
     again = run(root_ws_path, "cert", "export", "1")
     assert again.exit_code == 1 and "never overwrites" in again.output
     der_path = tmp_path / "root.der"
-    assert run(root_ws_path, "cert", "export", "1", "--format", "der", "--out", str(der_path)).exit_code == 0
+    assert (
+        run(
+            root_ws_path, "cert", "export", "1", "--format", "der", "--out", str(der_path)
+        ).exit_code
+        == 0
+    )
     assert der_path.read_bytes()[0] == 0x30
     missing = run(root_ws_path, "cert", "export", "99")
     assert missing.exit_code == 1 and "There is no certificate with id 99" in missing.output
@@ -170,7 +204,9 @@ def test_audit_verify_ok_and_tampered(root_ws_path: Path) -> None:
 
 def test_version_reports_package_hash() -> None:
     result = CliRunner().invoke(cli, ["--version"])
-    assert re.fullmatch(r"pkiadmin \d+\.\d+\.\d+\npackage files SHA-256: [0-9a-f]{64}\n", result.output)
+    assert re.fullmatch(
+        r"pkiadmin \d+\.\d+\.\d+\npackage files SHA-256: [0-9a-f]{64}\n", result.output
+    )
 
 
 def _commands() -> list[str]:
@@ -184,4 +220,6 @@ def _commands() -> list[str]:
 @pytest.mark.parametrize("command", _commands())
 def test_every_command_is_documented_in_the_readme(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
-    assert f"pkiadmin-cli {command}" in readme or f"pkiadmin-cli --workspace DIR {command}" in readme
+    assert (
+        f"pkiadmin-cli {command}" in readme or f"pkiadmin-cli --workspace DIR {command}" in readme
+    )

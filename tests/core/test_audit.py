@@ -14,7 +14,9 @@ from pkiadmin.core.workspace import Workspace
 def add(ws: Workspace, n: int) -> None:
     for i in range(n):
         with ws.db.atomic():
-            audit.append(ws.db, "test.op", {"n": i}, (audit.Artefact("file", "ab" * 32),), actor="tester")
+            audit.append(
+                ws.db, "test.op", {"n": i}, (audit.Artefact("file", "ab" * 32),), actor="tester"
+            )
 
 
 def test_intact_chain_verifies(ws: Workspace) -> None:
@@ -42,7 +44,13 @@ def test_edit_with_recomputed_hash_is_caught_at_the_next_entry(ws: Workspace) ->
     add(ws, 4)
     entry = audit.entries(ws.db)[2]
     forged = audit._entry_hash(  # an attacker who knows the scheme rewrites entry 3 consistently
-        entry.at, "mallory", entry.operation, entry.objects, entry.artefacts, entry.details, entry.prev_hash
+        entry.at,
+        "mallory",
+        entry.operation,
+        entry.objects,
+        entry.artefacts,
+        entry.details,
+        entry.prev_hash,
     )
     ws.db.execute("UPDATE audit_log SET actor = 'mallory', entry_hash = ? WHERE seq = 3", (forged,))
     verdict = audit.verify(ws.db)
@@ -93,7 +101,9 @@ def test_limit_returns_the_last_entries_in_order(ws: Workspace) -> None:
 @settings(max_examples=30, deadline=None)
 @given(
     target=st.integers(min_value=1, max_value=6),
-    column=st.sampled_from(["at", "actor", "operation", "objects", "artefacts", "details", "prev_hash"]),
+    column=st.sampled_from(
+        ["at", "actor", "operation", "objects", "artefacts", "details", "prev_hash"]
+    ),
 )
 def test_any_single_field_edit_is_detected_at_that_entry(target: int, column: str) -> None:
     db = Database(memory=True)
@@ -103,7 +113,9 @@ def test_any_single_field_edit_is_detected_at_that_entry(target: int, column: st
     for i in range(6):
         with db.atomic():
             audit.append(db, "op", {"i": i}, details={"d": i}, actor="a")
-    value = {"objects": '{"i": 99}', "artefacts": '[["x", "00"]]', "details": "{}"}.get(column, "tampered")
+    value = {"objects": '{"i": 99}', "artefacts": '[["x", "00"]]', "details": "{}"}.get(
+        column, "tampered"
+    )
     db.execute(f"UPDATE audit_log SET {column} = ? WHERE seq = ?", (value, target))  # noqa: S608
     verdict = audit.verify(db)
     assert not verdict.ok

@@ -10,7 +10,10 @@ from pkiadmin.core.resources import read_bytes
 
 def test_word_list_is_the_pinned_canonical_file() -> None:
     data = read_bytes("pgp-wordlist.txt")
-    assert hashlib.sha256(data).hexdigest() == "db6c75e54e86c5d0a8107d8c680375570c87e632964d5bf8bfe88027b4ee8185"
+    assert (
+        hashlib.sha256(data).hexdigest()
+        == "db6c75e54e86c5d0a8107d8c680375570c87e632964d5bf8bfe88027b4ee8185"
+    )
     assert len(data.decode().splitlines()) == 256
 
 

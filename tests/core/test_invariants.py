@@ -36,7 +36,7 @@ def test_private_key_and_passphrase_never_reach_disk_or_logs(
     assert scalar not in stored
     assert scalar.hex() not in stored.decode("latin-1").lower()
     assert PASSPHRASE.encode() not in stored
-    log_text = caplog.text + repr([e for e in audit.entries(ws.db)])
+    log_text = caplog.text + repr(list(audit.entries(ws.db)))
     assert scalar.hex() not in log_text.lower()
     assert PASSPHRASE not in log_text
 
@@ -69,7 +69,10 @@ def test_serial_is_unique_per_issuer_in_the_database(ws: Workspace) -> None:
 
     with ws.db.atomic():
         inventory.insert_certificate(ws.db, cert(10), inventory.Source.IMPORTED)
-    with pytest.raises(sqlite3.IntegrityError, match="issuer_hash, certificates.serial_hex"), ws.db.atomic():
+    with (
+        pytest.raises(sqlite3.IntegrityError, match=r"issuer_hash, certificates\.serial_hex"),
+        ws.db.atomic(),
+    ):
         inventory.insert_certificate(ws.db, cert(11), inventory.Source.IMPORTED)
 
 

@@ -21,10 +21,12 @@ def test_round_trip(p256: ec.EllipticCurvePrivateKey) -> None:
     pem = keys.encrypt_pkcs8(p256, PASS, rounds=1000)
     assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n")
     loaded = keys.decrypt_pkcs8(pem, PASS)
-    assert loaded.private_numbers() == p256.private_numbers()  # type: ignore[union-attr]
+    assert loaded.private_numbers() == p256.private_numbers()
 
 
-def test_wrong_passphrase_gives_a_clear_error_without_key_material(p256: ec.EllipticCurvePrivateKey) -> None:
+def test_wrong_passphrase_gives_a_clear_error_without_key_material(
+    p256: ec.EllipticCurvePrivateKey,
+) -> None:
     pem = keys.encrypt_pkcs8(p256, PASS, rounds=1000)
     with pytest.raises(PassphraseError, match="passphrase is wrong") as info:
         keys.decrypt_pkcs8(pem, "not the passphrase at all")
@@ -52,4 +54,6 @@ def test_algorithm_parse() -> None:
 
 def test_signature_hash_follows_key_size(p256: ec.EllipticCurvePrivateKey) -> None:
     assert keys.signature_hash(p256.public_key()).name == "sha256"
-    assert keys.signature_hash(ec.generate_private_key(ec.SECP384R1()).public_key()).name == "sha384"
+    assert (
+        keys.signature_hash(ec.generate_private_key(ec.SECP384R1()).public_key()).name == "sha384"
+    )

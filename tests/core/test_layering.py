@@ -24,7 +24,9 @@ print("QT:", qt)
 
 
 def test_core_and_cli_import_without_pyside6() -> None:
-    out = subprocess.run([sys.executable, "-c", _IMPORT_ALL], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_ALL], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert "QT: []" in out.stdout
 
 
@@ -39,13 +41,31 @@ def test_qt_free_run_really_blocks_pyside6() -> None:
 def test_resources_are_packaged_in_the_wheel(tmp_path: Path) -> None:
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(wheel_dir), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(wheel_dir),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
     (wheel,) = wheel_dir.glob("pkiadmin-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for resource in ("pgp-wordlist.txt", "iso3166-alpha2.txt", "pkiadmin.svg", "style.qss", "PROVENANCE.md"):
+    for resource in (
+        "pgp-wordlist.txt",
+        "iso3166-alpha2.txt",
+        "pkiadmin.svg",
+        "style.qss",
+        "PROVENANCE.md",
+    ):
         assert f"pkiadmin/resources/{resource}" in names
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:

@@ -37,14 +37,16 @@ def test_default_root_profile(ws: Workspace) -> None:
         ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
     }
     bc = exts[ExtensionOID.BASIC_CONSTRAINTS]
-    assert bc.critical and bc.value.ca and bc.value.path_length is None  # type: ignore[attr-defined]
+    assert bc.critical and bc.value.ca and bc.value.path_length is None
     ku = exts[ExtensionOID.KEY_USAGE]
     assert ku.critical
-    assert ku.value.key_cert_sign and ku.value.crl_sign and not ku.value.digital_signature  # type: ignore[attr-defined]
-    ski = exts[ExtensionOID.SUBJECT_KEY_IDENTIFIER].value.digest  # type: ignore[attr-defined]
-    assert exts[ExtensionOID.AUTHORITY_KEY_IDENTIFIER].value.key_identifier == ski  # type: ignore[attr-defined]
+    assert ku.value.key_cert_sign and ku.value.crl_sign and not ku.value.digital_signature
+    ski = exts[ExtensionOID.SUBJECT_KEY_IDENTIFIER].value.digest
+    assert exts[ExtensionOID.AUTHORITY_KEY_IDENTIFIER].value.key_identifier == ski
     public_key = cert.public_key()
-    bits = public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)  # type: ignore[call-arg,arg-type]
+    bits = public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     assert ski == hashlib.sha256(bits).digest()[:20]  # RFC 7093 method 1
     cert.verify_directly_issued_by(cert)
 
@@ -68,13 +70,17 @@ def test_other_algorithms(
     ws: Workspace, algorithm: keys.KeyAlgorithm, label: str, size: int, signature: str
 ) -> None:
     record = make_root(ws, algorithm=algorithm).record
-    assert (record.key_algorithm, record.key_size, record.signature_algorithm) == (label, size, signature)
+    assert (record.key_algorithm, record.key_size, record.signature_algorithm) == (
+        label,
+        size,
+        signature,
+    )
 
 
 def test_sha1_ski_method_and_path_length(ws: Workspace) -> None:
     result = make_root(ws, ski_method=keyid.SkiMethod.SHA1, path_length=1, validity_days=3650)
     cert = inventory.load_certificate(ws.db, result.record.id)
-    expected = x509.SubjectKeyIdentifier.from_public_key(cert.public_key())  # type: ignore[arg-type]
+    expected = x509.SubjectKeyIdentifier.from_public_key(cert.public_key())
     assert cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value == expected
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.path_length == 1
     assert result.record.path_length == 1
@@ -97,7 +103,10 @@ def test_one_audit_entry_names_the_artefacts(ws: Workspace) -> None:
     assert entry.objects["cert_id"] == result.record.id
     artefacts = {a.name: a.sha256 for a in entry.artefacts}
     assert artefacts["certificate"] == result.record.sha256
-    assert artefacts[f"keys/{result.key_path.name}"] == hashlib.sha256(result.key_path.read_bytes()).hexdigest()
+    assert (
+        artefacts[f"keys/{result.key_path.name}"]
+        == hashlib.sha256(result.key_path.read_bytes()).hexdigest()
+    )
     assert audit.verify(ws.db).ok
 
 
@@ -113,8 +122,18 @@ def test_root_is_linked_as_its_own_issuer_and_listed_as_authority(ws: Workspace)
     [
         (rootca.RootCaRequest(SubjectSpec("")), PASSPHRASE, ValidationError, "common name"),
         (rootca.RootCaRequest(SubjectSpec("R", country="UK")), PASSPHRASE, ValidationError, "GB"),
-        (rootca.RootCaRequest(SubjectSpec("R"), validity_days=0), PASSPHRASE, ValidationError, "Validity"),
-        (rootca.RootCaRequest(SubjectSpec("R"), path_length=-1), PASSPHRASE, ValidationError, "Path length"),
+        (
+            rootca.RootCaRequest(SubjectSpec("R"), validity_days=0),
+            PASSPHRASE,
+            ValidationError,
+            "Validity",
+        ),
+        (
+            rootca.RootCaRequest(SubjectSpec("R"), path_length=-1),
+            PASSPHRASE,
+            ValidationError,
+            "Path length",
+        ),
         (rootca.RootCaRequest(SubjectSpec("R")), "weak", PassphraseError, "too short"),
     ],
 )
@@ -127,32 +146,38 @@ def test_bad_input_changes_nothing(
     assert counts(ws) == before
 
 
-def test_full_disk_while_writing_the_key_changes_nothing(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_while_writing_the_key_changes_nothing(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = counts(ws)
 
     def full(_fd: int, _data: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr("pkiadmin.core.atomicfile.os.write", full)
-    with pytest.raises(StorageError, match="No space left on device.*nothing was changed"):
+    with pytest.raises(StorageError, match=r"No space left on device.*nothing was changed"):
         make_root(ws)
     assert counts(ws) == before
     assert list(ws.keys_dir.iterdir()) == []  # no temp file either
 
 
-def test_database_failure_after_key_written_removes_the_key(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_failure_after_key_written_removes_the_key(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = counts(ws)
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(audit, "append", broken)
-    with pytest.raises(StorageError, match="disk I/O error.*Nothing was kept"):
+    with pytest.raises(StorageError, match=r"disk I/O error.*Nothing was kept"):
         make_root(ws)
     assert counts(ws) == before
 
 
-def test_a_bug_mid_transaction_also_rolls_back(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_mid_transaction_also_rolls_back(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = counts(ws)
 
     def bug(*_args: object, **_kwargs: object) -> None:

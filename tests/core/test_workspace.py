@@ -30,7 +30,7 @@ def test_create_lays_out_the_folder(ws: Workspace) -> None:
 
 
 def test_open_missing_folder_says_how_to_create(tmp_path: Path) -> None:
-    with pytest.raises(WorkspaceError, match="no workspace at .*pkiadmin-cli workspace init"):
+    with pytest.raises(WorkspaceError, match=r"no workspace at .*pkiadmin-cli workspace init"):
         workspace.open_workspace(tmp_path / "nope")
 
 
@@ -72,7 +72,9 @@ def test_newer_schema_is_refused_and_left_unchanged(ws: Workspace) -> None:
     assert (path / "pkiadmin.db").read_bytes() == before
 
 
-def test_older_schema_is_migrated_forward_with_a_backup(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_older_schema_is_migrated_forward_with_a_backup(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = ws.path
     ws.close()
     extra = ("CREATE TABLE future_feature (id INTEGER PRIMARY KEY)",)
@@ -89,7 +91,7 @@ def test_older_schema_is_migrated_forward_with_a_backup(ws: Workspace, monkeypat
 def test_keys_folder_readable_by_others_is_refused(ws: Workspace) -> None:
     ws.keys_dir.chmod(0o755)
     ws.close()
-    with pytest.raises(WorkspaceError, match="can be read by other users .*chmod 700"):
+    with pytest.raises(WorkspaceError, match=r"can be read by other users .*chmod 700"):
         workspace.open_workspace(ws.path)
 
 
@@ -97,7 +99,7 @@ def test_failed_create_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     def refuse(*_args: object, **_kwargs: object) -> sqlite3.Connection:
         raise sqlite3.OperationalError("unable to open database file")
 
-    monkeypatch.setattr(workspace.sqlite3, "connect", refuse)
+    monkeypatch.setattr(sqlite3, "connect", refuse)
     target = tmp_path / "new"
     with pytest.raises(StorageError, match="Cannot create a workspace"):
         workspace.create(target)

@@ -20,7 +20,9 @@ if OPENSSL is None:
 
 def openssl(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     assert OPENSSL is not None
-    return subprocess.run([OPENSSL, *args], capture_output=True, text=True, check=check, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [OPENSSL, *args], capture_output=True, text=True, check=check, stdin=subprocess.DEVNULL
+    )
 
 
 def cli_root(tmp_path: Path, *extra: str) -> tuple[Path, Path, Path]:
@@ -29,20 +31,42 @@ def cli_root(tmp_path: Path, *extra: str) -> tuple[Path, Path, Path]:
     assert runner.invoke(cli, ["--workspace", str(ws), "workspace", "init"]).exit_code == 0
     created = runner.invoke(
         cli,
-        ["--workspace", str(ws), "ca", "create-root", "--cn", "Interop Root", "--org", "Example", "--country", "NL",
-         "--passphrase-env", "P", *extra],
+        [
+            "--workspace",
+            str(ws),
+            "ca",
+            "create-root",
+            "--cn",
+            "Interop Root",
+            "--org",
+            "Example",
+            "--country",
+            "NL",
+            "--passphrase-env",
+            "P",
+            *extra,
+        ],
         env={"P": PASSPHRASE},
     )
     assert created.exit_code == 0, created.output
     pem = tmp_path / "root.pem"
-    assert runner.invoke(cli, ["--workspace", str(ws), "cert", "export", "1", "--out", str(pem)]).exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["--workspace", str(ws), "cert", "export", "1", "--out", str(pem)]
+        ).exit_code
+        == 0
+    )
     (key,) = (ws / "keys").glob("*.pem")
     return ws, pem, key
 
 
 @pytest.mark.parametrize(
     "extra",
-    [(), ("--algorithm", "ec-p256", "--path-length", "1", "--ski-method", "sha1"), ("--algorithm", "rsa-4096")],
+    [
+        (),
+        ("--algorithm", "ec-p256", "--path-length", "1", "--ski-method", "sha1"),
+        ("--algorithm", "rsa-4096"),
+    ],
     ids=["p384-default", "p256-pathlen1-sha1ski", "rsa4096"],
 )
 def test_openssl_verifies_the_root_strictly(tmp_path: Path, extra: tuple[str, ...]) -> None:
@@ -66,7 +90,9 @@ def test_openssl_opens_the_key_only_with_the_passphrase(tmp_path: Path) -> None:
     assert key.read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     without = openssl("pkey", "-in", str(key), "-noout", "-passin", "pass:", check=False)
     assert without.returncode != 0
-    wrong = openssl("pkey", "-in", str(key), "-noout", "-passin", "pass:wrong passphrase here", check=False)
+    wrong = openssl(
+        "pkey", "-in", str(key), "-noout", "-passin", "pass:wrong passphrase here", check=False
+    )
     assert wrong.returncode != 0
     public = openssl("pkey", "-in", str(key), "-pubout", "-passin", f"pass:{PASSPHRASE}").stdout
     cert_public = openssl("x509", "-in", str(pem), "-noout", "-pubkey").stdout
@@ -76,5 +102,11 @@ def test_openssl_opens_the_key_only_with_the_passphrase(tmp_path: Path) -> None:
 def test_key_file_uses_pbes2_pbkdf2_sha256_aes256(tmp_path: Path) -> None:
     _ws, _pem, key = cli_root(tmp_path)
     parsed = openssl("asn1parse", "-in", str(key)).stdout
-    for marker in (":PBES2", ":PBKDF2", ":hmacWithSHA256", ":aes-256-cbc", "INTEGER           :0927C0"):
+    for marker in (
+        ":PBES2",
+        ":PBKDF2",
+        ":hmacWithSHA256",
+        ":aes-256-cbc",
+        "INTEGER           :0927C0",
+    ):
         assert marker in parsed  # 0x0927C0 = 600,000 iterations

@@ -1,0 +1,62 @@
+"""Regenerate the README screenshots: docs/make_screenshots.py [--scale 2]  (offscreen, 1280x800)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+OUT = Path(__file__).with_name("screenshots")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a HiDPI grab")
+    args = parser.parse_args()
+    os.environ["QT_SCALE_FACTOR"] = args.scale
+    from pkiadmin.core import workspace
+    from pkiadmin.core.names import SubjectSpec
+    from pkiadmin.core.rootca import RootCaRequest, create_root_ca
+    from pkiadmin.gui.app import create_application
+    from pkiadmin.gui.main_window import MainWindow
+    from pkiadmin.gui.worker import InlineCaWorker
+
+    app = create_application(sys.argv[:1])
+    suffix = "" if args.scale == "1" else f"@{args.scale}x"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "workspace"
+        with workspace.create(path) as ws:
+            subject = SubjectSpec("Example Root CA 2026", "Example Ltd", "PKI", "GB")
+            create_root_ca(ws, RootCaRequest(subject), "an example passphrase for screenshots")
+        window = MainWindow(InlineCaWorker(path), path)
+        window.resize(1280, 800)
+        window.show()
+
+        def grab(name: str) -> None:
+            app.processEvents()
+            window.grab().save(str(OUT / f"{name}{suffix}.png"))
+
+        grab("dashboard")
+        window.nav.setCurrentRow(2)
+        window.certificates.select_cert(1)
+        grab("certificates")
+        window.nav.setCurrentRow(7)
+        grab("audit-log")
+        dialog = window.open_new_root_dialog()
+        dialog.common_name.setText("Example Root CA 2027")
+        dialog.country.setText("UK")
+        dialog.passphrase.setText("too short")
+        dialog.start()
+        app.processEvents()
+        dialog.grab().save(str(OUT / f"new-root-dialog{suffix}.png"))
+        dialog.reject()
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

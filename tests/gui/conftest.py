@@ -1,0 +1,51 @@
+"""GUI fixtures: every test here is marked gui and runs offscreen with an inline CA worker by default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QMessageBox
+
+from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.worker import InlineCaWorker
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/gui" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture
+def window(qtbot: object, tmp_path: Path) -> Iterator[MainWindow]:
+    path = tmp_path / "ws"
+    win = MainWindow(InlineCaWorker(path), path)
+    qtbot.addWidget(win)  # type: ignore[attr-defined]
+    win.show()
+    yield win
+    win.close()
+
+
+class MessageLog:
+    """Replaces QMessageBox.exec so messages are recorded instead of blocking the test."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+
+@pytest.fixture
+def messages(monkeypatch: pytest.MonkeyPatch) -> MessageLog:
+    log = MessageLog()
+
+    def fake_exec(box: QMessageBox) -> int:
+        log.texts.append(box.text())
+        return int(QMessageBox.StandardButton.Ok.value)
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return log
