@@ -51,7 +51,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         echo_json(verdict)
     elif verdict.ok:
-        click.echo(f"OK: {verdict.entries} entries, chain intact.")
+        click.echo(f"OK: {verdict.summary}.")
         click.echo(f"Head hash: {verdict.head_hash}")
     else:
         click.echo(f"FAILED at entry #{verdict.first_bad_seq}: {verdict.problem}", err=True)

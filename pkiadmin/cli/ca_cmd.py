@@ -114,3 +114,19 @@ def list_cas(ctx: click.Context, as_json: bool) -> None:
             for c in cas
         ],
     )
+
+
+@group.command("verify-key")
+@click.argument("ca_id", type=int)
+@passphrase_options
+@click.pass_context
+def verify_key(
+    ctx: click.Context, ca_id: int, passphrase_env: str | None, passphrase_fd: int | None
+) -> None:
+    """Check that the passphrase opens the CA's key and that the key matches its certificate."""
+    secret = read_passphrase(passphrase_env, passphrase_fd, new=False)
+    with opened_workspace(ctx) as ws, user_errors():
+        check = authorities.verify_key(ws, ca_id, secret)
+    click.echo(
+        f"OK: the passphrase opens {check.key_path.name}, and the key matches the certificate of CA {check.ca_id} ({check.name})."
+    )

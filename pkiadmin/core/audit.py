@@ -48,6 +48,14 @@ class AuditVerdict:
     first_bad_seq: int | None = None
     problem: str = ""
 
+    @property
+    def summary(self) -> str:
+        """'3 entries, chain intact' or what is wrong, as shown in the CLI and the GUI."""
+        if self.ok:
+            noun = "entry" if self.entries == 1 else "entries"
+            return f"{self.entries} {noun}, chain intact"
+        return f"chain broken at entry #{self.first_bad_seq}: {self.problem}"
+
 
 def current_actor() -> str:
     """The operating-system user running pkiadmin (who the audit log names)."""

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlite_utils import Database
+
+from pkiadmin.core import audit, inventory, keys
+from pkiadmin.core.errors import CheckFailedError, NotFoundError
+from pkiadmin.core.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -38,3 +44,51 @@ def list_authorities(db: Database) -> tuple[Authority, ...]:
         )
         for r in rows
     )
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """The passphrase opened the CA's key file and the key matches the CA certificate."""
+
+    ca_id: int
+    name: str
+    key_path: Path
+    audit_seq: int
+
+
+def get_authority(db: Database, ca_id: int) -> Authority:
+    for authority in list_authorities(db):
+        if authority.id == ca_id:
+            return authority
+    raise NotFoundError(f"There is no CA with id {ca_id}. List them with: pkiadmin-cli ca list")
+
+
+def verify_key(ws: Workspace, ca_id: int, key_passphrase: str) -> KeyCheck:
+    """Unlock the CA key with the passphrase and check it against the certificate; audited.
+
+    Operators use this before a ceremony to confirm the passphrase and the backup copy of the
+    key still work. The unlock is recorded because every use of a CA key is worth an entry.
+    """
+    authority = get_authority(ws.db, ca_id)
+    key_path = ws.keys_dir / authority.key_ref
+    if not key_path.is_file():
+        raise NotFoundError(f"The key file {key_path} is missing. Restore it from the key backup.")
+    key = keys.load_encrypted(key_path, key_passphrase)
+    cert = inventory.load_certificate(ws.db, authority.cert_id)
+    if key.public_key() != cert.public_key():
+        raise CheckFailedError(
+            f"The key in {key_path.name} does not belong to the certificate of CA '{authority.name}'. "
+            "The key file may have been replaced; restore it from the key backup."
+        )
+    with ws.db.atomic():
+        entry = audit.append(
+            ws.db,
+            "ca.verify-key",
+            {"ca_id": ca_id, "cert_id": authority.cert_id},
+            artefacts=(
+                audit.Artefact(
+                    f"keys/{key_path.name}", hashlib.sha256(key_path.read_bytes()).hexdigest()
+                ),
+            ),
+        )
+    return KeyCheck(ca_id, authority.name, key_path, entry.seq)

@@ -78,6 +78,8 @@ def create(path: Path) -> Workspace:
             (path / name).mkdir(mode=0o700)
         for name in _PUBLIC_DIRS:
             (path / name).mkdir(mode=0o755)
+        # Create the database file 0600 first: SQLite gives its -wal and -shm files the same mode.
+        os.close(os.open(path / DB_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         db = _connect(path / DB_NAME)
     except (OSError, sqlite3.Error) as exc:
         _remove_partial(path)

@@ -69,14 +69,10 @@ class AuditPage(QWidget):
 
     def set_verdict(self, verdict: AuditVerdict) -> None:
         if verdict.ok:
-            self.verdict.setText(
-                f"✔ Chain intact: {verdict.entries} entries. Head hash {verdict.head_hash}"
-            )
+            self.verdict.setText(f"✔ {verdict.summary}. Head hash {verdict.head_hash}")
             self.verdict.setProperty("state", "ok")
         else:
-            self.verdict.setText(
-                f"✘ Chain broken at entry #{verdict.first_bad_seq}: {verdict.problem}"
-            )
+            self.verdict.setText(f"✘ {verdict.summary}")
             self.verdict.setProperty("state", "bad")
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)

@@ -9,6 +9,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
     QListWidget,
     QMainWindow,
     QMessageBox,
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core import audit, certinfo, export, inventory, overview
+from pkiadmin.core import audit, authorities, certinfo, export, inventory, overview
 from pkiadmin.core.certinfo import CertDetails
 from pkiadmin.core.version import version_text
 from pkiadmin.core.workspace import Workspace
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.dashboard.new_root_requested.connect(self.open_new_root_dialog)
         self.authorities.new_root_requested.connect(self.open_new_root_dialog)
+        self.authorities.verify_key_requested.connect(self.ask_and_verify_key)
         self.certificates.details_requested.connect(self.load_details)
         self.audit.verify_requested.connect(self.verify_audit)
         self.nav.setCurrentRow(0)
@@ -232,6 +235,29 @@ class MainWindow(QMainWindow):
             assert isinstance(result, audit.AuditVerdict)  # noqa: S101
             self.audit.set_verdict(result)
             self.nav.setCurrentRow(SECTIONS.index("Audit log"))
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def ask_and_verify_key(self, ca_id: int) -> None:
+        secret, ok = QInputDialog.getText(
+            self, "Check key passphrase", "Key passphrase:", QLineEdit.EchoMode.Password
+        )
+        if ok:
+            self.verify_ca_key(ca_id, secret)
+
+    def verify_ca_key(self, ca_id: int, secret: str) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> authorities.KeyCheck:
+            return authorities.verify_key(ws, ca_id, secret)
+
+        def done(result: object) -> None:
+            assert isinstance(result, authorities.KeyCheck)  # noqa: S101
+            QMessageBox.information(
+                self,
+                "Check key passphrase",
+                f"The passphrase opens {result.key_path.name}, and the key matches the certificate "
+                f"of {result.name}.",
+            )
+            self.refresh()
 
         self.worker.submit(operation, done, self.show_failure)
 

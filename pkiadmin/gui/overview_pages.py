@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from pkiadmin.core.authorities import Authority
 from pkiadmin.core.overview import EXPIRY_WARNING_DAYS, Overview
-from pkiadmin.gui.table_model import Column, RecordFilterProxy, RecordTableModel
+from pkiadmin.gui.table_model import RECORD_ROLE, Column, RecordFilterProxy, RecordTableModel
 
 CA_COLUMNS: tuple[Column[Authority], ...] = (
     Column("ID", lambda a: str(a.id), lambda a: a.id),
@@ -96,9 +96,9 @@ class DashboardPage(QWidget):
         self.figures["expired"].setText(str(len(overview.expired(now))))
         verdict = overview.audit_verdict
         self.audit_state.setText(
-            f"✔ {verdict.entries} entries, chain intact. Head hash {verdict.head_hash}"
+            f"✔ {verdict.summary}. Head hash {verdict.head_hash}"
             if verdict.ok
-            else f"✘ BROKEN at entry #{verdict.first_bad_seq}: {verdict.problem}"
+            else f"✘ {verdict.summary}"
         )
         self.audit_state.setProperty("state", "ok" if verdict.ok else "bad")
         self.audit_state.style().unpolish(self.audit_state)
@@ -127,12 +127,20 @@ def _remaining(not_after: datetime, now: datetime) -> str:
 
 class AuthoritiesPage(QWidget):
     new_root_requested = Signal()
+    verify_key_requested = Signal(int)  # CA id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel("<h2>Certificate authorities</h2>"), 1)
+        self.verify_key_button = QPushButton("Check key &passphrase…")
+        self.verify_key_button.setToolTip(
+            "Unlock the selected CA's key to confirm the passphrase and the key file"
+        )
+        self.verify_key_button.setEnabled(False)
+        self.verify_key_button.clicked.connect(self._verify_selected)
+        top.addWidget(self.verify_key_button)
         button = QPushButton("&New root CA…")
         button.clicked.connect(self.new_root_requested)
         top.addWidget(button)
@@ -148,10 +156,25 @@ class AuthoritiesPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.verify_key_button.setEnabled(self.selected() is not None)
+        )
         layout.addWidget(self.table)
 
     def set_authorities(self, cas: tuple[Authority, ...]) -> None:
         self.model.set_records(cas)
+        if cas and self.selected() is None:
+            self.table.selectRow(0)
+
+    def selected(self) -> Authority | None:
+        rows = self.table.selectionModel().selectedRows()
+        record = rows[0].data(RECORD_ROLE) if rows else None
+        return record if isinstance(record, Authority) else None
+
+    def _verify_selected(self) -> None:
+        authority = self.selected()
+        if authority is not None:
+            self.verify_key_requested.emit(authority.id)
 
 
 class PlannedPage(QWidget):

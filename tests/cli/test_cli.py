@@ -202,6 +202,32 @@ def test_audit_verify_ok_and_tampered(root_ws_path: Path) -> None:
     assert "nothing.happened" in listing.output
 
 
+def test_verify_key_right_and_wrong_passphrase(root_ws_path: Path) -> None:
+    ok = run(root_ws_path, "ca", "verify-key", "1", "--passphrase-env", "P", env={"P": PASSPHRASE})
+    assert ok.exit_code == 0
+    assert "OK: the passphrase opens root-" in ok.output and "CA 1 (Test Root CA)" in ok.output
+    wrong = run(root_ws_path, "ca", "verify-key", "1", input="not the right passphrase\n")
+    assert wrong.exit_code == 1
+    assert "Error: The passphrase is wrong" in wrong.output
+
+
+def test_read_only_disk_is_reported(root_ws_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    real_open = os.open
+
+    def read_only(path: object, flags: int, *args: int) -> int:
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("pkiadmin.core.atomicfile.os.open", read_only)
+    result = run(root_ws_path, "cert", "export", "1")
+    assert result.exit_code == 1
+    assert "Read-only file system. Check that the folder is writable." in result.output
+    assert list((root_ws_path / "exports").iterdir()) == []
+
+
 def test_version_reports_package_hash() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert re.fullmatch(

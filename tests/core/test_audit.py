@@ -26,6 +26,12 @@ def test_intact_chain_verifies(ws: Workspace) -> None:
     assert verdict.head_hash == audit.entries(ws.db)[-1].entry_hash
 
 
+def test_summary_wording(ws: Workspace) -> None:
+    assert audit.verify(ws.db).summary == "1 entry, chain intact"
+    add(ws, 1)
+    assert audit.verify(ws.db).summary == "2 entries, chain intact"
+
+
 def test_append_outside_a_transaction_is_refused(ws: Workspace) -> None:
     with pytest.raises(RuntimeError, match="inside the change's transaction"):
         audit.append(ws.db, "x", {})

@@ -22,6 +22,8 @@ def test_create_lays_out_the_folder(ws: Workspace) -> None:
     assert mode(ws.keys_dir) == 0o700
     assert mode(ws.gnupg_dir) == 0o700
     assert mode(ws.path) == 0o700
+    assert mode(ws.path / "pkiadmin.db") == 0o600
+    assert mode(ws.path / "pkiadmin.db-wal") == 0o600
     assert ws.exports_dir.is_dir()
     assert ws.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert schema.application_id(ws.db) == schema.APPLICATION_ID

@@ -57,7 +57,7 @@ def test_create_root_in_dialog_then_see_it_and_its_details(
     assert "GUI Root CA" in window.dashboard.ca_list.text()
     assert "chain intact" in window.dashboard.audit_state.text()
     assert window.audit.model.rowCount() == 2
-    assert "Chain intact: 2 entries" in window.audit.verdict.text()
+    assert "2 entries, chain intact" in window.audit.verdict.text()
 
 
 def test_dialog_shows_errors_and_creates_nothing(qtbot: QtBot, window: MainWindow) -> None:
@@ -153,7 +153,7 @@ def test_tampered_audit_log_is_shown_as_broken(qtbot: QtBot, window: MainWindow)
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
     assert window.stack.currentWidget() is window.audit
-    assert "Chain broken at entry #2: entry #2 was edited" in window.audit.verdict.text()
+    assert "chain broken at entry #2: entry #2 was edited" in window.audit.verdict.text()
 
 
 def test_foreign_folder_is_reported_not_swallowed(
@@ -213,3 +213,24 @@ def test_cancel_button_closes_dialog(qtbot: QtBot, window: MainWindow) -> None:
     cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
+
+
+def test_check_key_passphrase_from_authorities(
+    qtbot: QtBot, window: MainWindow, messages: MessageLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill_and_create(qtbot, window.open_new_root_dialog())
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    page = window.authorities
+    assert page.selected() is not None and page.verify_key_button.isEnabled()
+    answers = iter([("wrong passphrase, surely", True), (PASSPHRASE, True)])
+    monkeypatch.setattr(
+        "pkiadmin.gui.main_window.QInputDialog.getText", lambda *_a, **_k: next(answers)
+    )
+    infos: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: infos.append(text))
+    qtbot.mouseClick(page.verify_key_button, Qt.MouseButton.LeftButton)
+    assert messages.texts == [
+        "The passphrase is wrong (the key file could not be decrypted). Try again."
+    ]
+    qtbot.mouseClick(page.verify_key_button, Qt.MouseButton.LeftButton)
+    assert len(infos) == 1 and "the key matches the certificate of GUI Root CA" in infos[0]
