@@ -49,3 +49,13 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> MessageLog:
 
     monkeypatch.setattr(QMessageBox, "exec", fake_exec)
     return log
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left_behind() -> Iterator[None]:
+    """Like napari: a GUI test fails if it leaves a CA worker thread running."""
+    import threading
+
+    yield
+    alive = [t.name for t in threading.enumerate() if t.name == "pkiadmin-ca-worker" and t.is_alive()]
+    assert not alive, f"{len(alive)} CA worker thread(s) left running; close the window or call shutdown()"
