@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
-from pkiadmin.core import atomicfile, audit, inventory, keys, passphrase, profile
+from pkiadmin.core import atomicfile, audit, inventory, issuance, keys, passphrase, profile
 from pkiadmin.core.errors import CheckFailedError, StorageError, ValidationError
 from pkiadmin.core.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.names import SubjectSpec
@@ -73,12 +72,10 @@ def create_root_ca(
     key = keys.generate(request.algorithm)
     signer = FileSigner(key, "encrypted key file")
 
-    report("Signing the root certificate")
-    builder = _builder(name, signer.public_key(), request)
-    cert = signer.sign_certificate(builder)
-
-    report("Checking the signed certificate")
-    _post_sign_checks(cert, signer.public_key(), name, request)
+    report("Linting, signing and checking the root certificate")
+    builder = root_builder(name, signer.public_key(), request)
+    cert = issuance.sign_linted(builder, signer).certificate
+    post_sign_checks(cert, signer.public_key(), name, request.path_length)
 
     report("Encrypting and storing the key")
     key_pem = keys.encrypt_pkcs8(key, key_passphrase)
@@ -138,7 +135,7 @@ def create_root_ca(
     return RootCaResult(ca_id, inventory.get_record(ws.db, cert_id), key_path, entry.seq)
 
 
-def _builder(
+def root_builder(
     name: x509.Name, public_key: keys.PublicKey, request: RootCaRequest
 ) -> x509.CertificateBuilder:
     not_before = datetime.now(UTC).replace(microsecond=0)
@@ -162,15 +159,10 @@ def _builder(
     )
 
 
-def _post_sign_checks(
-    cert: x509.Certificate, public_key: keys.PublicKey, name: x509.Name, request: RootCaRequest
+def post_sign_checks(
+    cert: x509.Certificate, public_key: keys.PublicKey, name: x509.Name, path_length: int | None
 ) -> None:
-    try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature) as exc:
-        raise CheckFailedError(
-            f"The new root certificate's signature does not verify ({exc}); nothing was stored."
-        ) from exc
+    """Checks beyond the signature (done by issuance.sign_linted): key, names, CA profile."""
     if cert.public_key() != public_key:
         raise CheckFailedError(
             "The signed certificate does not carry the generated key; nothing was stored."
@@ -179,7 +171,7 @@ def _post_sign_checks(
         raise CheckFailedError(
             "The signed certificate's subject or issuer differs from the request; nothing was stored."
         )
-    problems = profile.check_ca_certificate(cert, request.path_length)
+    problems = profile.check_ca_certificate(cert, path_length)
     if problems:
         raise CheckFailedError(
             "The signed root does not meet the CA profile: " + "; ".join(problems)

@@ -64,6 +64,37 @@ MIGRATIONS: Sequence[Sequence[str]] = (
             entry_hash TEXT NOT NULL
         )""",
     ),
+    (
+        # Ceremonies and their step log; each event is written with its audit entry.
+        """CREATE TABLE ceremonies (
+            id INTEGER PRIMARY KEY,
+            plan_id TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            plan_sha256 TEXT NOT NULL,
+            plan_text TEXT NOT NULL,
+            rehearsal INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'aborted', 'interrupted')),
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            ca_id INTEGER REFERENCES authorities(id),
+            report_dir TEXT
+        )""",
+        """CREATE TABLE ceremony_events (
+            id INTEGER PRIMARY KEY,
+            ceremony_id INTEGER NOT NULL REFERENCES ceremonies(id),
+            at TEXT NOT NULL,
+            step TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            person TEXT,
+            detail TEXT NOT NULL
+        )""",
+        "CREATE INDEX ceremony_events_ceremony ON ceremony_events(ceremony_id)",
+        # 'passphrase' (typed by the operator) or 'slip39' (M-of-N custodian shares).
+        "ALTER TABLE authorities ADD COLUMN key_protection TEXT NOT NULL DEFAULT 'passphrase'",
+        "ALTER TABLE authorities ADD COLUMN ceremony_id INTEGER REFERENCES ceremonies(id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

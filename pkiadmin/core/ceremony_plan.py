@@ -1,0 +1,411 @@
+"""The ceremony plan: one reviewed TOML file per ceremony, parsed strictly (unknown keys are errors)."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pkiadmin.core import fingerprint, keys, rootca
+from pkiadmin.core.errors import PkiError, ValidationError
+from pkiadmin.core.keyid import SkiMethod
+from pkiadmin.core.names import SubjectSpec
+from pkiadmin.core.resources import read_text
+
+MAX_SHARES_PER_GROUP = 16  # SLIP-39 limit
+
+
+class Role(enum.Enum):
+    ADMINISTRATOR = "administrator"
+    INTERNAL_WITNESS = "internal-witness"
+    WITNESS = "witness"
+    CUSTODIAN = "custodian"
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class CustodianGroup:
+    name: str
+    threshold: int
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CustodianScheme:
+    """SLIP-39: `group_threshold` of the groups, each with its own member threshold."""
+
+    group_threshold: int
+    groups: tuple[CustodianGroup, ...]
+
+    def describe(self) -> str:
+        if len(self.groups) == 1:
+            g = self.groups[0]
+            return f"{g.threshold} of {len(g.members)} custodians"
+        parts = ", ".join(f"{g.name}: {g.threshold} of {len(g.members)}" for g in self.groups)
+        return f"{self.group_threshold} of {len(self.groups)} groups ({parts})"
+
+
+@dataclass(frozen=True)
+class CeremonyPlan:
+    ceremony_id: str
+    purpose: str
+    cps_reference: str
+    location: str
+    participants: tuple[Participant, ...]
+    root: rootca.RootCaRequest
+    custodians: CustodianScheme
+    output_name: str
+    waivers: Mapping[str, str]
+    text: str
+    file_name: str
+
+    @property
+    def sha256(self) -> bytes:
+        return hashlib.sha256(self.text.encode("utf-8")).digest()
+
+    def by_role(self, role: Role) -> tuple[Participant, ...]:
+        return tuple(p for p in self.participants if p.role is role)
+
+    @property
+    def administrator(self) -> Participant:
+        return self.by_role(Role.ADMINISTRATOR)[0]
+
+    @property
+    def internal_witness(self) -> Participant:
+        return self.by_role(Role.INTERNAL_WITNESS)[0]
+
+    def participant(self, name: str) -> Participant:
+        for p in self.participants:
+            if p.name == name:
+                return p
+        raise ValidationError(f"'{name}' is not a participant in the plan.")
+
+    def summary_lines(self) -> list[str]:
+        digest = self.sha256
+        return [
+            f"Ceremony:      {self.ceremony_id}",
+            f"Purpose:       {self.purpose}",
+            f"CP/CPS:        {self.cps_reference}",
+            f"Root subject:  {self.root.validated_name().rfc4514_string()}",
+            f"Key:           {self.root.algorithm.label}, {self.root.validity_days} days",
+            f"Custodians:    {self.custodians.describe()}",
+            "Participants:  " + ", ".join(f"{p.name} ({p.role.value})" for p in self.participants),
+            f"Plan SHA-256:  {fingerprint.grouped_hex(digest)}",
+            f"PGP words:     {' '.join(fingerprint.pgp_words(digest))}",
+        ]
+
+
+class PlanError(ValidationError):
+    """The plan file is not acceptable; the message names the line and key."""
+
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "ceremony": {"id": str, "purpose": str, "cps_reference": str, "location": str},
+    "participants": {"name": str, "role": str},
+    "root": {
+        "common_name": str,
+        "organization": str,
+        "organizational_unit": str,
+        "country": str,
+        "state": str,
+        "locality": str,
+        "algorithm": str,
+        "validity_days": int,
+        "path_length": int,
+        "ski_method": str,
+    },
+    "custodians": {"threshold": int, "group_threshold": int, "groups": list},
+    "custodians.groups": {"name": str, "threshold": int, "members": list},
+    "output": {"name": str},
+    "waivers": {"code": str, "reason": str},
+}
+_REQUIRED = {
+    "ceremony": ("id", "purpose", "cps_reference"),
+    "participants": ("name", "role"),
+    "root": ("common_name",),
+    "custodians.groups": ("name", "threshold", "members"),
+    "output": ("name",),
+    "waivers": ("code", "reason"),
+}
+_TABLES = {
+    "ceremony": dict,
+    "participants": list,
+    "root": dict,
+    "custodians": dict,
+    "output": dict,
+    "waivers": list,
+}
+
+
+def template() -> str:
+    """A commented plan to copy and edit (resources/ceremony-plan-template.toml)."""
+    return read_text("ceremony-plan-template.toml")
+
+
+def load(path: Path) -> CeremonyPlan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanError(f"Cannot read the plan {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"The plan {path} is not UTF-8 text.") from exc
+    return parse(text, path.name)
+
+
+def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{file_name}: not valid TOML ({exc}).") from exc
+    checker = _Checker(text, file_name)
+    checker.check_shape(data)
+    ceremony = data["ceremony"]
+    participants = tuple(checker.participant(i, p) for i, p in enumerate(data["participants"]))
+    checker.check_roles(participants)
+    root = checker.root(data["root"])
+    custodians = checker.custodians(data.get("custodians", {}), participants)
+    output = data["output"]["name"]
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", output):
+        raise checker.error("output", "name", "must be a simple file name (letters, digits, . _ -)")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", ceremony["id"]):
+        raise checker.error(
+            "ceremony", "id", "must be letters, digits, '.', '_' or '-' (at most 64)"
+        )
+    waivers = {w["code"]: w["reason"] for w in data.get("waivers", [])}
+    for i, w in enumerate(data.get("waivers", [])):
+        if not w["reason"].strip():
+            raise checker.error("waivers", "reason", "must say why the finding is acceptable", i)
+    return CeremonyPlan(
+        ceremony_id=ceremony["id"],
+        purpose=ceremony["purpose"],
+        cps_reference=ceremony["cps_reference"],
+        location=ceremony.get("location", ""),
+        participants=participants,
+        root=root,
+        custodians=custodians,
+        output_name=output,
+        waivers=waivers,
+        text=text,
+        file_name=file_name,
+    )
+
+
+class _Checker:
+    def __init__(self, text: str, file_name: str) -> None:
+        self.lines = text.splitlines()
+        self.file_name = file_name
+
+    def line_of(self, table: str, key: str | None, index: int | None = None) -> int | None:
+        """The 1-based line of `key` in `[table]` (or the index-th `[[table]]`), for messages."""
+        seen = -1
+        inside = False
+        for number, line in enumerate(self.lines, start=1):
+            header = re.match(r"\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?", line)
+            if header:
+                inside = header.group(1) == table
+                if inside:
+                    seen += 1
+                    if key is None and (index is None or seen == index):
+                        return number
+                continue
+            if (
+                inside
+                and (index is None or seen == index)
+                and key is not None
+                and re.match(rf"\s*{re.escape(key)}\s*=", line)
+            ):
+                return number
+        return None
+
+    def error(
+        self, table: str, key: str | None, problem: str, index: int | None = None
+    ) -> PlanError:
+        line = self.line_of(table, key, index)
+        where = f"line {line}, " if line else ""
+        name = f"[{table}] {key}" if key else f"[{table}]"
+        return PlanError(f"{self.file_name}: {where}{name} {problem}.")
+
+    def check_table(self, table: str, value: Mapping[str, Any], index: int | None = None) -> None:
+        schema = _SCHEMA[table]
+        for key, item in value.items():
+            if key not in schema:
+                allowed = ", ".join(schema)
+                raise self.error(table, key, f"is not a known key (allowed: {allowed})", index)
+            expected = schema[key]
+            if not isinstance(item, expected) or (expected is int and isinstance(item, bool)):
+                kind = (
+                    expected.__name__
+                    if isinstance(expected, type)
+                    else "/".join(t.__name__ for t in expected)
+                )
+                raise self.error(
+                    table, key, f"must be a {_kind_name(kind)}, not {type(item).__name__}", index
+                )
+        for key in _REQUIRED.get(table, ()):
+            if key not in value or (isinstance(value[key], str) and not value[key].strip()):
+                raise self.error(table, None, f"needs '{key}'", index)
+
+    def check_shape(self, data: Mapping[str, Any]) -> None:
+        for key, value in data.items():
+            if key not in _TABLES:
+                raise PlanError(
+                    f"{self.file_name}: line {self.line_of(key, None) or '?'}, [{key}] is not a known section "
+                    f"(allowed: {', '.join(_TABLES)})."
+                )
+            if not isinstance(value, _TABLES[key]):
+                raise self.error(
+                    key, None, "has the wrong form (a table with [ ] or a list with [[ ]])"
+                )
+        for required in ("ceremony", "participants", "root", "custodians", "output"):
+            if required not in data:
+                raise PlanError(f"{self.file_name}: the plan has no [{required}] section.")
+        for table, value in data.items():
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if not isinstance(item, dict):
+                        raise self.error(table, None, "entries must be tables ([[...]])", i)
+                    self.check_table(table, item, i)
+            else:
+                self.check_table(table, value)
+        for i, group in enumerate(data["custodians"].get("groups", [])):
+            if not isinstance(group, dict):
+                raise self.error("custodians.groups", None, "entries must be tables", i)
+            self.check_table("custodians.groups", group, i)
+
+    def participant(self, index: int, raw: Mapping[str, Any]) -> Participant:
+        try:
+            role = Role(raw["role"])
+        except ValueError:
+            roles = ", ".join(r.value for r in Role)
+            raise self.error(
+                "participants",
+                "role",
+                f"'{raw['role']}' is not a role (use one of: {roles})",
+                index,
+            ) from None
+        return Participant(raw["name"].strip(), role)
+
+    def check_roles(self, participants: tuple[Participant, ...]) -> None:
+        names = [p.name for p in participants]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise self.error(
+                "participants", "name", f"lists {', '.join(duplicates)} more than once"
+            )
+        counts = {role: sum(1 for p in participants if p.role is role) for role in Role}
+        if counts[Role.ADMINISTRATOR] != 1:
+            raise self.error("participants", None, "needs exactly one administrator")
+        if counts[Role.INTERNAL_WITNESS] < 1:
+            raise self.error("participants", None, "needs an internal-witness")
+        if counts[Role.WITNESS] < 1:
+            raise self.error(
+                "participants", None, "needs at least one further witness (role 'witness')"
+            )
+        if counts[Role.CUSTODIAN] < 1:
+            raise self.error("participants", None, "needs at least one custodian")
+
+    def root(self, raw: Mapping[str, Any]) -> rootca.RootCaRequest:
+        try:
+            request = rootca.RootCaRequest(
+                subject=SubjectSpec(
+                    raw["common_name"],
+                    raw.get("organization", ""),
+                    raw.get("organizational_unit", ""),
+                    raw.get("country", ""),
+                    raw.get("state", ""),
+                    raw.get("locality", ""),
+                ),
+                algorithm=keys.KeyAlgorithm.parse(raw.get("algorithm", "ec-p384")),
+                validity_days=raw.get("validity_days", rootca.DEFAULT_VALIDITY_DAYS),
+                path_length=raw.get("path_length"),
+                ski_method=SkiMethod.parse(raw.get("ski_method", "rfc7093")),
+            )
+            request.validated_name()
+        except PkiError as exc:
+            raise PlanError(f"{self.file_name}: [root] {exc}") from exc
+        return request
+
+    def custodians(
+        self, raw: Mapping[str, Any], participants: tuple[Participant, ...]
+    ) -> CustodianScheme:
+        custodian_names = [p.name for p in participants if p.role is Role.CUSTODIAN]
+        groups_raw = raw.get("groups")
+        if groups_raw:
+            if "threshold" in raw:
+                raise self.error(
+                    "custodians",
+                    "threshold",
+                    "cannot be used with groups (give each group a threshold)",
+                )
+            groups = tuple(
+                CustodianGroup(g["name"], g["threshold"], tuple(str(m) for m in g["members"]))
+                for g in groups_raw
+            )
+            group_threshold = raw.get("group_threshold")
+            if group_threshold is None:
+                raise self.error(
+                    "custodians", None, "needs 'group_threshold' when groups are given"
+                )
+            listed = [m for g in groups for m in g.members]
+            for i, group in enumerate(groups):
+                for member in group.members:
+                    if member not in custodian_names:
+                        raise self.error(
+                            "custodians.groups",
+                            "members",
+                            f"names '{member}', who is not a custodian",
+                            i,
+                        )
+            if sorted(listed) != sorted(custodian_names):
+                raise self.error(
+                    "custodians", None, "groups must list every custodian exactly once"
+                )
+        else:
+            if "threshold" not in raw:
+                raise self.error("custodians", None, "needs 'threshold' (M of the N custodians)")
+            groups = (CustodianGroup("custodians", raw["threshold"], tuple(custodian_names)),)
+            group_threshold = 1
+        if not 1 <= group_threshold <= len(groups):
+            raise self.error(
+                "custodians", "group_threshold", f"must be between 1 and {len(groups)}"
+            )
+        for i, group in enumerate(groups):
+            table, index = ("custodians.groups", i) if groups_raw else ("custodians", None)
+            n = len(group.members)
+            if n > MAX_SHARES_PER_GROUP:
+                raise self.error(
+                    table,
+                    "members",
+                    f"has {n} custodians; SLIP-39 allows at most 16 per group",
+                    index,
+                )
+            if not 1 <= group.threshold <= n:
+                raise self.error(
+                    table,
+                    "threshold",
+                    f"is {group.threshold}, but M must be between 1 and N = {n}",
+                    index,
+                )
+            if group.threshold == 1 and n > 1:
+                raise self.error(
+                    table,
+                    "threshold",
+                    "of 1 with several custodians gives each one the whole secret; use 2 or more",
+                    index,
+                )
+        return CustodianScheme(group_threshold, groups)
+
+
+def _kind_name(kind: str) -> str:
+    return {"str": "string", "int": "whole number", "list": "list"}.get(kind, kind)

@@ -1,0 +1,414 @@
+"""The ceremony report: JSON (signed by the new root key), HTML and PDF renderings, and verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from pkiadmin.core import atomicfile, audit, ceremony_store, fingerprint, keys
+from pkiadmin.core.errors import PkiError
+
+if TYPE_CHECKING:
+    from pkiadmin.core.ceremony import CeremonyRun
+
+FORMAT = "pkiadmin-ceremony-report/1"
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _hash_entry(name: str, data: bytes) -> dict[str, str]:
+    digest = hashlib.sha256(data).digest()
+    return {
+        "name": name,
+        "sha256": digest.hex(),
+        "pgp_words": " ".join(fingerprint.pgp_words(digest)),
+    }
+
+
+def build(
+    run: CeremonyRun, ca_id: int, cert_id: int, key_path: Path, encrypted_key: bytes
+) -> dict[str, Any]:
+    """Everything in section 2.6 of the research note, from the run and the event log."""
+    from pkiadmin.core.ceremony import STEPS
+
+    plan = run.plan
+    facts = run.report_facts()
+    cert = run.certificate
+    assert cert is not None  # noqa: S101
+    der = cert.public_bytes(serialization.Encoding.DER)
+    events = ceremony_store.events(run.ws.db, run.id)
+    record = ceremony_store.get(run.ws.db, run.id)
+    preflight = facts["done"].get("preflight", {})
+    key_facts = facts["key_facts"]
+    signoffs = {e.person: e.at for e in events if e.kind == "signed-off"}
+    steps = []
+    for step in STEPS:
+        done_at = next(
+            (e.at for e in events if e.step == step.value and e.kind == "step-done"), None
+        )
+        steps.append(
+            {
+                "step": step.value,
+                "title": step.title,
+                "what": step.explanation,
+                "completed_at": done_at,
+                "acknowledged_by": [
+                    {"name": e.person, "at": e.at}
+                    for e in events
+                    if e.step == step.value and e.kind == "acknowledged"
+                ],
+                "result": facts["done"].get(step.value, {}),
+            }
+        )
+    head = audit.entries(run.ws.db, limit=1)
+    return {
+        "format": FORMAT,
+        "ceremony": {
+            "record_id": run.id,
+            "id": plan.ceremony_id,
+            "purpose": plan.purpose,
+            "cps_reference": plan.cps_reference,
+            "location": plan.location,
+            "rehearsal": run.rehearsal,
+            "started_at": record.started_at.isoformat(),
+            "ended_at": ceremony_store.now_text(),
+            "time_zone": "UTC",
+        },
+        "plan": {"file": "plan.toml", **_hash_entry("plan", plan.text.encode("utf-8"))},
+        "participants": [
+            {"name": p.name, "role": p.role.value, "signed_off_at": signoffs.get(p.name)}
+            for p in plan.participants
+        ],
+        "steps": steps,
+        "exceptions": [
+            {"at": e.at, "step": e.step, "approved_by": e.person, **e.detail}
+            for e in events
+            if e.kind == "exception"
+        ],
+        "failures": [
+            {"at": e.at, "step": e.step, **e.detail} for e in events if e.kind == "step-failed"
+        ],
+        "environment": {
+            **preflight.get("environment", {}),
+            "preflight": preflight.get("checks", []),
+        },
+        "key": {
+            "algorithm": key_facts.algorithm if key_facts else "",
+            "spki_sha256": key_facts.spki_sha256 if key_facts else "",
+            "spki_pgp_words": " ".join(key_facts.spki_words) if key_facts else "",
+            "backend": "file",
+            "protection": "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, 600,000 iterations, AES-256-CBC) under a random "
+            "128-bit passphrase split with SLIP-39",
+            "key_file": f"keys/{key_path.name}",
+        },
+        "artefacts": [
+            {"file": "root.pem", **_hash_entry("root certificate (DER)", der)},
+            {"file": f"keys/{key_path.name}", **_hash_entry("encrypted root key", encrypted_key)},
+            *(
+                {"file": b["path"], "name": "key backup", "sha256": b["sha256"]}
+                for b in facts["backups"]
+            ),
+        ],
+        "certificate": {
+            "subject": cert.subject.rfc4514_string(),
+            "serial": f"{cert.serial_number:X}",
+            "not_before": cert.not_valid_before_utc.isoformat(),
+            "not_after": cert.not_valid_after_utc.isoformat(),
+            "ca_id": ca_id,
+            "cert_id": cert_id,
+        },
+        "lint": {
+            "profile": "pkilint RFC 5280 certificate",
+            "before_signing": facts["lint_before"],
+            "after_signing": facts["lint_after"],
+            "waivers": [{"code": c, "reason": r} for c, r in plan.waivers.items()],
+        },
+        "shares": {
+            "scheme": "SLIP-39",
+            "description": plan.custodians.describe(),
+            "group_threshold": plan.custodians.group_threshold,
+            "groups": [
+                {"name": g.name, "threshold": g.threshold, "members": list(g.members)}
+                for g in plan.custodians.groups
+            ],
+            "share_ids": facts["done"].get("share-distribution", {}).get("share_ids", {}),
+        },
+        "audit": {"head_before_completion": head[0].entry_hash if head else audit.GENESIS_HASH},
+        "events": [
+            {
+                "at": e.at,
+                "step": e.step,
+                "kind": e.kind,
+                "person": e.person,
+                "detail": dict(e.detail),
+            }
+            for e in events
+        ],
+    }
+
+
+def sign_bytes(key: keys.PrivateKey, data: bytes) -> bytes:
+    """A detached signature: `openssl dgst -sha384|-sha256 -verify pub.pem -signature report.json.sig report.json`."""
+    algorithm = keys.signature_hash(key.public_key())
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(algorithm))
+    return key.sign(data, padding.PKCS1v15(), algorithm)
+
+
+def write(
+    folder: Path,
+    report: dict[str, Any],
+    plan_text: str,
+    cert: x509.Certificate,
+    key: keys.PrivateKey,
+) -> dict[str, str]:
+    """Write plan, root, HTML, PDF, JSON and the signature; returns file name -> SHA-256."""
+    files: dict[str, bytes] = {
+        "plan.toml": plan_text.encode("utf-8"),
+        "root.pem": cert.public_bytes(serialization.Encoding.PEM),
+        "report.html": render_html(report).encode("utf-8"),
+        "report.pdf": render_pdf(report),
+    }
+    report["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    files["report.json"] = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True).encode(
+        "utf-8"
+    )
+    files["report.json.sig"] = sign_bytes(key, files["report.json"])
+    for name, data in files.items():
+        atomicfile.write_new_file(folder / name, data, mode=0o644)
+    return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+
+
+@dataclass(frozen=True)
+class ReportVerdict:
+    ok: bool
+    checks: tuple[str, ...]
+    problems: tuple[str, ...]
+    root_sha256: str
+
+
+def verify(folder: Path) -> ReportVerdict:
+    """Check the signature, the root certificate and the hash of every file the report lists."""
+    checks: list[str] = []
+    problems: list[str] = []
+    try:
+        report_bytes = (folder / "report.json").read_bytes()
+        signature = (folder / "report.json.sig").read_bytes()
+        root_pem = (folder / "root.pem").read_bytes()
+    except OSError as exc:
+        raise PkiError(
+            f"{folder} is not a complete ceremony report ({exc.strerror}: {exc.filename})."
+        ) from exc
+    try:
+        report = json.loads(report_bytes)
+        cert = x509.load_pem_x509_certificate(root_pem)
+    except ValueError as exc:
+        raise PkiError(
+            f"The report or root certificate in {folder} cannot be read ({exc})."
+        ) from exc
+    public_key = cert.public_key()
+    root_sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    if _signature_ok(public_key, signature, report_bytes):
+        checks.append("report.json is signed by the root key in root.pem")
+    else:
+        problems.append("report.json.sig is not a valid signature of report.json by the root key")
+    try:
+        cert.verify_directly_issued_by(cert)
+        checks.append("root.pem is correctly self-signed")
+    except (ValueError, TypeError, InvalidSignature):
+        problems.append("root.pem's self-signature does not verify")
+    recorded_root = next(
+        (a["sha256"] for a in report.get("artefacts", []) if a.get("file") == "root.pem"), None
+    )
+    if recorded_root == root_sha256:
+        checks.append("root.pem matches the certificate SHA-256 in the report")
+    else:
+        problems.append("root.pem is not the certificate the report records")
+    for name, expected in sorted(report.get("files", {}).items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            problems.append(f"{name} was changed: its SHA-256 differs from the report")
+        else:
+            checks.append(f"{name} matches its SHA-256")
+    return ReportVerdict(not problems, tuple(checks), tuple(problems), root_sha256)
+
+
+def _signature_ok(public_key: object, signature: bytes, data: bytes) -> bool:
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, data, ec.ECDSA(keys.signature_hash(public_key)))
+            return True
+        if isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, data, padding.PKCS1v15(), keys.signature_hash(public_key))
+            return True
+    except InvalidSignature:
+        return False
+    return False
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    """A printable HTML page of the report."""
+    c = report["ceremony"]
+    e = escape
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>Key ceremony report {e(c['id'])}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{border:1px solid #999;"
+        "padding:4px;vertical-align:top}table{border-collapse:collapse;width:100%}tt{word-break:break-all}</style>",
+        "</head><body>",
+        f"<h1>Key ceremony report: {e(c['id'])}{' (REHEARSAL)' if c['rehearsal'] else ''}</h1>",
+        f"<p><b>Purpose:</b> {e(c['purpose'])}<br><b>CP/CPS:</b> {e(c['cps_reference'])}<br>"
+        f"<b>Location:</b> {e(c['location'] or '-')}<br><b>Started:</b> {e(c['started_at'])} "
+        f"<b>Ended:</b> {e(c['ended_at'])} ({e(c['time_zone'])})</p>",
+        f"<h2>Plan</h2><p><tt>{e(report['plan']['sha256'])}</tt><br>{e(report['plan']['pgp_words'])}</p>",
+        "<h2>Participants and sign-off</h2><table><tr><th>Name</th><th>Role</th><th>Signed off</th><th>Signature</th></tr>",
+    ]
+    for p in report["participants"]:
+        parts.append(
+            f"<tr><td>{e(p['name'])}</td><td>{e(p['role'])}</td><td>{e(p['signed_off_at'] or '-')}</td><td>&nbsp;</td></tr>"
+        )
+    parts.append(
+        "</table><h2>Steps</h2><table><tr><th>Step</th><th>Completed</th><th>Acknowledged by</th></tr>"
+    )
+    for s in report["steps"]:
+        acks = ", ".join(f"{a['name']} ({a['at']})" for a in s["acknowledged_by"])
+        parts.append(
+            f"<tr><td><b>{e(s['title'])}</b><br>{e(s['what'])}</td><td>{e(s['completed_at'] or '-')}</td><td>{e(acks)}</td></tr>"
+        )
+    parts.append("</table><h2>Exceptions</h2>")
+    if report["exceptions"]:
+        parts.append(
+            "<table><tr><th>At</th><th>Expected</th><th>Happened</th><th>Decision</th><th>Approved by</th></tr>"
+        )
+        for x in report["exceptions"]:
+            parts.append(
+                f"<tr><td>{e(x['at'])}</td><td>{e(x['expected'])}</td><td>{e(x['happened'])}</td>"
+                f"<td>{e(x['decision'])}</td><td>{e(x['approved_by'] or '')}</td></tr>"
+            )
+        parts.append("</table>")
+    else:
+        parts.append("<p>None.</p>")
+    if report["failures"]:
+        parts.append("<h3>Failed attempts</h3><ul>")
+        parts.extend(
+            f"<li>{e(f['at'])} {e(f['step'])}: {e(f['error'])}</li>" for f in report["failures"]
+        )
+        parts.append("</ul>")
+    k = report["key"]
+    parts.append(
+        f"<h2>Key</h2><p>{e(k['algorithm'])}, {e(k['protection'])}.<br>SPKI SHA-256 <tt>{e(k['spki_sha256'])}</tt><br>"
+        f"{e(k['spki_pgp_words'])}</p><h2>Artefacts</h2><table><tr><th>Artefact</th><th>SHA-256 and PGP words</th></tr>"
+    )
+    for a in report["artefacts"]:
+        words = f"<br>{e(a['pgp_words'])}" if "pgp_words" in a else ""
+        parts.append(
+            f"<tr><td>{e(a['name'])}<br><tt>{e(a['file'])}</tt></td><td><tt>{e(a['sha256'])}</tt>{words}</td></tr>"
+        )
+    lint = report["lint"]
+    before = "; ".join(lint["before_signing"]) or "no findings"
+    after = "; ".join(lint["after_signing"]) or "no findings"
+    waivers = "; ".join(f"{w['code']}: {w['reason']}" for w in lint["waivers"]) or "none"
+    parts.append(
+        f"</table><h2>Lint ({e(lint['profile'])})</h2><p>Before signing: {e(before)}<br>"
+        f"After signing: {e(after)}<br>Waivers: {e(waivers)}</p>"
+    )
+    sh = report["shares"]
+    parts.append(
+        f"<h2>Custodian shares</h2><p>{e(sh['scheme'])}, {e(sh['description'])}. The shares themselves are never recorded.</p><ul>"
+    )
+    parts.extend(f"<li>{e(name)}: {e(sid)}</li>" for name, sid in sorted(sh["share_ids"].items()))
+    env = report["environment"]
+    parts.append("</ul><h2>Environment</h2><ul>")
+    parts.extend(
+        f"<li>{e(k2)}: <tt>{e(str(v))}</tt></li>" for k2, v in env.items() if k2 != "preflight"
+    )
+    parts.append("</ul><h3>Pre-flight</h3><ul>")
+    parts.extend(
+        f"<li>{e(c2['name'])} — {e(c2['status'])}: {e(c2['detail'])}</li>"
+        for c2 in env.get("preflight", [])
+    )
+    parts.append(
+        "</ul><h2>Verifying this report</h2><p><tt>pkiadmin-cli ceremony verify-report FOLDER</tt>, or with openssl: "
+        "<tt>openssl x509 -in root.pem -pubkey -noout &gt; root.pub; openssl dgst -sha384 -verify root.pub "
+        "-signature report.json.sig report.json</tt> (-sha256 for P-256 and RSA roots).</p></body></html>"
+    )
+    return "".join(parts)
+
+
+def render_pdf(report: Mapping[str, Any]) -> bytes:
+    """A printable PDF with the same content as the HTML page."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    if _DEJAVU.is_file():
+        pdf.add_font("DejaVu", "", str(_DEJAVU))
+        family = "DejaVu"
+    else:  # the core font covers Latin-1 only
+        family = "Helvetica"
+
+    def text(value: str, size: int = 10) -> None:
+        pdf.set_font(family, size=size)
+        safe = value if family == "DejaVu" else value.encode("latin-1", "replace").decode("latin-1")
+        pdf.multi_cell(0, size * 0.5 + 1, safe, new_x="LMARGIN", new_y="NEXT", align="L")
+
+    c = report["ceremony"]
+    text(f"Key ceremony report: {c['id']}{' (REHEARSAL)' if c['rehearsal'] else ''}", 16)
+    text(
+        f"Purpose: {c['purpose']}\nCP/CPS: {c['cps_reference']}\nLocation: {c['location'] or '-'}\n"
+        f"Started {c['started_at']}, ended {c['ended_at']} ({c['time_zone']})"
+    )
+    text("Plan", 13)
+    text(f"SHA-256 {report['plan']['sha256']}\n{report['plan']['pgp_words']}")
+    text("Participants and sign-off", 13)
+    for p in report["participants"]:
+        text(
+            f"{p['name']} ({p['role']}) — signed off {p['signed_off_at'] or '-'}     signature: ____________________"
+        )
+    text("Steps", 13)
+    for s in report["steps"]:
+        acks = ", ".join(f"{a['name']} {a['at']}" for a in s["acknowledged_by"])
+        text(f"{s['title']}: completed {s['completed_at'] or '-'}; acknowledged by {acks or '-'}")
+    text("Exceptions", 13)
+    if not report["exceptions"]:
+        text("None.")
+    for x in report["exceptions"]:
+        text(
+            f"{x['at']} expected: {x['expected']}; happened: {x['happened']}; decision: {x['decision']}; "
+            f"approved by {x['approved_by'] or ''}"
+        )
+    text("Key and artefacts", 13)
+    k = report["key"]
+    text(
+        f"{k['algorithm']}; {k['protection']}\nSPKI SHA-256 {k['spki_sha256']}\n{k['spki_pgp_words']}"
+    )
+    for a in report["artefacts"]:
+        text(f"{a['name']} ({a['file']})\n{a['sha256']}\n{a.get('pgp_words', '')}")
+    lint = report["lint"]
+    text("Lint", 13)
+    text(
+        f"Before signing: {'; '.join(lint['before_signing']) or 'no findings'}\nAfter signing: "
+        f"{'; '.join(lint['after_signing']) or 'no findings'}"
+    )
+    sh = report["shares"]
+    text("Custodian shares", 13)
+    text(f"{sh['scheme']}, {sh['description']} (share ids only; shares are never recorded)")
+    for name, sid in sorted(sh["share_ids"].items()):
+        text(f"{name}: {sid}")
+    text("Environment", 13)
+    for key_name, value in report["environment"].items():
+        if key_name != "preflight":
+            text(f"{key_name}: {value}", 8)
+    return bytes(pdf.output())

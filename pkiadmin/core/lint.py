@@ -1,0 +1,99 @@
+"""pkilint, run in-process: the RFC 5280 certificate profile, with findings as frozen records."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+
+class Severity(enum.IntEnum):
+    """pkilint's severities; lower is worse. WARNING and worse block signing unless waived."""
+
+    FATAL = 0
+    ERROR = 1
+    WARNING = 2
+    NOTICE = 3
+    INFO = 4
+    DEBUG = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    path: str
+    waived_because: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity <= Severity.WARNING and self.waived_because is None
+
+    def __str__(self) -> str:
+        waived = f" (waived: {self.waived_because})" if self.waived_because else ""
+        message = f": {self.message}" if self.message else ""
+        return f"{self.severity.name} {self.code}{message} @ {self.path}{waived}"
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """What pkilint said about one certificate."""
+
+    profile: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.blocking)
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+
+def lint_certificate(
+    cert: x509.Certificate, waivers: Mapping[str, str] | None = None
+) -> LintReport:
+    """Lint against the RFC 5280 profile; `waivers` maps a finding code to the plan's reason."""
+    from pkilint import loader
+    from pkilint.pkix import certificate, extension, name
+
+    validator = certificate.create_pkix_certificate_validator_container(
+        certificate.create_decoding_validators(
+            name.ATTRIBUTE_TYPE_MAPPINGS, extension.EXTENSION_MAPPINGS
+        ),
+        [
+            certificate.create_issuer_validator_container([]),
+            certificate.create_validity_validator_container(),
+            certificate.create_subject_validator_container([]),
+            certificate.create_extensions_validator_container([]),
+            certificate.create_spki_validator_container([]),
+        ],
+    )
+    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
+        cert.public_bytes(serialization.Encoding.DER), "certificate"
+    )
+    return LintReport(
+        "pkilint RFC 5280 certificate", _findings(validator.validate(document.root), waivers or {})
+    )
+
+
+def _findings(results: Iterable[object], waivers: Mapping[str, str]) -> tuple[Finding, ...]:
+    found: list[Finding] = []
+    for result in results:
+        for description in getattr(result, "finding_descriptions", ()):
+            code = str(description.finding.code)
+            found.append(
+                Finding(
+                    code=code,
+                    severity=Severity(int(description.finding.severity)),
+                    message=str(description.message or ""),
+                    path=str(result.node.path),  # type: ignore[attr-defined]
+                    waived_because=waivers.get(code),
+                )
+            )
+    return tuple(sorted(found, key=lambda f: (f.severity, f.code)))
