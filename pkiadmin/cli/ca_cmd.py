@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from pkiadmin.cli.context import (
@@ -12,7 +14,7 @@ from pkiadmin.cli.context import (
     read_passphrase,
     user_errors,
 )
-from pkiadmin.core import authorities, fingerprint, keys, rootca
+from pkiadmin.core import authorities, fingerprint, keys, rootca, shares
 from pkiadmin.core.keyid import SkiMethod
 from pkiadmin.core.names import SubjectSpec
 
@@ -119,14 +121,52 @@ def list_cas(ctx: click.Context, as_json: bool) -> None:
 @group.command("verify-key")
 @click.argument("ca_id", type=int)
 @passphrase_options
+@click.option(
+    "--shares-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="For a ceremony CA: a file with a quorum of custodian shares, one share's words per line.",
+)
 @click.pass_context
 def verify_key(
-    ctx: click.Context, ca_id: int, passphrase_env: str | None, passphrase_fd: int | None
+    ctx: click.Context,
+    ca_id: int,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
 ) -> None:
-    """Check that the passphrase opens the CA's key and that the key matches its certificate."""
-    secret = read_passphrase(passphrase_env, passphrase_fd, new=False)
+    """Check that the passphrase (or custodian shares) opens the CA's key and that it matches its certificate."""
     with opened_workspace(ctx) as ws, user_errors():
-        check = authorities.verify_key(ws, ca_id, secret)
+        authority = authorities.get_authority(ws.db, ca_id)
+        secret: str | None = None
+        words: list[str] | None = None
+        if authority.needs_shares:
+            words = read_shares(shares_file)
+        else:
+            secret = read_passphrase(passphrase_env, passphrase_fd, new=False)
+        check = authorities.verify_key(ws, ca_id, secret, words)
+    unlocked = "custodian shares open" if words else "passphrase opens"
     click.echo(
-        f"OK: the passphrase opens {check.key_path.name}, and the key matches the certificate of CA {check.ca_id} ({check.name})."
+        f"OK: the {unlocked} {check.key_path.name}, and the key matches the certificate of CA {check.ca_id} ({check.name})."
     )
+
+
+def read_shares(shares_file: Path | None) -> list[str]:
+    """A quorum of shares from a file, or typed by each custodian in turn (input hidden)."""
+    if shares_file is not None:
+        return shares.read_share_lines(shares_file.read_text(encoding="utf-8").splitlines())
+    click.echo(
+        "The key is protected by custodian shares. Each custodian present types their share's words."
+    )
+    words: list[str] = []
+    while True:
+        share = click.prompt(
+            f"Share {len(words) + 1} (empty when the quorum has entered theirs)",
+            default="",
+            hide_input=True,
+            show_default=False,
+        )
+        if not share.strip():
+            break
+        words.append(share)
+    return words

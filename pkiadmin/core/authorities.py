@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from pkiadmin.core import audit, inventory, keys
-from pkiadmin.core.errors import CheckFailedError, NotFoundError
+from pkiadmin.core import audit, inventory, keys, shares
+from pkiadmin.core.errors import CheckFailedError, NotFoundError, PassphraseError
 from pkiadmin.core.workspace import Workspace
 
 
@@ -24,11 +25,17 @@ class Authority:
     key_ref: str
     ski_method: str
     not_after: datetime
+    key_protection: str  # 'passphrase' or 'slip39'
+
+    @property
+    def needs_shares(self) -> bool:
+        return self.key_protection == "slip39"
 
 
 def list_authorities(db: Database) -> tuple[Authority, ...]:
     rows = db.query(
-        "SELECT a.id, a.cert_id, a.name, a.kind, a.key_backend, a.key_ref, a.ski_method, c.not_after"
+        "SELECT a.id, a.cert_id, a.name, a.kind, a.key_backend, a.key_ref, a.ski_method, c.not_after,"
+        " a.key_protection"
         " FROM authorities a JOIN certificates c ON c.id = a.cert_id ORDER BY a.id"
     )
     return tuple(
@@ -41,6 +48,7 @@ def list_authorities(db: Database) -> tuple[Authority, ...]:
             key_ref=str(r["key_ref"]),
             ski_method=str(r["ski_method"]),
             not_after=datetime.fromisoformat(r["not_after"]),
+            key_protection=str(r["key_protection"]),
         )
         for r in rows
     )
@@ -63,7 +71,27 @@ def get_authority(db: Database, ca_id: int) -> Authority:
     raise NotFoundError(f"There is no CA with id {ca_id}. List them with: pkiadmin-cli ca list")
 
 
-def verify_key(ws: Workspace, ca_id: int, key_passphrase: str) -> KeyCheck:
+def unlock_passphrase(
+    authority: Authority, key_passphrase: str | None, share_words: Sequence[str] | None
+) -> str:
+    """The key passphrase: typed, or recombined from a quorum of custodian shares (ceremony CAs)."""
+    if authority.needs_shares:
+        if not share_words:
+            raise PassphraseError(
+                f"The key of '{authority.name}' is protected by custodian shares: a quorum of custodians must enter theirs."
+            )
+        return shares.passphrase_for(shares.combine(share_words))
+    if key_passphrase is None:
+        raise PassphraseError(f"The key of '{authority.name}' needs its passphrase.")
+    return key_passphrase
+
+
+def verify_key(
+    ws: Workspace,
+    ca_id: int,
+    key_passphrase: str | None = None,
+    share_words: Sequence[str] | None = None,
+) -> KeyCheck:
     """Unlock the CA key with the passphrase and check it against the certificate; audited.
 
     Operators use this before a ceremony to confirm the passphrase and the backup copy of the
@@ -73,7 +101,18 @@ def verify_key(ws: Workspace, ca_id: int, key_passphrase: str) -> KeyCheck:
     key_path = ws.keys_dir / authority.key_ref
     if not key_path.is_file():
         raise NotFoundError(f"The key file {key_path} is missing. Restore it from the key backup.")
-    key = keys.load_encrypted(key_path, key_passphrase)
+    try:
+        key = keys.load_encrypted(
+            key_path, unlock_passphrase(authority, key_passphrase, share_words)
+        )
+    except PassphraseError as exc:
+        if authority.needs_shares and "passphrase is wrong" in str(exc):
+            # SLIP-39 can combine wrong shares into a wrong secret without complaint.
+            raise PassphraseError(
+                "These shares do not unlock the key: they combine, but not to this CA's passphrase. "
+                "Check that they come from this CA's ceremony."
+            ) from None
+        raise
     cert = inventory.load_certificate(ws.db, authority.cert_id)
     if key.public_key() != cert.public_key():
         raise CheckFailedError(

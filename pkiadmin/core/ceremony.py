@@ -166,7 +166,17 @@ class CeremonyRun:
     @classmethod
     def start(cls, ws: Workspace, plan: CeremonyPlan, rehearsal: bool = False) -> CeremonyRun:
         ceremony_store.mark_interrupted(ws.db)
-        if not rehearsal:
+        if rehearsal:
+            real = ws.db.execute(
+                "SELECT a.name FROM authorities a LEFT JOIN ceremonies c ON c.id = a.ceremony_id"
+                " WHERE c.id IS NULL OR c.rehearsal = 0 LIMIT 1"
+            ).fetchone()
+            if real:
+                raise CeremonyError(
+                    f"This workspace holds a real CA ({real[0]}). Rehearse in a separate, scratch workspace "
+                    "(--workspace DIR), so rehearsal keys never sit beside real ones."
+                )
+        else:
             done = ws.db.execute(
                 "SELECT id FROM ceremonies WHERE plan_id = ? AND status = 'completed' AND rehearsal = 0",
                 (plan.ceremony_id,),

@@ -236,11 +236,22 @@ def test_version_reports_package_hash() -> None:
 
 
 def _commands() -> list[str]:
-    names = []
-    for group_name, group in cli.commands.items():
-        for command in getattr(group, "commands", {}):
-            names.append(f"{group_name} {command}")
-    return names
+    import click
+
+    def walk(prefix: str, command: click.Command) -> list[str]:
+        if isinstance(command, click.Group):
+            return [
+                name
+                for sub_name, sub in command.commands.items()
+                for name in walk(f"{prefix} {sub_name}", sub)
+            ]
+        return [prefix]
+
+    return [
+        name.strip()
+        for group_name, group in cli.commands.items()
+        for name in walk(group_name, group)
+    ]
 
 
 @pytest.mark.parametrize("command", _commands())

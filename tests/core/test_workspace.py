@@ -83,11 +83,11 @@ def test_older_schema_is_migrated_forward_with_a_backup(
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, extra))
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
     with workspace.open_workspace(path) as upgraded:
-        assert schema.user_version(upgraded.db) == 2
+        assert schema.user_version(upgraded.db) == schema.SCHEMA_VERSION
         assert "future_feature" in upgraded.db.table_names()
         assert audit.entries(upgraded.db)[-1].operation == "workspace.migrate"
         assert audit.verify(upgraded.db).ok
-    assert (path / "pkiadmin.db.schema-1.bak").is_file()
+    assert (path / f"pkiadmin.db.schema-{schema.SCHEMA_VERSION - 1}.bak").is_file()
 
 
 def test_keys_folder_readable_by_others_is_refused(ws: Workspace) -> None:
@@ -120,3 +120,25 @@ def test_open_or_create_creates_only_when_missing_or_empty(tmp_path: Path) -> No
         assert workspace.is_workspace(created.path)
     with workspace.open_or_create(tmp_path / "fresh") as reopened:
         assert len(audit.entries(reopened.db)) == 1
+
+
+def test_a_schema_1_workspace_is_upgraded_to_the_current_schema(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    path = tmp_path / "old"
+    path.mkdir(mode=0o700)
+    for name in ("keys", "gnupg"):
+        (path / name).mkdir(mode=0o700)
+    db = Database(sqlite3.connect(path / "pkiadmin.db"))
+    db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    with db.atomic():
+        for statement in schema.MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO meta (key, value) VALUES ('audit_head_count', '0')")
+    db.close()
+    with workspace.open_workspace(path) as upgraded:
+        assert schema.user_version(upgraded.db) == schema.SCHEMA_VERSION
+        assert "ceremonies" in upgraded.db.table_names()
+        assert "key_protection" in upgraded.db["authorities"].columns_dict
+        assert audit.verify(upgraded.db).ok

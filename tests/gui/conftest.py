@@ -57,5 +57,9 @@ def _no_worker_left_behind() -> Iterator[None]:
     import threading
 
     yield
-    alive = [t.name for t in threading.enumerate() if t.name == "pkiadmin-ca-worker" and t.is_alive()]
-    assert not alive, f"{len(alive)} CA worker thread(s) left running; close the window or call shutdown()"
+    alive = [
+        t.name for t in threading.enumerate() if t.name == "pkiadmin-ca-worker" and t.is_alive()
+    ]
+    assert not alive, (
+        f"{len(alive)} CA worker thread(s) left running; close the window or call shutdown()"
+    )
