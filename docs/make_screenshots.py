@@ -54,8 +54,69 @@ def main() -> int:
         app.processEvents()
         dialog.grab().save(str(OUT / f"new-root-dialog{suffix}.png"))
         dialog.reject()
+        grab_ceremony(app, window, Path(tmp), suffix)
         window.close()
     return 0
+
+
+def grab_ceremony(app: object, window: object, tmp: Path, suffix: str) -> None:
+    """Walk a rehearsal through the wizard and grab the pages people read aloud from."""
+    from PySide6.QtWidgets import QApplication, QWizard
+
+    from pkiadmin.core import ceremony_plan
+
+    plan = tmp / "plan.toml"
+    plan.write_text(ceremony_plan.template().replace('id = "EXAMPLE-ROOT-2026"', 'id = "EXAMPLE-ROOT-2027"'))
+    window.start_ceremony(plan, rehearsal=False)  # type: ignore[attr-defined]
+    wizard = window.ceremony_wizard  # type: ignore[attr-defined]
+    wizard.resize(1280, 800)
+
+    def grab(name: str) -> None:
+        QApplication.processEvents()
+        wizard.grab().save(str(OUT / f"{name}{suffix}.png"))
+
+    def ack(page: object) -> None:
+        for box in page.ack_boxes.values():  # type: ignore[attr-defined]
+            box.click()
+        wizard.next()
+
+    page = wizard.currentPage()
+    grab("ceremony-plan")
+    page.matches.click()
+    ack(page)
+    page = wizard.currentPage()
+    page.waiver.setText("screenshot machine")
+    for box in page.present.values():
+        box.setChecked(True)
+    page.run_button.click()
+    grab("ceremony-preflight")
+    ack(page)
+    page = wizard.currentPage()
+    page.generate.click()
+    ack(page)
+    page = wizard.currentPage()
+    page.split_button.click()
+    page.show_button.click()
+    grab("ceremony-share")
+    words = []
+    for _ in range(3):
+        if not page.words.text():
+            page.show_button.click()
+        words.append(page.current_words())
+        page.written_button.click()
+    ack(page)
+    page = wizard.currentPage()
+    page.fields[0].setText(words[0])
+    page.fields[1].setText(words[1])
+    page.test_button.click()
+    ack(page)
+    page = wizard.currentPage()
+    page.sign_button.click()
+    ack(page)
+    grab("ceremony-fingerprint")
+    wizard.button(QWizard.WizardButton.CancelButton)
+    wizard.run.abort("screenshots only", wizard.run.plan.administrator.name)
+    wizard.done(0)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -409,3 +410,64 @@ class _Checker:
 
 def _kind_name(kind: str) -> str:
     return {"str": "string", "int": "whole number", "list": "list"}.get(kind, kind)
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    """What the 'new plan' form collects; render() turns it into plan TOML."""
+
+    ceremony_id: str
+    purpose: str
+    cps_reference: str
+    location: str
+    participants: tuple[tuple[str, str], ...]  # (name, role)
+    subject: SubjectSpec
+    algorithm: str
+    validity_days: int
+    path_length: int | None
+    threshold: int
+    output_name: str
+
+
+def render(draft: PlanDraft) -> str:
+    """Plan TOML from a draft (strings are JSON-escaped, which TOML basic strings accept)."""
+
+    def q(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = [
+        "# pkiadmin ceremony plan, written by the 'New plan' form. Review it before the ceremony.",
+        "",
+        "[ceremony]",
+        f"id = {q(draft.ceremony_id)}",
+        f"purpose = {q(draft.purpose)}",
+        f"cps_reference = {q(draft.cps_reference)}",
+    ]
+    if draft.location:
+        lines.append(f"location = {q(draft.location)}")
+    for name, role in draft.participants:
+        lines += ["", "[[participants]]", f"name = {q(name)}", f"role = {q(role)}"]
+    s = draft.subject
+    lines += ["", "[root]", f"common_name = {q(s.common_name)}"]
+    for key, value in (
+        ("organization", s.organization),
+        ("organizational_unit", s.organizational_unit),
+        ("country", s.country),
+        ("state", s.state),
+        ("locality", s.locality),
+    ):
+        if value:
+            lines.append(f"{key} = {q(value)}")
+    lines += [f"algorithm = {q(draft.algorithm)}", f"validity_days = {draft.validity_days}"]
+    if draft.path_length is not None:
+        lines.append(f"path_length = {draft.path_length}")
+    lines += [
+        "",
+        "[custodians]",
+        f"threshold = {draft.threshold}",
+        "",
+        "[output]",
+        f"name = {q(draft.output_name)}",
+        "",
+    ]
+    return "\n".join(lines)

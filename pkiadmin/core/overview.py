@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from pkiadmin.core import audit, authorities, inventory
+from pkiadmin.core import audit, authorities, ceremony_store, inventory
 
 EXPIRY_WARNING_DAYS = 90
 
@@ -18,6 +18,7 @@ class Overview:
     authorities: tuple[authorities.Authority, ...]
     audit_entries: tuple[audit.AuditEntry, ...]
     audit_verdict: audit.AuditVerdict
+    ceremonies: tuple[ceremony_store.CeremonyRecord, ...] = ()
 
     def expiring_soon(self, now: datetime | None = None) -> tuple[inventory.CertRecord, ...]:
         now = now or datetime.now(UTC)
@@ -35,4 +36,5 @@ def load(db: Database) -> Overview:
         authorities=authorities.list_authorities(db),
         audit_entries=audit.entries(db),
         audit_verdict=audit.verify(db),
+        ceremonies=ceremony_store.list_ceremonies(db),
     )

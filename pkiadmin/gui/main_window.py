@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -19,15 +20,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core import audit, authorities, certinfo, export, inventory, overview
+from pkiadmin.core import (
+    audit,
+    authorities,
+    ceremony_plan,
+    ceremony_report,
+    ceremony_store,
+    certinfo,
+    export,
+    inventory,
+    overview,
+)
+from pkiadmin.core.ceremony import CeremonyRun
 from pkiadmin.core.certinfo import CertDetails
+from pkiadmin.core.errors import PkiError
 from pkiadmin.core.version import version_text
 from pkiadmin.core.workspace import Workspace
 from pkiadmin.gui.audit_page import AuditPage
+from pkiadmin.gui.ceremonies_page import CeremoniesPage
+from pkiadmin.gui.ceremony_wizard import CeremonyWizard, SharesDialog
 from pkiadmin.gui.certificates_page import CertificatesPage
 from pkiadmin.gui.errors import show_error
 from pkiadmin.gui.new_root_dialog import NewRootDialog
 from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage, PlannedPage
+from pkiadmin.gui.plan_form import PlanFormDialog
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 SECTIONS = (
@@ -62,6 +78,8 @@ class MainWindow(QMainWindow):
         self.authorities = AuthoritiesPage()
         self.certificates = CertificatesPage()
         self.audit = AuditPage()
+        self.ceremonies = CeremoniesPage()
+        self.ceremony_wizard: CeremonyWizard | None = None
         pages: dict[str, QWidget] = {
             "Dashboard": self.dashboard,
             "Authorities": self.authorities,
@@ -78,10 +96,7 @@ class MainWindow(QMainWindow):
                 "Partners",
                 "Register partners, build and open PGP-encrypted trust packages, and run the fingerprint verification call.",
             ),
-            "Ceremonies": PlannedPage(
-                "Ceremonies",
-                "Plan, run and report witnessed key ceremonies with M-of-N custodian shares.",
-            ),
+            "Ceremonies": self.ceremonies,
             "Audit log": self.audit,
         }
         for name in SECTIONS:
@@ -106,6 +121,9 @@ class MainWindow(QMainWindow):
         self.authorities.verify_key_requested.connect(self.ask_and_verify_key)
         self.certificates.details_requested.connect(self.load_details)
         self.audit.verify_requested.connect(self.verify_audit)
+        self.ceremonies.run_requested.connect(self.choose_and_start_ceremony)
+        self.ceremonies.new_plan_requested.connect(self.open_plan_form)
+        self.ceremonies.verify_requested.connect(self.verify_report)
         self.nav.setCurrentRow(0)
         self.refresh()
 
@@ -149,6 +167,8 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         def operation(ws: Workspace, _progress: Progress) -> overview.Overview:
+            # A ceremony whose process died shows as interrupted from the next refresh on.
+            ceremony_store.mark_interrupted(ws.db)
             return overview.load(ws.db)
 
         self.worker.submit(operation, self._apply_overview, self.show_failure)
@@ -160,6 +180,7 @@ class MainWindow(QMainWindow):
         self.certificates.set_records(result.certificates)
         self.audit.set_entries(result.audit_entries)
         self.audit.set_verdict(result.audit_verdict)
+        self.ceremonies.set_ceremonies(result.ceremonies)
 
     def load_details(self, cert_id: int) -> None:
         def operation(ws: Workspace, _progress: Progress) -> CertDetails:
@@ -239,15 +260,23 @@ class MainWindow(QMainWindow):
         self.worker.submit(operation, done, self.show_failure)
 
     def ask_and_verify_key(self, ca_id: int) -> None:
+        authority = next((a for a in self.authorities.model.records() if a.id == ca_id), None)
+        if authority is not None and authority.needs_shares:
+            dialog = SharesDialog(authority.name, self)
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                self.verify_ca_key(ca_id, None, dialog.shares())
+            return
         secret, ok = QInputDialog.getText(
             self, "Check key passphrase", "Key passphrase:", QLineEdit.EchoMode.Password
         )
         if ok:
             self.verify_ca_key(ca_id, secret)
 
-    def verify_ca_key(self, ca_id: int, secret: str) -> None:
+    def verify_ca_key(
+        self, ca_id: int, secret: str | None, share_words: list[str] | None = None
+    ) -> None:
         def operation(ws: Workspace, _progress: Progress) -> authorities.KeyCheck:
-            return authorities.verify_key(ws, ca_id, secret)
+            return authorities.verify_key(ws, ca_id, secret, share_words)
 
         def done(result: object) -> None:
             assert isinstance(result, authorities.KeyCheck)  # noqa: S101
@@ -258,6 +287,51 @@ class MainWindow(QMainWindow):
                 f"of {result.name}.",
             )
             self.refresh()
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def choose_and_start_ceremony(self, rehearsal: bool) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "Ceremony plan", "", "Plan (*.toml)")
+        if chosen:
+            self.start_ceremony(Path(chosen), rehearsal)
+
+    def start_ceremony(self, plan_path: Path, rehearsal: bool) -> None:
+        """Start the run on the CA worker, then open the wizard on it."""
+        try:
+            plan = ceremony_plan.load(plan_path)
+        except PkiError as exc:
+            show_error(self, exc)
+            return
+
+        def operation(ws: Workspace, _progress: Progress) -> CeremonyRun:
+            return CeremonyRun.start(ws, plan, rehearsal)
+
+        def started(run: object) -> None:
+            assert isinstance(run, CeremonyRun)  # noqa: S101
+            wizard = CeremonyWizard(run, self.worker, self)
+            wizard.finished.connect(lambda _code: self.refresh())
+            self.ceremony_wizard = wizard
+            wizard.open()
+
+        self.nav.setCurrentRow(SECTIONS.index("Ceremonies"))
+        self.worker.submit(operation, started, self.show_failure)
+
+    def open_plan_form(self) -> PlanFormDialog:
+        form = PlanFormDialog(self)
+        form.open()
+        return form
+
+    def verify_report(self, folder: str) -> None:
+        def operation(_ws: Workspace, _progress: Progress) -> ceremony_report.ReportVerdict:
+            return ceremony_report.verify(Path(folder))
+
+        def done(result: object) -> None:
+            assert isinstance(result, ceremony_report.ReportVerdict)  # noqa: S101
+            if result.ok:
+                text = f"✔ The report verifies ({len(result.checks)} checks). Root SHA-256 {result.root_sha256}"
+            else:
+                text = "✘ The report does NOT verify: " + "; ".join(result.problems)
+            self.ceremonies.verdict.setText(text)
 
         self.worker.submit(operation, done, self.show_failure)
 
