@@ -4,10 +4,7 @@ the end, the new root CA and its signed report stored in one transaction."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
-import shutil
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core import (
     atomicfile,
-    ceremony_report,
+    ceremony_finish,
     ceremony_store,
     fingerprint,
     inventory,
@@ -29,97 +26,28 @@ from pkiadmin.core import (
 )
 from pkiadmin.core import preflight as preflight_checks
 from pkiadmin.core.ceremony_plan import CeremonyPlan, Role
+from pkiadmin.core.ceremony_steps import (
+    STEPS,
+    BackupResult,
+    CeremonyError,
+    CeremonyResult,
+    KeyFacts,
+    Step,
+)
 from pkiadmin.core.ceremony_store import CeremonyStatus
 from pkiadmin.core.errors import CheckFailedError, PkiError, StorageError
 from pkiadmin.core.signer import FileSigner
 from pkiadmin.core.workspace import Workspace
 
-
-class CeremonyError(PkiError):
-    """A step cannot be done now, or failed; the message says what to do."""
-
-
-class Step(enum.Enum):
-    PLAN_REVIEW = "plan-review"
-    PREFLIGHT = "preflight"
-    KEY_GENERATION = "key-generation"
-    SHARE_DISTRIBUTION = "share-distribution"
-    RECOVERY_TEST = "recovery-test"
-    ROOT_SIGNING = "root-signing"
-    FINGERPRINT = "fingerprint"
-    BACKUP = "backup"
-    SIGN_OFF = "sign-off"
-
-    @property
-    def title(self) -> str:
-        return _TITLES[self][0]
-
-    @property
-    def explanation(self) -> str:
-        return _TITLES[self][1]
-
-
-_TITLES = {
-    Step.PLAN_REVIEW: (
-        "Plan review",
-        "Read the plan's SHA-256 aloud in PGP words; everyone compares it with the reviewed printout.",
-    ),
-    Step.PREFLIGHT: (
-        "Pre-flight checks",
-        "Network off, clock read aloud and confirmed, software hashes recorded, workspace writable, custodians present.",
-    ),
-    Step.KEY_GENERATION: (
-        "Root key generation",
-        "Generate the root key and a random 128-bit passphrase; encrypt the key under it.",
-    ),
-    Step.SHARE_DISTRIBUTION: (
-        "Custodian shares",
-        "Split the passphrase with SLIP-39; each custodian receives and writes down their share, one at a time.",
-    ),
-    Step.RECOVERY_TEST: (
-        "Recovery test",
-        "A quorum of custodians types their shares back; pkiadmin proves they unlock the key.",
-    ),
-    Step.ROOT_SIGNING: (
-        "Root certificate",
-        "Lint a throw-away-key copy, self-sign the root, check the signed TBS equals the linted one, verify, lint again.",
-    ),
-    Step.FINGERPRINT: (
-        "Fingerprint read-aloud",
-        "Read the root's SHA-256 aloud in PGP words; the witness confirms it matches the screen.",
-    ),
-    Step.BACKUP: (
-        "Key backup",
-        "Write the encrypted key to the backup medium and verify it by reading it back.",
-    ),
-    Step.SIGN_OFF: ("Sign-off", "Every participant signs off the ceremony."),
-}
-STEPS = tuple(Step)
-
-
-@dataclass(frozen=True)
-class KeyFacts:
-    algorithm: str
-    spki_sha256: str
-
-    @property
-    def spki_words(self) -> tuple[str, ...]:
-        return fingerprint.pgp_words(bytes.fromhex(self.spki_sha256))
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    path: Path
-    sha256: str
-
-
-@dataclass(frozen=True)
-class CeremonyResult:
-    ceremony_id: int
-    ca_id: int
-    cert_id: int
-    key_path: Path
-    report_dir: Path
+__all__ = [
+    "STEPS",
+    "BackupResult",
+    "CeremonyError",
+    "CeremonyResult",
+    "CeremonyRun",
+    "KeyFacts",
+    "Step",
+]
 
 
 @dataclass
@@ -573,71 +501,16 @@ class CeremonyRun:
             )
         if self.status is not CeremonyStatus.RUNNING:
             raise CeremonyError(f"The ceremony is {self.status.value}.")
-        cert = self._state.certificate
-        key = self._secrets.key
-        encrypted = self._secrets.encrypted_key
-        assert cert is not None and key is not None and encrypted is not None  # noqa: S101
-        spki = cert.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        cert, key, encrypted = (
+            self._state.certificate,
+            self._secrets.key,
+            self._secrets.encrypted_key,
         )
-        key_path = self.ws.keys_dir / f"root-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
-        report_dir = self.ws.exports_dir / "ceremonies" / f"{self.plan.ceremony_id}-{self.id}"
-        if report_dir.exists():
-            raise StorageError(f"{report_dir} already exists; pkiadmin never overwrites a report.")
-        atomicfile.write_new_file(key_path, encrypted, mode=0o600)
-        try:
-            with self.ws.db.atomic():
-                cert_id = inventory.insert_certificate(self.ws.db, cert, inventory.Source.ISSUED)
-                self.ws.db.execute(
-                    "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id)
-                )
-                ca_id = int(
-                    self.ws.db.execute(
-                        "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at,"
-                        " key_protection, ceremony_id) VALUES (?, ?, 'root', 'file', ?, ?, ?, 'slip39', ?)",
-                        (
-                            cert_id,
-                            inventory.common_name(cert.subject),
-                            key_path.name,
-                            self.plan.root.ski_method.value,
-                            ceremony_store.now_text(),
-                            self.id,
-                        ),
-                    ).lastrowid
-                    or 0
-                )
-                self.ws.db.execute(
-                    "UPDATE ceremonies SET status = 'completed', ended_at = ?, ca_id = ?, report_dir = ? WHERE id = ?",
-                    (ceremony_store.now_text(), ca_id, str(report_dir), self.id),
-                )
-                report_dir.mkdir(parents=True)
-                report = ceremony_report.build(self, ca_id, cert_id, key_path, encrypted)
-                files = ceremony_report.write(report_dir, report, self.plan.text, cert, key)
-                ceremony_store.record_event(
-                    self.ws.db,
-                    self.id,
-                    "-",
-                    "completed",
-                    self.plan.administrator.name,
-                    {
-                        "ca_id": ca_id,
-                        "cert_id": cert_id,
-                        "report": dict(files),
-                    },
-                )
-        except (OSError, sqlite3.Error) as exc:
-            atomicfile.remove_new_file(key_path)
-            shutil.rmtree(report_dir, ignore_errors=True)
-            raise StorageError(
-                f"Storing the new root CA and its report failed ({exc}); nothing was kept. Free space and finish again."
-            ) from exc
-        except BaseException:
-            atomicfile.remove_new_file(key_path)
-            shutil.rmtree(report_dir, ignore_errors=True)
-            raise
+        assert cert is not None and key is not None and encrypted is not None  # noqa: S101
+        result = ceremony_finish.store(self, cert, key, encrypted)
         self.status = CeremonyStatus.COMPLETED
         self._secrets = _Secrets()
-        return CeremonyResult(self.id, ca_id, cert_id, key_path, report_dir)
+        return result
 
     # The report needs these; they are facts, never secrets.
     def report_facts(self) -> dict[str, Any]:

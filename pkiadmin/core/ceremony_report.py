@@ -38,7 +38,7 @@ def build(
     run: CeremonyRun, ca_id: int, cert_id: int, key_path: Path, encrypted_key: bytes
 ) -> dict[str, Any]:
     """Everything in section 2.6 of the research note, from the run and the event log."""
-    from pkiadmin.core.ceremony import STEPS
+    from pkiadmin.core.ceremony_steps import STEPS
 
     plan = run.plan
     facts = run.report_facts()
