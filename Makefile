@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 SOURCES := pkiadmin tests benchmarks
 
-.PHONY: run test check lint typecheck contracts pytest system-deps benchmark lock clean
+.PHONY: run test check lint typecheck contracts pytest system-deps benchmark lock clean bundle wheelhouse frozen
 
 run: $(VENV)/.app-installed
 	$(BIN)/pkiadmin
@@ -47,15 +47,32 @@ $(VENV)/.app-installed: $(VENV)/bin/python requirements/app.txt pyproject.toml p
 	$(PIP) install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.app-installed requirements/dev.txt
+$(VENV)/.dev-installed: $(VENV)/.app-installed requirements/dev.txt build/wheelhouse/.complete
 	$(PIP) install -q --require-hashes -r requirements/dev.txt
 	touch $@
+
+# The wheels the offline bundle carries, fetched (hash-checked) by the set-up step so that
+# building the bundle, and the test that installs it, never reach a registry.
+wheelhouse: build/wheelhouse/.complete
+build/wheelhouse/.complete: requirements/app.txt $(VENV)/bin/python
+	$(PIP) download -q --require-hashes -r requirements/app.txt -d build/wheelhouse
+	touch $@
+
+# The offline installation bundle (folder + tar.gz under dist/); BUNDLE_OPTS=--with-debs adds .debs.
+bundle: $(VENV)/.app-installed build/wheelhouse/.complete
+	$(BIN)/python packaging/bundle.py $(BUNDLE_OPTS)
+
+# The PyInstaller one-folder build (dist/frozen/pkiadmin/: pkiadmin and pkiadmin-cli).
+frozen: $(VENV)/.app-installed requirements/freeze.txt
+	$(PIP) install -q --require-hashes -r requirements/freeze.txt
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist/frozen --workpath build/pyinstaller packaging/pkiadmin.spec
 
 # Regenerate the hash-pinned requirements (needs the network; not part of set-up).
 lock:
 	$(PYTHON) -m pip install -q uv
 	cd requirements && $(PYTHON) -m uv pip compile -q --python-version 3.11 --generate-hashes --universal app.in -o app.txt
 	cd requirements && $(PYTHON) -m uv pip compile -q --python-version 3.11 --generate-hashes --universal dev.in -o dev.txt
+	cd requirements && $(PYTHON) -m uv pip compile -q --python-version 3.11 --generate-hashes --universal freeze.in -o freeze.txt
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info

@@ -20,6 +20,7 @@ from pkiadmin.core import ceremony_plan as plans
 from pkiadmin.core.ceremony import CeremonyRun, Step
 from pkiadmin.core.ceremony_driver import RehearsalResponder, drive, load_answers
 from pkiadmin.core.ceremony_plan import CeremonyPlan, Participant, Role
+from pkiadmin.core.ceremony_store import CeremonyStatus
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.shares import CustodianShare
 
@@ -86,6 +87,12 @@ def run(ctx: click.Context, plan_file: Path, answers_file: Path | None) -> None:
             raise click.ClickException(
                 "The ceremony was aborted and recorded; no CA was created."
             ) from None
+        except PkiError as exc:
+            if ceremony.status is CeremonyStatus.RUNNING:  # not already closed by the driver
+                ceremony.abort(str(exc), plan.administrator.name)
+            raise click.ClickException(
+                f"{exc} The ceremony was aborted and recorded; no CA was created."
+            ) from exc
     click.echo(f"Ceremony {plan.ceremony_id} completed (record {result.ceremony_id}).")
     click.echo(f"  root CA id:    {result.ca_id} (certificate {result.cert_id})")
     click.echo(f"  encrypted key: {result.key_path}")

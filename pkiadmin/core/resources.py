@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -11,6 +12,9 @@ _CHECKOUT_RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 def resource_root() -> Traversable:
     """The resources folder: packaged as pkiadmin.resources in a wheel, or resources/ in a checkout."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen is not None:  # the PyInstaller build puts them here (packaging/pkiadmin.spec)
+        return Path(frozen) / "pkiadmin" / "resources"
     try:
         packaged = resources.files("pkiadmin.resources")
     except ModuleNotFoundError:

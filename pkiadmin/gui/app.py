@@ -10,7 +10,7 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from pkiadmin import __version__
-from pkiadmin.core import resources, workspace
+from pkiadmin.core import resources, version, workspace
 from pkiadmin.gui.errors import install_excepthook
 from pkiadmin.gui.main_window import MainWindow
 from pkiadmin.gui.worker import CaWorker
@@ -42,8 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"workspace folder (default: ${workspace.ENV_VAR}, else the per-user data folder)",
     )
-    parser.add_argument("--version", action="version", version=f"pkiadmin {__version__}")
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="show the version and the SHA-256 of the installed files",
+    )
     options, qt_args = parser.parse_known_args(args[1:])
+    if options.version:
+        print(version.version_text())  # noqa: T201 - the command's output
+        return 0
     app = create_application([args[0], *qt_args])
     install_excepthook()
     path = (options.workspace or workspace.default_path()).expanduser().absolute()

@@ -119,3 +119,17 @@ def test_bad_answers_file(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "[rehearsal] recover is not a known key" in result.output
     assert json.loads(run(ws, "ceremony", "show", "--json").output) == []
+
+
+def test_an_error_outside_a_step_aborts_and_records_the_ceremony(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    run(ws, "workspace", "init")
+    plan, answers = stage(tmp_path)
+    (tmp_path / "rehearsal-shares.txt").write_text("left over from another rehearsal")
+    result = run(ws, "ceremony", "run", str(plan), "--rehearsal", str(answers))
+    assert result.exit_code == 1
+    assert "rehearsal-shares.txt already exists; pkiadmin never overwrites a file." in result.output
+    assert "The ceremony was aborted and recorded; no CA was created." in result.output
+    listing = json.loads(run(ws, "ceremony", "show", "--json").output)
+    assert listing[0]["status"] == "aborted"
+    assert (tmp_path / "rehearsal-shares.txt").read_text() == "left over from another rehearsal"

@@ -62,6 +62,8 @@ def test_resources_are_packaged_in_the_wheel(tmp_path: Path) -> None:
     for resource in (
         "pgp-wordlist.txt",
         "iso3166-alpha2.txt",
+        "ceremony-plan-template.toml",
+        "pkiadmin.desktop",
         "pkiadmin.svg",
         "style.qss",
         "PROVENANCE.md",

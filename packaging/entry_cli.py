@@ -1,0 +1,5 @@
+"""PyInstaller entry point for the console `pkiadmin-cli` executable."""
+
+from pkiadmin.cli.main import main
+
+main()

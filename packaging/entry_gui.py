@@ -1,0 +1,7 @@
+"""PyInstaller entry point for the windowed `pkiadmin` executable."""
+
+import sys
+
+from pkiadmin.gui.app import main
+
+sys.exit(main())
