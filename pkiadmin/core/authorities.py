@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlite_utils import Database
 
 from pkiadmin.core import audit, inventory, keys, shares
@@ -30,6 +32,44 @@ class Authority:
     @property
     def needs_shares(self) -> bool:
         return self.key_protection == "slip39"
+
+
+def root_key_path(ws: Workspace, cert: x509.Certificate) -> Path:
+    """keys/root-<first 16 hex of the SPKI SHA-256>.key.pem: stable, and never reused for another key."""
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return ws.keys_dir / f"root-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
+
+
+def insert_root(
+    db: Database,
+    cert: x509.Certificate,
+    key_file: str,
+    ski_method: str,
+    key_protection: str = "passphrase",
+    ceremony_id: int | None = None,
+) -> tuple[int, int]:
+    """The root's inventory row (its own issuer) and its authority row, in the caller's transaction.
+
+    Returns (certificate id, CA id).
+    """
+    cert_id = inventory.insert_certificate(db, cert, inventory.Source.ISSUED)
+    db.execute("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id))
+    cursor = db.execute(
+        "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at,"
+        " key_protection, ceremony_id) VALUES (?, ?, 'root', 'file', ?, ?, ?, ?, ?)",
+        (
+            cert_id,
+            inventory.common_name(cert.subject),
+            key_file,
+            ski_method,
+            datetime.now(UTC).isoformat(),
+            key_protection,
+            ceremony_id,
+        ),
+    )
+    return cert_id, int(cursor.lastrowid or 0)
 
 
 def list_authorities(db: Database) -> tuple[Authority, ...]:

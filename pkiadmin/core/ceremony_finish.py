@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
 from typing import TYPE_CHECKING
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
-from pkiadmin.core import atomicfile, ceremony_report, ceremony_store, inventory, keys
+from pkiadmin.core import atomicfile, authorities, ceremony_report, ceremony_store, keys
 from pkiadmin.core.ceremony_steps import CeremonyResult
 from pkiadmin.core.errors import StorageError
 
@@ -23,34 +21,20 @@ def store(
 ) -> CeremonyResult:
     """Key file first (removed again on failure), then rows, report files and the event in one transaction."""
     ws = run.ws
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    key_path = ws.keys_dir / f"root-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
+    key_path = authorities.root_key_path(ws, cert)
     report_dir = ws.exports_dir / "ceremonies" / f"{run.plan.ceremony_id}-{run.id}"
     if report_dir.exists():
         raise StorageError(f"{report_dir} already exists; pkiadmin never overwrites a report.")
     atomicfile.write_new_file(key_path, encrypted, mode=0o600)
     try:
         with ws.db.atomic():
-            cert_id = inventory.insert_certificate(ws.db, cert, inventory.Source.ISSUED)
-            ws.db.execute(
-                "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id)
-            )
-            ca_id = int(
-                ws.db.execute(
-                    "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at,"
-                    " key_protection, ceremony_id) VALUES (?, ?, 'root', 'file', ?, ?, ?, 'slip39', ?)",
-                    (
-                        cert_id,
-                        inventory.common_name(cert.subject),
-                        key_path.name,
-                        run.plan.root.ski_method.value,
-                        ceremony_store.now_text(),
-                        run.id,
-                    ),
-                ).lastrowid
-                or 0
+            cert_id, ca_id = authorities.insert_root(
+                ws.db,
+                cert,
+                key_path.name,
+                run.plan.root.ski_method.value,
+                key_protection="slip39",
+                ceremony_id=run.id,
             )
             ws.db.execute(
                 "UPDATE ceremonies SET status = 'completed', ended_at = ?, ca_id = ?, report_dir = ? WHERE id = ?",

@@ -12,7 +12,16 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pkiadmin.core import atomicfile, audit, inventory, issuance, keys, passphrase, profile
+from pkiadmin.core import (
+    atomicfile,
+    audit,
+    authorities,
+    inventory,
+    issuance,
+    keys,
+    passphrase,
+    profile,
+)
 from pkiadmin.core.errors import CheckFailedError, StorageError, ValidationError
 from pkiadmin.core.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.names import SubjectSpec
@@ -79,30 +88,13 @@ def create_root_ca(
 
     report("Encrypting and storing the key")
     key_pem = keys.encrypt_pkcs8(key, key_passphrase)
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    key_path = ws.keys_dir / f"root-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
+    key_path = authorities.root_key_path(ws, cert)
     atomicfile.write_new_file(key_path, key_pem, mode=0o600)
     try:
         with ws.db.atomic():
-            cert_id = inventory.insert_certificate(ws.db, cert, inventory.Source.ISSUED)
-            # A root is its own issuer.
-            ws.db.execute(
-                "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id)
+            cert_id, ca_id = authorities.insert_root(
+                ws.db, cert, key_path.name, request.ski_method.value
             )
-            cursor = ws.db.execute(
-                "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at)"
-                " VALUES (?, ?, 'root', 'file', ?, ?, ?)",
-                (
-                    cert_id,
-                    inventory.common_name(cert.subject),
-                    key_path.name,
-                    request.ski_method.value,
-                    datetime.now(UTC).isoformat(),
-                ),
-            )
-            ca_id = int(cursor.lastrowid or 0)
             entry = audit.append(
                 ws.db,
                 "ca.create-root",

@@ -6,18 +6,20 @@ import json
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from pkiadmin.core.audit import AuditEntry, AuditVerdict
-from pkiadmin.gui.table_model import Column, RecordFilterProxy, RecordTableModel
+from pkiadmin.gui.table_model import (
+    Column,
+    RecordFilterProxy,
+    RecordTableModel,
+    record_table,
+)
 
 AUDIT_COLUMNS: tuple[Column[AuditEntry], ...] = (
     Column("#", lambda e: str(e.seq), lambda e: e.seq),
@@ -53,15 +55,7 @@ class AuditPage(QWidget):
         self.model: RecordTableModel[AuditEntry] = RecordTableModel(AUDIT_COLUMNS, self)
         self.proxy = RecordFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("auditTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(self.proxy, "auditTable", descending=True, single=False)
         layout.addWidget(self.table)
 
     def set_entries(self, entries: tuple[AuditEntry, ...]) -> None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from pkiadmin.core.ceremony_store import CeremonyRecord
-from pkiadmin.gui.table_model import RECORD_ROLE, Column, RecordFilterProxy, RecordTableModel
+from pkiadmin.gui.table_model import (
+    Column,
+    RecordFilterProxy,
+    RecordTableModel,
+    record_table,
+    selected_record,
+)
 
 CEREMONY_COLUMNS: tuple[Column[CeremonyRecord], ...] = (
     Column("ID", lambda c: str(c.id), lambda c: c.id),
@@ -56,16 +59,7 @@ class CeremoniesPage(QWidget):
         self.model: RecordTableModel[CeremonyRecord] = RecordTableModel(CEREMONY_COLUMNS, self)
         proxy = RecordFilterProxy(self)
         proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("ceremonyTable")
-        self.table.setModel(proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(proxy, "ceremonyTable", descending=True)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.table)
         self.verdict = QLabel()
@@ -78,9 +72,7 @@ class CeremoniesPage(QWidget):
         self.model.set_records(records)
 
     def selected(self) -> CeremonyRecord | None:
-        rows = self.table.selectionModel().selectedRows()
-        record = rows[0].data(RECORD_ROLE) if rows else None
-        return record if isinstance(record, CeremonyRecord) else None
+        return selected_record(self.table, CeremonyRecord)
 
     def _selection_changed(self) -> None:
         record = self.selected()

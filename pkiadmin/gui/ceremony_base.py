@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from pkiadmin.core.ceremony import CeremonyRun, Step
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.workspace import Workspace
-from pkiadmin.gui.errors import show_error
+from pkiadmin.gui.errors import error_label, show_error
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 READ_ALOUD_POINT_SIZE = 20
@@ -58,10 +58,7 @@ class StepPage(QWizardPage):
         self.setSubTitle(self.step.explanation)
         self.setCommitPage(True)
         self.body = QVBoxLayout(self)
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         self.ack_box = QGroupBox("Acknowledgements")
         ack_layout = QHBoxLayout(self.ack_box)
         self.ack_boxes: dict[str, QCheckBox] = {}

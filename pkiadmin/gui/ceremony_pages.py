@@ -25,6 +25,7 @@ from pkiadmin.core.ceremony_plan import Role
 from pkiadmin.core.issuance import SignedCertificate
 from pkiadmin.core.shares import CustodianShare
 from pkiadmin.gui.ceremony_base import StepPage, read_aloud_label
+from pkiadmin.gui.errors import error_label
 from pkiadmin.gui.worker import CaWorkerApi
 
 
@@ -432,9 +433,7 @@ class FinishPage(QWizardPage):
         self.summary = QLabel("Storing the root CA and writing the signed report…")
         self.summary.setWordWrap(True)
         layout.addRow(self.summary)
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
+        self.error = error_label()
         layout.addRow(self.error)
         self.retry = QPushButton("&Retry")
         self.retry.hide()
@@ -443,7 +442,7 @@ class FinishPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.retry.hide()
-        self.error.clear()
+        self.error.hide()
 
         def done(result: object) -> None:
             if isinstance(result, CeremonyResult):
@@ -458,6 +457,7 @@ class FinishPage(QWizardPage):
             self.error.setText(
                 f"{error}\nThe ceremony stays open: free space or fix the problem, then press Retry."
             )
+            self.error.show()
             self.retry.show()
             self.completeChanged.emit()
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLineEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -16,7 +13,14 @@ from PySide6.QtWidgets import (
 from pkiadmin.core.certinfo import CertDetails
 from pkiadmin.core.inventory import CertRecord
 from pkiadmin.gui.cert_details import CertDetailsView
-from pkiadmin.gui.table_model import RECORD_ROLE, Column, RecordFilterProxy, RecordTableModel
+from pkiadmin.gui.table_model import (
+    RECORD_ROLE,
+    Column,
+    RecordFilterProxy,
+    RecordTableModel,
+    record_table,
+    selected_record,
+)
 
 CERT_COLUMNS: tuple[Column[CertRecord], ...] = (
     Column("ID", lambda r: str(r.id), lambda r: r.id),
@@ -52,16 +56,7 @@ class CertificatesPage(QWidget):
         self.proxy = RecordFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table = QTableView()
-        self.table.setObjectName("certTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(self.proxy, "certTable")
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.details = CertDetailsView()
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -77,11 +72,7 @@ class CertificatesPage(QWidget):
             self.select_cert(selected.id)
 
     def selected_record(self) -> CertRecord | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        record = rows[0].data(RECORD_ROLE)
-        return record if isinstance(record, CertRecord) else None
+        return selected_record(self.table, CertRecord)
 
     def select_cert(self, cert_id: int) -> bool:
         for row in range(self.proxy.rowCount()):

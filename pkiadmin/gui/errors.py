@@ -23,6 +23,15 @@ from pkiadmin.core.errors import PkiError
 from pkiadmin.core.version import version_text
 
 
+def error_label() -> QLabel:
+    """The red line where a dialog or page says what is wrong with the input; hidden until needed."""
+    label = QLabel()
+    label.setObjectName("dialogError")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
 def show_error(parent: QWidget | None, error: BaseException, title: str = "pkiadmin") -> None:
     """A PkiError is the user's to fix: show its message. Anything else is a bug: show the crash dialog."""
     if isinstance(error, PkiError):

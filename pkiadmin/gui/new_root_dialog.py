@@ -23,7 +23,7 @@ from pkiadmin.core.errors import PkiError
 from pkiadmin.core.keyid import SkiMethod
 from pkiadmin.core.names import SubjectSpec
 from pkiadmin.core.workspace import Workspace
-from pkiadmin.gui.errors import show_error
+from pkiadmin.gui.errors import error_label, show_error
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
@@ -92,10 +92,7 @@ class NewRootDialog(QDialog):
         form.addRow("", self.strength)
         layout.addWidget(secret_box)
 
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         layout.addWidget(self.error)
         self.status = QLabel()
         self.busy = QProgressBar()

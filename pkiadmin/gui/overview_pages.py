@@ -7,20 +7,23 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from pkiadmin.core.authorities import Authority
 from pkiadmin.core.overview import EXPIRY_WARNING_DAYS, Overview
-from pkiadmin.gui.table_model import RECORD_ROLE, Column, RecordFilterProxy, RecordTableModel
+from pkiadmin.gui.table_model import (
+    Column,
+    RecordFilterProxy,
+    RecordTableModel,
+    record_table,
+    selected_record,
+)
 
 CA_COLUMNS: tuple[Column[Authority], ...] = (
     Column("ID", lambda a: str(a.id), lambda a: a.id),
@@ -148,14 +151,7 @@ class AuthoritiesPage(QWidget):
         self.model: RecordTableModel[Authority] = RecordTableModel(CA_COLUMNS, self)
         proxy = RecordFilterProxy(self)
         proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("caTable")
-        self.table.setModel(proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = record_table(proxy, "caTable", single=False)
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self.verify_key_button.setEnabled(self.selected() is not None)
         )
@@ -167,9 +163,7 @@ class AuthoritiesPage(QWidget):
             self.table.selectRow(0)
 
     def selected(self) -> Authority | None:
-        rows = self.table.selectionModel().selectedRows()
-        record = rows[0].data(RECORD_ROLE) if rows else None
-        return record if isinstance(record, Authority) else None
+        return selected_record(self.table, Authority)
 
     def _verify_selected(self) -> None:
         authority = self.selected()

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -22,6 +21,7 @@ from pkiadmin.core import atomicfile, keys
 from pkiadmin.core import ceremony_plan as plans
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.names import SubjectSpec
+from pkiadmin.gui.errors import error_label
 
 
 class PlanFormDialog(QDialog):
@@ -68,10 +68,7 @@ class PlanFormDialog(QDialog):
         ):
             form.addRow(label, widget)
         layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         save = buttons.addButton("&Save plan…", QDialogButtonBox.ButtonRole.AcceptRole)

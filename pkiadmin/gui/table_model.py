@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 R = TypeVar("R")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -95,3 +96,30 @@ class RecordFilterProxy(QSortFilterProxyModel):
             return bool(a < b)
         except TypeError:
             return str(a) < str(b)
+
+
+def record_table(
+    proxy: RecordFilterProxy, object_name: str, descending: bool = False, single: bool = True
+) -> QTableView:
+    """The read-only, sortable, row-selecting table every section uses."""
+    table = QTableView()
+    table.setObjectName(object_name)
+    table.setModel(proxy)
+    table.setSortingEnabled(True)
+    table.sortByColumn(
+        0, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+    )
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if single:
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def selected_record(table: QTableView, kind: type[R]) -> R | None:
+    """The record of the selected row, if it is a `kind`."""
+    rows = table.selectionModel().selectedRows()
+    record = rows[0].data(RECORD_ROLE) if rows else None
+    return record if isinstance(record, kind) else None
