@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
+from cryptography.hazmat.primitives import hashes
 
 from pkiadmin.cli.context import (
     echo_json,
@@ -14,7 +16,15 @@ from pkiadmin.cli.context import (
     read_passphrase,
     user_errors,
 )
-from pkiadmin.core import authorities, fingerprint, keys, rootca, shares
+from pkiadmin.core import (
+    authorities,
+    fingerprint,
+    intermediate,
+    keys,
+    requests,
+    rootca,
+    shares,
+)
 from pkiadmin.core.keyid import SkiMethod
 from pkiadmin.core.names import SubjectSpec
 
@@ -170,3 +180,250 @@ def read_shares(shares_file: Path | None) -> list[str]:
             break
         words.append(share)
     return words
+
+
+def _intermediate_options(func: Any) -> Any:
+    for option in reversed(
+        [
+            click.option(
+                "--profile",
+                "profile_name",
+                type=click.Choice([p.value for p in intermediate.CaProfile]),
+                default="issuing",
+                show_default=True,
+                help="policy CA (path length 1) or issuing CA (0).",
+            ),
+            click.option(
+                "--validity-days",
+                type=int,
+                default=intermediate.DEFAULT_VALIDITY_DAYS,
+                show_default=True,
+                help="Clamped to the issuer's notAfter.",
+            ),
+            click.option(
+                "--permitted-dns",
+                multiple=True,
+                help="Name constraint: permitted DNS subtree (repeatable).",
+            ),
+            click.option(
+                "--excluded-dns",
+                multiple=True,
+                help="Name constraint: excluded DNS subtree (repeatable).",
+            ),
+            click.option(
+                "--eku",
+                multiple=True,
+                help="Extended key usage constraint, e.g. serverAuth (repeatable).",
+            ),
+            click.option(
+                "--policy-oid", multiple=True, help="Certificate policy OID (repeatable)."
+            ),
+            click.option("--cps-uri", default="", help="CPS URI qualifier for the policies."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _request(
+    profile_name: str,
+    validity_days: int,
+    permitted_dns: tuple[str, ...],
+    excluded_dns: tuple[str, ...],
+    eku: tuple[str, ...],
+    policy_oid: tuple[str, ...],
+    cps_uri: str,
+) -> intermediate.IntermediateRequest:
+    return intermediate.IntermediateRequest(
+        profile=intermediate.CaProfile(profile_name),
+        validity_days=validity_days,
+        permitted_dns=permitted_dns,
+        excluded_dns=excluded_dns,
+        eku=eku,
+        policy_oids=policy_oid,
+        cps_uri=cps_uri,
+    )
+
+
+def _issuer_secret(
+    authority: authorities.Authority,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+) -> tuple[str | None, list[str] | None]:
+    if authority.needs_shares:
+        return None, read_shares(shares_file)
+    return read_passphrase(passphrase_env, passphrase_fd, new=False), None
+
+
+def _show_plan(plan: intermediate.SigningPlan) -> None:
+    click.echo(f"About to sign: {plan.subject.rfc4514_string()}")
+    click.echo(
+        f"  valid {plan.not_before:%Y-%m-%d %H:%M:%S} to {plan.not_after:%Y-%m-%d %H:%M:%S} UTC, path length {plan.path_length}"
+    )
+    for note in plan.notes:
+        click.echo(f"  NOTE: {note}")
+    for decision in plan.decisions:
+        click.echo(f"  {decision.item}: {decision.action} ({decision.reason})")
+
+
+@group.command("sign-csr")
+@click.argument("ca_id", type=int)
+@click.argument("csr_id", type=int)
+@_intermediate_options
+@passphrase_options
+@click.option(
+    "--shares-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="For a ceremony CA: a quorum of custodian shares, one per line.",
+)
+@click.option(
+    "--yes", is_flag=True, help="Do not ask for confirmation after showing what will be signed."
+)
+@click.pass_context
+def sign_csr(
+    ctx: click.Context,
+    ca_id: int,
+    csr_id: int,
+    profile_name: str,
+    validity_days: int,
+    permitted_dns: tuple[str, ...],
+    excluded_dns: tuple[str, ...],
+    eku: tuple[str, ...],
+    policy_oid: tuple[str, ...],
+    cps_uri: str,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    yes: bool,
+) -> None:
+    """Sign an imported CSR as an intermediate CA certificate (quick mode: no witnesses, audited as such)."""
+    request = _request(
+        profile_name, validity_days, permitted_dns, excluded_dns, eku, policy_oid, cps_uri
+    )
+    with opened_workspace(ctx) as ws, user_errors():
+        record = requests.get(ws, csr_id)
+        if record.status != "pending":
+            raise click.ClickException(
+                f"CSR {csr_id} was already signed (certificate {record.cert_id})."
+            )
+        plan = intermediate.prepare(ws, ca_id, requests.load_request(ws, csr_id), request)
+        _show_plan(plan)
+        if not yes and not click.confirm("Sign this certificate?", default=False):
+            raise click.ClickException("Nothing was signed.")
+        secret, words = _issuer_secret(
+            authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
+        )
+        issued = intermediate.sign(ws, plan, secret, words, csr_id=csr_id)
+    click.echo(
+        f"Signed certificate {issued.cert_id}: {issued.certificate.subject.rfc4514_string()}"
+    )
+    digest = issued.certificate.fingerprint(hashes.SHA256())
+    click.echo(f"  SHA-256:   {fingerprint.grouped_hex(digest)}")
+    click.echo(f"  PGP words: {' '.join(fingerprint.pgp_words(digest))}")
+    click.echo(
+        f"Export it with its chain: pkiadmin-cli cert export {issued.cert_id} --chain --format pem"
+    )
+
+
+@group.command("create-intermediate")
+@click.argument("ca_id", type=int)
+@click.option("--cn", "common_name", required=True, help="Common name of the new CA.")
+@click.option(
+    "--org",
+    "organization",
+    default="",
+    help="Organisation (O); the name policy may require the issuer's.",
+)
+@click.option("--country", default="", help="Country (C).")
+@click.option(
+    "--algorithm",
+    type=click.Choice([a.value for a in keys.KeyAlgorithm]),
+    default="ec-p384",
+    show_default=True,
+)
+@_intermediate_options
+@click.option(
+    "--issuer-passphrase-env",
+    metavar="VAR",
+    default=None,
+    help="The issuer key's passphrase, from this variable.",
+)
+@click.option(
+    "--shares-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="For a ceremony CA issuer: a quorum of custodian shares, one per line.",
+)
+@passphrase_options
+@click.pass_context
+def create_intermediate(
+    ctx: click.Context,
+    ca_id: int,
+    common_name: str,
+    organization: str,
+    country: str,
+    algorithm: str,
+    profile_name: str,
+    validity_days: int,
+    permitted_dns: tuple[str, ...],
+    excluded_dns: tuple[str, ...],
+    eku: tuple[str, ...],
+    policy_oid: tuple[str, ...],
+    cps_uri: str,
+    issuer_passphrase_env: str | None,
+    shares_file: Path | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+) -> None:
+    """Generate an intermediate CA's key here, sign it, and keep the key encrypted (it can sign the next tier)."""
+    request = _request(
+        profile_name, validity_days, permitted_dns, excluded_dns, eku, policy_oid, cps_uri
+    )
+    new_secret = read_passphrase(passphrase_env, passphrase_fd, new=True)
+    with opened_workspace(ctx) as ws, user_errors():
+        issuer = authorities.get_authority(ws.db, ca_id)
+        secret, words = _issuer_secret(issuer, issuer_passphrase_env, None, shares_file)
+        held = intermediate.create_intermediate(
+            ws,
+            ca_id,
+            SubjectSpec(common_name, organization, country=country),
+            request,
+            new_secret,
+            keys.KeyAlgorithm(algorithm),
+            secret,
+            words,
+        )
+    click.echo(
+        f"Created intermediate CA {held.ca_id} (certificate {held.issued.cert_id}); key {held.key_path} (encrypted)"
+    )
+
+
+@group.command("settings")
+@click.argument("ca_id", type=int)
+@click.option(
+    "--crl-url",
+    multiple=True,
+    help="CRL distribution point URL put into certificates this CA signs.",
+)
+@click.option("--ca-issuers-url", multiple=True, help="AIA caIssuers URL.")
+@click.option("--ocsp-url", multiple=True, help="AIA OCSP URL.")
+@click.pass_context
+def settings(
+    ctx: click.Context,
+    ca_id: int,
+    crl_url: tuple[str, ...],
+    ca_issuers_url: tuple[str, ...],
+    ocsp_url: tuple[str, ...],
+) -> None:
+    """Set the URLs a CA writes into the certificates it signs (audited)."""
+    with opened_workspace(ctx) as ws, user_errors():
+        intermediate.set_ca_settings(
+            ws,
+            ca_id,
+            {"crl_urls": crl_url, "ca_issuers_urls": ca_issuers_url, "ocsp_urls": ocsp_url},
+        )
+        current = intermediate.ca_settings(ws.db, ca_id)
+    for key, urls in current.items():
+        click.echo(f"{key}: {', '.join(urls) or '-'}")

@@ -81,7 +81,10 @@ def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
 @group.command("export")
 @click.argument("cert_id", type=int)
 @click.option(
-    "--format", "fmt", type=click.Choice(["pem", "der"]), default="pem", show_default=True
+    "--format", "fmt", type=click.Choice(["pem", "der", "p7b"]), default="pem", show_default=True
+)
+@click.option(
+    "--chain", "with_chain", is_flag=True, help="Include the issuers up to the root (pem or p7b)."
 )
 @click.option(
     "--out",
@@ -90,9 +93,13 @@ def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
     help="File (or folder) to write; default: the workspace's exports/ folder. Never overwritten.",
 )
 @click.pass_context
-def export_cert(ctx: click.Context, cert_id: int, fmt: str, out: Path | None) -> None:
-    """Write a certificate to a PEM or DER file."""
+def export_cert(
+    ctx: click.Context, cert_id: int, fmt: str, with_chain: bool, out: Path | None
+) -> None:
+    """Write a certificate (or, with --chain, it and its issuers) as PEM, DER or a PKCS#7 bundle."""
     with opened_workspace(ctx) as ws, user_errors():
-        result = export.export_certificate(ws, cert_id, export.CertFormat.parse(fmt), out)
+        result = export.export_certificate(
+            ws, cert_id, export.CertFormat.parse(fmt), out, with_chain
+        )
     click.echo(f"Wrote {result.path}")
     click.echo(f"  SHA-256 of the file: {result.sha256}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pkiadmin.cli import audit_cmd, ca_cmd, ceremony_cmd, cert_cmd, workspace_cmd
+from pkiadmin.cli import audit_cmd, ca_cmd, ceremony_cmd, cert_cmd, csr_cmd, workspace_cmd
 from pkiadmin.cli.context import CliState
 from pkiadmin.core import version, workspace
 
@@ -44,6 +44,7 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
 cli.add_command(workspace_cmd.group)
 cli.add_command(ca_cmd.group)
 cli.add_command(cert_cmd.group)
+cli.add_command(csr_cmd.group)
 cli.add_command(audit_cmd.group)
 cli.add_command(ceremony_cmd.group)
 

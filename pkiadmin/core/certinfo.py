@@ -67,11 +67,11 @@ def describe(cert: x509.Certificate) -> CertDetails:
         sha1_grouped=fingerprint.grouped_hex(fingerprint.fingerprint(der, "sha1").digest),
         sha256_pgp_words=fingerprint.pgp_words(sha256),
         spki_sha256_grouped=fingerprint.fingerprint(spki).grouped_hex(),
-        extensions=tuple(_extension(ext) for ext in cert.extensions),
+        extensions=tuple(describe_extension(ext) for ext in cert.extensions),
     )
 
 
-def _extension(ext: x509.Extension[x509.ExtensionType]) -> ExtensionInfo:
+def describe_extension(ext: x509.Extension[x509.ExtensionType]) -> ExtensionInfo:
     value = ext.value
     name = getattr(ext.oid, "_name", ext.oid.dotted_string)
     formatter = _FORMATTERS.get(type(value))

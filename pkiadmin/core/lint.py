@@ -97,3 +97,30 @@ def _findings(results: Iterable[object], waivers: Mapping[str, str]) -> tuple[Fi
                 )
             )
     return tuple(sorted(found, key=lambda f: (f.severity, f.code)))
+
+
+def lint_chain(
+    issuer: x509.Certificate, subject: x509.Certificate, waivers: Mapping[str, str] | None = None
+) -> LintReport:
+    """pkilint's RFC 5280 issuer/subject chain checks (names, key identifiers, policies, signature)."""
+    from pkilint import loader
+    from pkilint.bin import lint_pkix_signer_signee_cert_chain as chain
+
+    load = loader.RFC5280CertificateDocumentLoader().load_der_document
+    collection: dict[str, object] = {}
+    issuer_doc = load(
+        issuer.public_bytes(serialization.Encoding.DER), "issuer", "issuer", collection
+    )
+    collection["issuer"] = issuer_doc
+    subject_doc = load(
+        subject.public_bytes(serialization.Encoding.DER), "subject", "subject", collection
+    )
+    collection["subject"] = subject_doc
+    decoders = chain.create_decoder_validation_container()
+    results = (
+        decoders.validate(issuer_doc.root)
+        + decoders.validate(subject_doc.root)
+        + chain.create_issuer_validation_container().validate(issuer_doc.root)
+        + chain.create_subject_validation_container().validate(subject_doc.root)
+    )
+    return LintReport("pkilint RFC 5280 issuer/subject chain", _findings(results, waivers or {}))

@@ -95,6 +95,22 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         "ALTER TABLE authorities ADD COLUMN key_protection TEXT NOT NULL DEFAULT 'passphrase'",
         "ALTER TABLE authorities ADD COLUMN ceremony_id INTEGER REFERENCES ceremonies(id)",
     ),
+    (
+        # Imported CSRs, and what became of them.
+        """CREATE TABLE csrs (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            subject TEXT NOT NULL,
+            spki_sha256 TEXT NOT NULL,
+            source TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'signed')),
+            cert_id INTEGER REFERENCES certificates(id),
+            der BLOB NOT NULL
+        )""",
+        # Per-CA settings (CRL, AIA and OCSP URLs) as JSON.
+        "ALTER TABLE authorities ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
