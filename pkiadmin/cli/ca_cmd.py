@@ -351,6 +351,13 @@ def sign_csr(
     help="The issuer key's passphrase, from this variable.",
 )
 @click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Also write the new CA's encrypted key and its chain to this folder (for the online CA).",
+)
+@click.option(
     "--shares-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -373,6 +380,7 @@ def create_intermediate(
     policy_oid: tuple[str, ...],
     cps_uri: str,
     issuer_passphrase_env: str | None,
+    export_dir: Path | None,
     shares_file: Path | None,
     passphrase_env: str | None,
     passphrase_fd: int | None,
@@ -395,9 +403,14 @@ def create_intermediate(
             secret,
             words,
         )
+        exported = (
+            intermediate.export_key_bundle(ws, held.ca_id, export_dir) if export_dir else None
+        )
     click.echo(
         f"Created intermediate CA {held.ca_id} (certificate {held.issued.cert_id}); key {held.key_path} (encrypted)"
     )
+    if exported:
+        click.echo(f"Exported the encrypted key to {exported[0]} and the chain to {exported[1]}")
 
 
 @group.command("settings")

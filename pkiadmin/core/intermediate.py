@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -467,3 +468,38 @@ def chain(ws: Workspace, cert_id: int) -> tuple[x509.Certificate, ...]:
         ).fetchone()
         current = row[0] if row and row[0] != current else None
     return tuple(result)
+
+
+def export_key_bundle(ws: Workspace, ca_id: int, folder: Path) -> tuple[Path, Path]:
+    """For transport to the online CA: the CA's encrypted PKCS#8 key file as it is, and its chain."""
+    authority = authorities.get_authority(ws.db, ca_id)
+    if authority.kind != "intermediate":
+        raise ValidationError(
+            "Only an intermediate CA's key is exported for the online side; a root key never leaves."
+        )
+    key_source = ws.keys_dir / authority.key_ref
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", authority.name).strip("-").lower() or "ca"
+    key_target = folder / f"{stem}.key.pem"
+    chain_target = folder / f"{stem}.chain.pem"
+    chain_pem = b"".join(
+        c.public_bytes(serialization.Encoding.PEM) for c in chain(ws, authority.cert_id)
+    )
+    key_pem = key_source.read_bytes()
+    atomicfile.write_new_file(key_target, key_pem, mode=0o600)
+    try:
+        atomicfile.write_new_file(chain_target, chain_pem, mode=0o644)
+        with ws.db.atomic():
+            audit.append(
+                ws.db,
+                "ca.export-key",
+                {"ca_id": ca_id},
+                (
+                    audit.Artefact(str(key_target), hashlib.sha256(key_pem).hexdigest()),
+                    audit.Artefact(str(chain_target), hashlib.sha256(chain_pem).hexdigest()),
+                ),
+            )
+    except BaseException:
+        atomicfile.remove_new_file(key_target)
+        atomicfile.remove_new_file(chain_target)
+        raise
+    return key_target, chain_target

@@ -216,7 +216,9 @@ def test_three_tier_chain_verifies_with_untrusted(tmp_path: Path) -> None:
         "--passphrase-env",
         "P",
     )
-    cli_run(
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    created = cli_run(
         ws,
         "ca",
         "create-intermediate",
@@ -231,7 +233,10 @@ def test_three_tier_chain_verifies_with_untrusted(tmp_path: Path) -> None:
         "P",
         "--passphrase-env",
         "P",
+        "--export",
+        str(usb),
     )
+    assert "Exported the encrypted key to" in created
     for cert_id, name in ((1, "root.pem"), (2, "policy.pem"), (3, "issuing.pem")):
         cli_run(ws, "cert", "export", str(cert_id), "--out", str(tmp_path / name))
     out = openssl(
@@ -262,3 +267,23 @@ def test_three_tier_chain_verifies_with_untrusted(tmp_path: Path) -> None:
     assert listing.count("subject=") == 3
     text = openssl("x509", "-in", "policy.pem", "-noout", "-text", cwd=tmp_path)
     assert "CA:TRUE, pathlen:1" in text
+    # The exported key opens only with its passphrase and belongs to the exported chain's first certificate.
+    usb = tmp_path / "usb"
+    assert (
+        (usb / "tier-issuing-ca.key.pem")
+        .read_text()
+        .startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    )
+    public = openssl(
+        "pkey",
+        "-in",
+        "usb/tier-issuing-ca.key.pem",
+        "-pubout",
+        "-passin",
+        f"pass:{PASSPHRASE}",
+        cwd=tmp_path,
+    )
+    assert public == openssl(
+        "x509", "-in", "usb/tier-issuing-ca.chain.pem", "-noout", "-pubkey", cwd=tmp_path
+    )
+    assert (usb / "tier-issuing-ca.chain.pem").read_text().count("BEGIN CERTIFICATE") == 3
