@@ -258,13 +258,7 @@ def _issuer_secret(
 
 def _show_plan(plan: intermediate.SigningPlan) -> None:
     click.echo(f"About to sign: {plan.subject.rfc4514_string()}")
-    click.echo(
-        f"  valid {plan.not_before:%Y-%m-%d %H:%M:%S} to {plan.not_after:%Y-%m-%d %H:%M:%S} UTC, path length {plan.path_length}"
-    )
-    for note in plan.notes:
-        click.echo(f"  NOTE: {note}")
-    for decision in plan.decisions:
-        click.echo(f"  {decision.item}: {decision.action} ({decision.reason})")
+    click.echo(intermediate.preview(plan))
 
 
 @group.command("sign-csr")

@@ -62,7 +62,7 @@ def import_csr(ctx: click.Context, file: Path) -> None:
 def list_csrs(ctx: click.Context, as_json: bool) -> None:
     """List imported CSRs."""
     with opened_workspace(ctx) as ws:
-        records = requests.list_csrs(ws)
+        records = requests.list_csrs(ws.db)
     if as_json:
         echo_json(records)
         return

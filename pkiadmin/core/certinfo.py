@@ -124,7 +124,36 @@ def _general_names(v: Any) -> list[str]:
     return [f"{type(n).__name__}: {n.value}" for n in v]
 
 
+def _crl_dps(v: Any) -> list[str]:
+    return [f"URI: {name.value}" for dp in v for name in (dp.full_name or [])]
+
+
+def _aia(v: Any) -> list[str]:
+    return [
+        f"{getattr(d.access_method, '_name', d.access_method.dotted_string)}: {d.access_location.value}"
+        for d in v
+    ]
+
+
+def _policies(v: Any) -> list[str]:
+    lines = []
+    for policy in v:
+        lines.append(f"Policy: {policy.policy_identifier.dotted_string}")
+        lines += [f"  CPS: {q}" for q in policy.policy_qualifiers or [] if isinstance(q, str)]
+    return lines
+
+
+def _name_constraints(v: Any) -> list[str]:
+    return [f"Permitted: {n.value}" for n in v.permitted_subtrees or []] + [
+        f"Excluded: {n.value}" for n in v.excluded_subtrees or []
+    ]
+
+
 _FORMATTERS: dict[type[Any], Callable[[Any], list[str]]] = {
+    x509.CRLDistributionPoints: _crl_dps,
+    x509.AuthorityInformationAccess: _aia,
+    x509.CertificatePolicies: _policies,
+    x509.NameConstraints: _name_constraints,
     x509.BasicConstraints: _basic_constraints,
     x509.KeyUsage: _key_usage,
     x509.SubjectKeyIdentifier: _ski,

@@ -355,7 +355,7 @@ def sign(
             "pkilint's chain check failed, so nothing was stored: "
             + "; ".join(str(f) for f in chain_lint.blocking)
         )
-    problems = profile.check_ca_certificate(cert, plan.path_length)
+    problems = profile.check_ca_certificate(cert, plan.path_length, root=False)
     if problems:
         raise CheckFailedError(
             "The signed certificate does not meet the CA profile: " + "; ".join(problems)
@@ -503,3 +503,29 @@ def export_key_bundle(ws: Workspace, ca_id: int, folder: Path) -> tuple[Path, Pa
         atomicfile.remove_new_file(chain_target)
         raise
     return key_target, chain_target
+
+
+def preview(plan: SigningPlan) -> str:
+    """The certificate about to be signed, field by field (from a throw-away-key copy of the same TBS)."""
+    from pkiadmin.core import certinfo
+
+    issuer_key = ec.generate_private_key(ec.SECP256R1())
+    details = certinfo.describe(
+        plan.builder.sign(issuer_key, keys.signature_hash(issuer_key.public_key()))
+    )
+    lines = [
+        f"Subject:      {details.subject}",
+        f"Issuer:       {details.issuer}",
+        f"Serial:       {details.serial_hex}",
+        f"Not before:   {details.not_before}",
+        f"Not after:    {details.not_after}",
+        f"Public key:   {details.public_key}",
+        f"SPKI SHA-256: {details.spki_sha256_grouped}",
+        "Extensions:",
+    ]
+    for ext in details.extensions:
+        lines.append(f"    {ext.name}{' (critical)' if ext.critical else ''}:")
+        lines += [f"        {line}" for line in ext.lines]
+    lines += ["Decisions:"] + [f"    {d.item}: {d.action} ({d.reason})" for d in plan.decisions]
+    lines += [f"NOTE: {note}" for note in plan.notes]
+    return "\n".join(lines)

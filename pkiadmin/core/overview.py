@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from pkiadmin.core import audit, authorities, ceremony_store, inventory
+from pkiadmin.core import audit, authorities, ceremony_store, inventory, requests
 
 EXPIRY_WARNING_DAYS = 90
 
@@ -19,6 +19,7 @@ class Overview:
     audit_entries: tuple[audit.AuditEntry, ...]
     audit_verdict: audit.AuditVerdict
     ceremonies: tuple[ceremony_store.CeremonyRecord, ...] = ()
+    csrs: tuple[requests.CsrRecord, ...] = ()
 
     def expiring_soon(self, now: datetime | None = None) -> tuple[inventory.CertRecord, ...]:
         now = now or datetime.now(UTC)
@@ -37,4 +38,5 @@ def load(db: Database) -> Overview:
         audit_entries=audit.entries(db),
         audit_verdict=audit.verify(db),
         ceremonies=ceremony_store.list_ceremonies(db),
+        csrs=requests.list_csrs(db),
     )

@@ -32,8 +32,13 @@ def new_serial() -> int:
             return serial
 
 
-def check_ca_certificate(cert: x509.Certificate, path_length: int | None) -> list[str]:
-    """What is wrong with a CA certificate against the profile; an empty list means it conforms."""
+def check_ca_certificate(
+    cert: x509.Certificate, path_length: int | None, root: bool = True
+) -> list[str]:
+    """What is wrong with a CA certificate against the profile; an empty list means it conforms.
+
+    An intermediate may carry an EKU constraint; a root must not.
+    """
     problems: list[str] = []
     exts = cert.extensions
     try:
@@ -53,7 +58,7 @@ def check_ca_certificate(cert: x509.Certificate, path_length: int | None) -> lis
     oids = {e.oid for e in exts}
     if ExtensionOID.SUBJECT_KEY_IDENTIFIER not in oids:
         problems.append("subjectKeyIdentifier is missing")
-    if ExtensionOID.EXTENDED_KEY_USAGE in oids:
+    if root and ExtensionOID.EXTENDED_KEY_USAGE in oids:
         problems.append("a root must not carry extendedKeyUsage")
     serial = cert.serial_number
     if serial <= 0 or serial.bit_length() > 159 or serial.bit_length() <= MIN_SERIAL_RANDOM_BITS:

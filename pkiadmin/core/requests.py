@@ -9,6 +9,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from sqlite_utils import Database
 
 from pkiadmin.core import audit, csr
 from pkiadmin.core.errors import NotFoundError, ValidationError
@@ -89,5 +90,5 @@ def load_request(ws: Workspace, csr_id: int) -> x509.CertificateSigningRequest:
     return x509.load_der_x509_csr(row[0])
 
 
-def list_csrs(ws: Workspace) -> tuple[CsrRecord, ...]:
-    return tuple(_record(r) for r in ws.db.query("SELECT * FROM csrs ORDER BY id"))
+def list_csrs(db: Database) -> tuple[CsrRecord, ...]:
+    return tuple(_record(r) for r in db.query("SELECT * FROM csrs ORDER BY id"))

@@ -138,7 +138,7 @@ def test_import_refuses_bad_csrs_and_stores_nothing(issuer: Workspace) -> None:
     weak = pem(make_csr(rsa.generate_private_key(65537, 1024), algorithm=hashes.SHA256()))
     with pytest.raises(ValidationError, match="weak.csr was refused: The RSA key has 1024 bits"):
         requests.import_csr(issuer, weak, "weak.csr")
-    assert requests.list_csrs(issuer) == ()
+    assert requests.list_csrs(issuer.db) == ()
     record, _info = requests.import_csr(issuer, pem(make_csr()), "good.csr")
     with pytest.raises(ValidationError, match="was imported before"):
         requests.import_csr(issuer, pem(requests.load_request(issuer, record.id)), "again.csr")
@@ -242,3 +242,36 @@ def test_wrong_passphrase_signs_nothing(issuer: Workspace) -> None:
         intermediate.sign(issuer, plan, "not the passphrase, certainly")
     assert issuer.db.execute("SELECT count(*) FROM certificates").fetchone()[0] == before
     _ = datetime  # keeps the import used where helpers grow
+
+
+def test_constraints_policies_and_urls_are_written(issuer: Workspace) -> None:
+    intermediate.set_ca_settings(
+        issuer,
+        1,
+        {
+            "crl_urls": ["http://pki.example/root.crl"],
+            "ca_issuers_urls": ["http://pki.example/root.crt"],
+        },
+    )
+    request = intermediate.IntermediateRequest(
+        eku=("serverAuth", "clientAuth"),
+        permitted_dns=("example.com",),
+        policy_oids=("1.3.6.1.4.1.99999.1",),
+        cps_uri="http://pki.example/cps",
+    )
+    plan = intermediate.prepare(issuer, 1, make_csr(), request)
+    text = intermediate.preview(plan)
+    assert (
+        "Permitted: example.com" in text
+        and "URI: http://pki.example/root.crl" in text
+        and "caIssuers: http://pki.example/root.crt" in text
+    )
+    cert = intermediate.sign(issuer, plan, PASSPHRASE).certificate
+    assert cert.extensions.get_extension_for_class(x509.NameConstraints).critical
+    assert [
+        e._name for e in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    ] == ["serverAuth", "clientAuth"]
+    with pytest.raises(ValidationError, match="Unknown extended key usage anything"):
+        intermediate.prepare(
+            issuer, 1, make_csr(), intermediate.IntermediateRequest(eku=("anything",))
+        )
