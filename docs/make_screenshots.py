@@ -54,9 +54,45 @@ def main() -> int:
         app.processEvents()
         dialog.grab().save(str(OUT / f"new-root-dialog{suffix}.png"))
         dialog.reject()
+        grab_requests(window, Path(tmp), grab)
         grab_ceremony(app, window, Path(tmp), suffix)
         window.close()
     return 0
+
+
+def grab_requests(window: object, tmp: Path, grab: object) -> None:
+    """Import an openssl-style CSR, preview its signing, and show the hierarchy."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Ltd"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Example Online Issuing CA"),
+        ]
+    )
+    request = x509.CertificateSigningRequestBuilder().subject_name(name).sign(ec.generate_private_key(ec.SECP384R1()), hashes.SHA384())
+    path = tmp / "issuing.csr"
+    path.write_bytes(request.public_bytes(serialization.Encoding.PEM))
+    window.import_csr(path)  # type: ignore[attr-defined]
+    window.requests.table.selectRow(0)  # type: ignore[attr-defined]
+    grab("requests")  # type: ignore[operator]
+    dialog = window.open_sign_dialog(1)  # type: ignore[attr-defined]
+    dialog.eku.setText("serverAuth, clientAuth")
+    dialog.preview_button.click()
+    dialog.resize(900, 760)
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    dialog.grab().save(str(OUT / "sign-csr.png"))
+    dialog.checked.setChecked(True)
+    dialog.secret.setText("an example passphrase for screenshots")
+    dialog.sign_button.click()
+    window.nav.setCurrentRow(1)  # type: ignore[attr-defined]
+    grab("authorities")  # type: ignore[operator]
 
 
 def grab_ceremony(app: object, window: object, tmp: Path, suffix: str) -> None:

@@ -27,9 +27,11 @@ from pkiadmin.core import (
     ceremony_report,
     ceremony_store,
     certinfo,
+    csr,
     export,
     inventory,
     overview,
+    requests,
 )
 from pkiadmin.core.ceremony import CeremonyRun
 from pkiadmin.core.certinfo import CertDetails
@@ -44,6 +46,8 @@ from pkiadmin.gui.errors import show_error
 from pkiadmin.gui.new_root_dialog import NewRootDialog
 from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage, PlannedPage
 from pkiadmin.gui.plan_form import PlanFormDialog
+from pkiadmin.gui.requests_page import RequestsPage
+from pkiadmin.gui.sign_dialog import SignCsrDialog
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 SECTIONS = (
@@ -79,15 +83,14 @@ class MainWindow(QMainWindow):
         self.certificates = CertificatesPage()
         self.audit = AuditPage()
         self.ceremonies = CeremoniesPage()
+        self.requests = RequestsPage()
         self.ceremony_wizard: CeremonyWizard | None = None
+        self.sign_dialog: SignCsrDialog | None = None
         pages: dict[str, QWidget] = {
             "Dashboard": self.dashboard,
             "Authorities": self.authorities,
             "Certificates": self.certificates,
-            "Requests": PlannedPage(
-                "Requests",
-                "Import CSRs and sign intermediate CA certificates after policy checks and lint.",
-            ),
+            "Requests": self.requests,
             "Revocation": PlannedPage(
                 "Revocation",
                 "Revoke certificates, issue CRLs and see when the root must next re-sign them.",
@@ -121,6 +124,9 @@ class MainWindow(QMainWindow):
         self.authorities.verify_key_requested.connect(self.ask_and_verify_key)
         self.certificates.details_requested.connect(self.load_details)
         self.audit.verify_requested.connect(self.verify_audit)
+        self.requests.import_requested.connect(self.import_csr)
+        self.requests.details_requested.connect(self.load_csr_details)
+        self.requests.sign_requested.connect(self.open_sign_dialog)
         self.ceremonies.run_requested.connect(self.choose_and_start_ceremony)
         self.ceremonies.new_plan_requested.connect(self.open_plan_form)
         self.ceremonies.verify_requested.connect(self.verify_report)
@@ -176,7 +182,8 @@ class MainWindow(QMainWindow):
     def _apply_overview(self, result: object) -> None:
         assert isinstance(result, overview.Overview)  # noqa: S101 - the job above returns one
         self.dashboard.set_overview(result)
-        self.authorities.set_authorities(result.authorities)
+        self.authorities.set_authorities(result.authorities, result.certificates)
+        self.requests.set_requests(result.csrs)
         self.certificates.set_records(result.certificates)
         self.audit.set_entries(result.audit_entries)
         self.audit.set_verdict(result.audit_verdict)
@@ -334,6 +341,46 @@ class MainWindow(QMainWindow):
             self.ceremonies.verdict.setText(text)
 
         self.worker.submit(operation, done, self.show_failure)
+
+    def import_csr(self, path: Path) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> requests.CsrRecord:
+            return requests.import_csr(ws, path.read_bytes(), path.name)[0]
+
+        def done(result: object) -> None:
+            assert isinstance(result, requests.CsrRecord)  # noqa: S101
+            self.statusBar().showMessage(f"Imported CSR {result.id}: {result.subject}", 10_000)
+            self.nav.setCurrentRow(SECTIONS.index("Requests"))
+            self.refresh()
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def load_csr_details(self, csr_id: int) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> csr.CsrInfo:
+            return csr.check(requests.load_request(ws, csr_id))
+
+        self.worker.submit(
+            operation, lambda info: self.requests.show_info(csr_id, info), self.show_failure
+        )
+
+    def open_sign_dialog(self, csr_id: int) -> SignCsrDialog | None:
+        issuers = self.authorities.model.records()
+        if not issuers:
+            QMessageBox.information(
+                self,
+                "Sign CSR",
+                "Create or import a CA first: no CA key is held in this workspace.",
+            )
+            return None
+        dialog = SignCsrDialog(self.worker, csr_id, issuers, self)
+        dialog.accepted.connect(lambda: self._signed(dialog))
+        self.sign_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _signed(self, dialog: SignCsrDialog) -> None:
+        if dialog.issued is not None:
+            self.statusBar().showMessage(f"Signed certificate {dialog.issued.cert_id}", 10_000)
+        self.refresh()
 
     def focus_filter(self) -> None:
         self.nav.setCurrentRow(SECTIONS.index("Certificates"))

@@ -9,20 +9,21 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pkiadmin.core.authorities import Authority
+from pkiadmin.core.inventory import CertRecord
 from pkiadmin.core.overview import EXPIRY_WARNING_DAYS, Overview
 from pkiadmin.gui.table_model import (
     Column,
-    RecordFilterProxy,
     RecordTableModel,
-    record_table,
-    selected_record,
 )
 
 CA_COLUMNS: tuple[Column[Authority], ...] = (
@@ -129,6 +130,8 @@ def _remaining(not_after: datetime, now: datetime) -> str:
 
 
 class AuthoritiesPage(QWidget):
+    """The CA hierarchy as a tree: every CA certificate in the inventory, and which keys are held here."""
+
     new_root_requested = Signal()
     verify_key_requested = Signal(int)  # CA id
 
@@ -149,26 +152,94 @@ class AuthoritiesPage(QWidget):
         top.addWidget(button)
         layout.addLayout(top)
         self.model: RecordTableModel[Authority] = RecordTableModel(CA_COLUMNS, self)
-        proxy = RecordFilterProxy(self)
-        proxy.setSourceModel(self.model)
-        self.table = record_table(proxy, "caTable", single=False)
-        self.table.selectionModel().selectionChanged.connect(
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("caTree")
+        self.tree.setHeaderLabels(
+            ["Certificate authority", "Kind", "Key", "Valid until", "Certificate"]
+        )
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.currentItemChanged.connect(
             lambda *_: self.verify_key_button.setEnabled(self.selected() is not None)
         )
-        layout.addWidget(self.table)
+        layout.addWidget(self.tree)
 
-    def set_authorities(self, cas: tuple[Authority, ...]) -> None:
+    def set_authorities(
+        self, cas: tuple[Authority, ...], certificates: tuple[CertRecord, ...] = ()
+    ) -> None:
         self.model.set_records(cas)
-        if cas and self.selected() is None:
-            self.table.selectRow(0)
+        held = {ca.cert_id: ca for ca in cas}
+        ca_certs = [c for c in certificates if c.is_ca] or [_stub(ca) for ca in cas]
+        items: dict[int, QTreeWidgetItem] = {}
+        self.tree.clear()
+        for cert in sorted(ca_certs, key=lambda c: c.id):
+            authority = held.get(cert.id)
+            kind = (
+                authority.kind
+                if authority
+                else ("root" if cert.issuer_cert_id == cert.id else "intermediate")
+            )
+            item = QTreeWidgetItem(
+                [
+                    cert.common_name,
+                    kind,
+                    f"held here ({authority.key_protection})" if authority else "held elsewhere",
+                    f"{cert.not_after:%Y-%m-%d}",
+                    str(cert.id),
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, authority)
+            parent = (
+                items.get(cert.issuer_cert_id)
+                if cert.issuer_cert_id not in (None, cert.id)
+                else None
+            )
+            if parent is not None:
+                parent.addChild(item)
+            else:
+                self.tree.addTopLevelItem(item)
+            items[cert.id] = item
+        self.tree.expandAll()
+        first = next(
+            (item for item in items.values() if item.data(0, Qt.ItemDataRole.UserRole)), None
+        )
+        if first is not None:
+            self.tree.setCurrentItem(first)
 
     def selected(self) -> Authority | None:
-        return selected_record(self.table, Authority)
+        item = self.tree.currentItem()
+        record = item.data(0, Qt.ItemDataRole.UserRole) if item else None
+        return record if isinstance(record, Authority) else None
 
     def _verify_selected(self) -> None:
         authority = self.selected()
         if authority is not None:
             self.verify_key_requested.emit(authority.id)
+
+
+def _stub(ca: Authority) -> CertRecord:
+    """When only the authority list is known (no inventory loaded), a minimal record for the tree."""
+    from pkiadmin.core.inventory import Source
+
+    return CertRecord(
+        ca.cert_id,
+        "",
+        ca.name,
+        ca.name,
+        ca.name,
+        ca.not_after,
+        ca.not_after,
+        "",
+        0,
+        "",
+        "",
+        "",
+        None,
+        None,
+        True,
+        None,
+        ca.cert_id if ca.kind == "root" else None,
+        Source.ISSUED,
+    )
 
 
 class PlannedPage(QWidget):

@@ -1,0 +1,108 @@
+"""Requests in the GUI: import (file and drop), findings, the signing dialog, and the CA tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from pytestqt.qtbot import QtBot
+
+from pkiadmin.gui.main_window import MainWindow
+from tests.conftest import PASSPHRASE
+from tests.gui.conftest import MessageLog
+from tests.gui.test_main_window import fill_and_create
+
+
+def csr_file(
+    folder: Path,
+    name: str,
+    cn: str,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None,
+) -> Path:
+    key = key or ec.generate_private_key(ec.SECP384R1())
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "SE"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Ltd"),
+                    x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                ]
+            )
+        )
+        .sign(key, hashes.SHA256())
+    )
+    path = folder / name
+    path.write_bytes(request.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def test_import_review_and_sign_a_csr(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, messages: MessageLog
+) -> None:
+    fill_and_create(qtbot, window.open_new_root_dialog())  # GUI Root CA, O=Example Ltd, C=SE
+    window.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
+    page = window.requests
+    assert window.stack.currentWidget() is page and page.model.rowCount() == 1
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(csr_file(tmp_path, "dropped.csr", "Dropped CA")))])
+    page.dropEvent(
+        QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
+    assert page.model.rowCount() == 2
+    window.import_csr(
+        csr_file(tmp_path, "weak.csr", "Weak CA", rsa.generate_private_key(65537, 1024))
+    )
+    assert "weak.csr was refused: The RSA key has 1024 bits" in messages.texts[-1]
+    assert page.model.rowCount() == 2
+
+    page.table.selectRow(
+        page.model.rowCount() - 1
+    )  # newest first: the first import is the last row
+    selected = page.selected()
+    assert selected is not None and selected.subject.startswith("CN=Online Issuing CA")
+    assert "No findings" in page.details.toPlainText() and "PGP words" in page.details.toPlainText()
+    page.sign_button.click()
+    dialog = window.sign_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.csr_id == 1
+    assert not dialog.sign_button.isEnabled() and not dialog.checked.isEnabled()
+    dialog.preview_button.click()
+    text = dialog.text.toPlainText()
+    assert (
+        "Subject:      CN=Online Issuing CA,O=Example Ltd,C=SE" in text
+        and "CA: TRUE, path length: 0" in text
+    )
+    dialog.checked.setChecked(True)
+    dialog.secret.setText("not the passphrase, surely")
+    dialog.sign_button.click()
+    assert "The passphrase is wrong" in dialog.error.text()
+    dialog.secret.setText(PASSPHRASE)
+    dialog.sign_button.click()
+    assert dialog.issued is not None
+    assert (
+        dialog.issued.certificate.subject.rfc4514_string()
+        == "CN=Online Issuing CA,O=Example Ltd,C=SE"
+    )
+    statuses = {r.subject.split(",")[0]: r.status for r in page.model.records()}
+    assert statuses == {"CN=Online Issuing CA": "signed", "CN=Dropped CA": "pending"}
+    tree = window.authorities.tree
+    root = tree.topLevelItem(0)
+    assert root is not None and root.text(0) == "GUI Root CA"
+    child = root.child(0)
+    assert (
+        child is not None
+        and child.text(0) == "Online Issuing CA"
+        and child.text(2) == "held elsewhere"
+    )
