@@ -352,6 +352,13 @@ def sign_csr(
     help="Also write the new CA's encrypted key and its chain to this folder (for the online CA).",
 )
 @click.option(
+    "--export-format",
+    type=click.Choice(["pkcs8", "pkcs12"]),
+    default="pkcs8",
+    show_default=True,
+    help="pkcs8: the encrypted key file and a PEM chain; pkcs12: key and chain in one .p12 under the key's passphrase.",
+)
+@click.option(
     "--shares-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -375,6 +382,7 @@ def create_intermediate(
     cps_uri: str,
     issuer_passphrase_env: str | None,
     export_dir: Path | None,
+    export_format: str,
     shares_file: Path | None,
     passphrase_env: str | None,
     passphrase_fd: int | None,
@@ -398,7 +406,11 @@ def create_intermediate(
             words,
         )
         exported = (
-            intermediate.export_key_bundle(ws, held.ca_id, export_dir) if export_dir else None
+            intermediate.export_key_bundle(
+                ws, held.ca_id, export_dir, new_secret, pkcs12=export_format == "pkcs12"
+            )
+            if export_dir
+            else None
         )
     click.echo(
         f"Created intermediate CA {held.ca_id} (certificate {held.issued.cert_id}); key {held.key_path} (encrypted)"

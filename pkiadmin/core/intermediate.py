@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12 as p12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiadmin.core import (
@@ -470,22 +471,43 @@ def chain(ws: Workspace, cert_id: int) -> tuple[x509.Certificate, ...]:
     return tuple(result)
 
 
-def export_key_bundle(ws: Workspace, ca_id: int, folder: Path) -> tuple[Path, Path]:
-    """For transport to the online CA: the CA's encrypted PKCS#8 key file as it is, and its chain."""
+def export_key_bundle(
+    ws: Workspace, ca_id: int, folder: Path, key_passphrase: str | None = None, pkcs12: bool = False
+) -> tuple[Path, Path]:
+    """For transport to the online CA: the encrypted key and its chain.
+
+    PKCS#8: the CA's encrypted key file as it is, plus the chain as PEM. PKCS#12: key and chain in
+    one file under the key's passphrase (PBES2, AES-256, PBKDF2 with as many rounds as the key file).
+    """
     authority = authorities.get_authority(ws.db, ca_id)
     if authority.kind != "intermediate":
         raise ValidationError(
             "Only an intermediate CA's key is exported for the online side; a root key never leaves."
         )
-    key_source = ws.keys_dir / authority.key_ref
     stem = re.sub(r"[^A-Za-z0-9]+", "-", authority.name).strip("-").lower() or "ca"
-    key_target = folder / f"{stem}.key.pem"
+    certs = chain(ws, authority.cert_id)
+    chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+    key_file = (ws.keys_dir / authority.key_ref).read_bytes()
+    if pkcs12:
+        if key_passphrase is None:
+            raise ValidationError("A PKCS#12 export needs the CA key's passphrase.")
+        key = keys.decrypt_pkcs8(key_file, key_passphrase)
+        encryption = (
+            serialization.PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(keys.KDF_ROUNDS)
+            .key_cert_algorithm(p12.PBES.PBESv2SHA256AndAES256CBC)
+            .hmac_hash(hashes.SHA256())
+            .build(key_passphrase.encode("utf-8"))
+        )
+        key_data = p12.serialize_key_and_certificates(
+            authority.name.encode("utf-8"), key, certs[0], list(certs[1:]), encryption
+        )
+        key_target = folder / f"{stem}.p12"
+    else:
+        key_data = key_file
+        key_target = folder / f"{stem}.key.pem"
     chain_target = folder / f"{stem}.chain.pem"
-    chain_pem = b"".join(
-        c.public_bytes(serialization.Encoding.PEM) for c in chain(ws, authority.cert_id)
-    )
-    key_pem = key_source.read_bytes()
-    atomicfile.write_new_file(key_target, key_pem, mode=0o600)
+    atomicfile.write_new_file(key_target, key_data, mode=0o600)
     try:
         atomicfile.write_new_file(chain_target, chain_pem, mode=0o644)
         with ws.db.atomic():
@@ -494,9 +516,10 @@ def export_key_bundle(ws: Workspace, ca_id: int, folder: Path) -> tuple[Path, Pa
                 "ca.export-key",
                 {"ca_id": ca_id},
                 (
-                    audit.Artefact(str(key_target), hashlib.sha256(key_pem).hexdigest()),
+                    audit.Artefact(str(key_target), hashlib.sha256(key_data).hexdigest()),
                     audit.Artefact(str(chain_target), hashlib.sha256(chain_pem).hexdigest()),
                 ),
+                details={"format": "pkcs12" if pkcs12 else "pkcs8"},
             )
     except BaseException:
         atomicfile.remove_new_file(key_target)

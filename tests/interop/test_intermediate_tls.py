@@ -287,3 +287,68 @@ def test_three_tier_chain_verifies_with_untrusted(tmp_path: Path) -> None:
         "x509", "-in", "usb/tier-issuing-ca.chain.pem", "-noout", "-pubkey", cwd=tmp_path
     )
     assert (usb / "tier-issuing-ca.chain.pem").read_text().count("BEGIN CERTIFICATE") == 3
+
+
+def test_pkcs12_export_opens_in_openssl_only_with_the_passphrase(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    cli_run(ws, "workspace", "init")
+    cli_run(
+        ws,
+        "ca",
+        "create-root",
+        "--cn",
+        "P12 Root",
+        "--org",
+        "Example Ltd",
+        "--country",
+        "DE",
+        "--passphrase-env",
+        "P",
+    )
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    created = cli_run(
+        ws,
+        "ca",
+        "create-intermediate",
+        "1",
+        "--cn",
+        "P12 Issuing CA",
+        "--org",
+        "Example Ltd",
+        "--country",
+        "DE",
+        "--issuer-passphrase-env",
+        "P",
+        "--passphrase-env",
+        "P",
+        "--export",
+        str(usb),
+        "--export-format",
+        "pkcs12",
+    )
+    assert "p12-issuing-ca.p12" in created
+    info = openssl(
+        "pkcs12",
+        "-in",
+        "usb/p12-issuing-ca.p12",
+        "-passin",
+        f"pass:{PASSPHRASE}",
+        "-nokeys",
+        cwd=tmp_path,
+    )
+    assert (
+        info.count("BEGIN CERTIFICATE") == 2
+        and "subject=C = DE, O = Example Ltd, CN = P12 Issuing CA" in info
+    )
+    binary = shutil.which("openssl")
+    assert binary is not None
+    wrong = subprocess.run(
+        [binary, "pkcs12", "-in", "usb/p12-issuing-ca.p12", "-passin", "pass:wrong", "-nokeys"],
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert wrong.returncode != 0
+    log = cli_run(ws, "audit", "list")
+    assert "ca.export-key" in log
