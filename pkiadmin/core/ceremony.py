@@ -376,6 +376,16 @@ class CeremonyRun:
                 {"share_ids": {s.custodian: s.share_id for s in self._secrets.shares}},
             )
 
+    def record_share_printed(self, custodian: str) -> None:
+        """Printing a share on paper is recorded (who, which share id), never what it says."""
+        self._begin(Step.SHARE_DISTRIBUTION)
+        share = next((s for s in self._secrets.shares if s.custodian == custodian), None)
+        if share is None:
+            raise CeremonyError(f"{custodian} has no share to print.")
+        self._event(
+            Step.SHARE_DISTRIBUTION, "share-printed", custodian, {"share_id": share.share_id}
+        )
+
     def recovery_test(self, mnemonics: Sequence[str]) -> None:
         self._begin(Step.RECOVERY_TEST)
         try:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
+from PySide6.QtGui import QTextDocument
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -166,7 +170,10 @@ class SharesPage(StepPage):
         self.show_button.clicked.connect(self._reveal)
         self.written_button = QPushButton("Written &down and checked")
         self.written_button.clicked.connect(self._written)
+        self.print_button = QPushButton("&Print this share…")
+        self.print_button.clicked.connect(self._print)
         row.addWidget(self.show_button)
+        row.addWidget(self.print_button)
         row.addWidget(self.written_button)
         self.body.addLayout(row)
         self.finish_layout()
@@ -207,6 +214,41 @@ class SharesPage(StepPage):
 
         self.perform(lambda: self.run.confirm_share_received(share.custodian), advance)
 
+    def share_sheet_html(self) -> str:
+        """The printed sheet: who it is for, which share, the numbered words, and how to keep it."""
+        share = self.shares[self.position]
+        words = share.words()
+        cells = "".join(
+            f"<tr>{''.join(f'<td>{i + j + 1}. <b>{w}</b></td>' for j, w in enumerate(words[i : i + 4]))}</tr>"
+            for i in range(0, len(words), 4)
+        )
+        return (
+            f"<h2>Custodian share: {escape(share.custodian)}</h2>"
+            f"<p>Ceremony {escape(self.run.plan.ceremony_id)} — {escape(self.run.plan.custodians.describe())}<br>"
+            f"Share {escape(share.share_id)}</p>"
+            f"<table cellpadding='6' style='font-size:14pt'>{cells}</table>"
+            "<p>Keep this sheet sealed and in your custody. Anyone with enough shares can unlock the CA key.</p>"
+        )
+
+    def render_share(self, printer: QPrinter) -> None:
+        document = QTextDocument()
+        document.setHtml(self.share_sheet_html())
+        document.print_(printer)
+
+    def _print(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        # A share must never land in a file: only a real printer may be chosen.
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile, on=False)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        if printer.outputFormat() != QPrinter.OutputFormat.NativeFormat:
+            self.show_error("Shares are printed on a printer only, never to a file.")
+            return
+        self.render_share(printer)
+        custodian = self.shares[self.position].custodian
+        self.perform(lambda: self.run.record_share_printed(custodian))
+
     def current_words(self) -> str:
         """The words on screen, as a custodian would copy them (used by tests acting as custodians)."""
         return " ".join(
@@ -217,6 +259,7 @@ class SharesPage(StepPage):
         distributing = bool(self.shares) and self.position < len(self.shares)
         self.split_button.setEnabled(not self.shares and not self.run.is_done(self.step))
         self.show_button.setEnabled(distributing and not self.words.text())
+        self.print_button.setEnabled(distributing and bool(self.words.text()))
         self.written_button.setEnabled(distributing and bool(self.words.text()))
         super().refresh()
 

@@ -251,3 +251,70 @@ def test_new_plan_form_writes_a_valid_plan(
     plan = ceremony_plan.load(target)
     assert plan.ceremony_id == "ACME-ROOT-1" and plan.custodians.describe() == "2 of 2 custodians"
     assert plan.root.path_length == 1
+
+
+def test_printing_a_share_goes_to_a_printer_never_to_a_file(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    from pkiadmin.core.ceremony import Step
+
+    plan_path, _answers = stage(tmp_path)
+    window.start_ceremony(plan_path, rehearsal=True)
+    wizard = window.ceremony_wizard
+    assert wizard is not None
+    run = wizard.run
+    run.review_plan()
+    for step in (Step.PLAN_REVIEW,):
+        run.acknowledge(step, "Alice Administrator")
+        run.acknowledge(step, "Ivan Internal")
+    run.run_preflight("Ivan Internal", ["Carol Custodian", "Dave Custodian"], "test machine")
+    run.acknowledge(Step.PREFLIGHT, "Alice Administrator")
+    run.acknowledge(Step.PREFLIGHT, "Ivan Internal")
+    run.generate_key()
+    run.acknowledge(Step.KEY_GENERATION, "Alice Administrator")
+    run.acknowledge(Step.KEY_GENERATION, "Ivan Internal")
+    for _ in range(3):
+        wizard.next()
+    page = wizard.currentPage()
+    assert isinstance(page, pages.SharesPage)
+    page.split_button.click()
+    assert not page.print_button.isEnabled()
+    page.show_button.click()
+    assert page.print_button.isEnabled()
+    sheet = page.share_sheet_html()
+    assert "Custodian share: Carol Custodian" in sheet and page.current_words().split()[0] in sheet
+
+    pdf = tmp_path / "sheet.pdf"
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(pdf))
+    page.render_share(printer)  # what a printer receives
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    def choose_file(dialog: QPrintDialog) -> int:
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(tmp_path / "leak.pdf"))
+        return 1
+
+    monkeypatch.setattr(QPrintDialog, "exec", choose_file)
+    page.print_button.click()
+    assert "never to a file" in page.error.text()
+    assert not (tmp_path / "leak.pdf").exists()
+
+    # This machine has no printer; pretend the operator chose one.
+    monkeypatch.setattr(QPrintDialog, "exec", lambda _dialog: 1)
+    monkeypatch.setattr(
+        QPrinter, "outputFormat", lambda _printer: QPrinter.OutputFormat.NativeFormat
+    )
+    monkeypatch.setattr(
+        pages.SharesPage, "render_share", lambda _self, _printer: None
+    )  # no real printer here
+    page.print_button.click()
+    with workspace.open_workspace(window.workspace_path) as ws:
+        printed = [e for e in ceremony_store.events(ws.db, run.id) if e.kind == "share-printed"]
+    assert [(e.person, "share_id" in e.detail) for e in printed] == [("Carol Custodian", True)]
+    assert page.current_words().split()[0] not in str(printed[0].detail)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("test over", True))
+    wizard.reject()
