@@ -19,6 +19,7 @@ from pkiadmin.cli.context import (
 from pkiadmin.core import (
     authorities,
     fingerprint,
+    held_ca,
     intermediate,
     keys,
     requests,
@@ -395,7 +396,7 @@ def create_intermediate(
     with opened_workspace(ctx) as ws, user_errors():
         issuer = authorities.get_authority(ws.db, ca_id)
         secret, words = _issuer_secret(issuer, issuer_passphrase_env, None, shares_file)
-        held = intermediate.create_intermediate(
+        held = held_ca.create_intermediate(
             ws,
             ca_id,
             SubjectSpec(common_name, organization, country=country),
@@ -406,7 +407,7 @@ def create_intermediate(
             words,
         )
         exported = (
-            intermediate.export_key_bundle(
+            held_ca.export_key_bundle(
                 ws, held.ca_id, export_dir, new_secret, pkcs12=export_format == "pkcs12"
             )
             if export_dir

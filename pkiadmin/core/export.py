@@ -47,10 +47,12 @@ def export_certificate(
     ws: Workspace, cert_id: int, fmt: CertFormat, dest: Path | None = None, with_chain: bool = False
 ) -> ExportResult:
     """One certificate, or with the chain: the certificate and its issuers up to the root (leaf first)."""
-    from pkiadmin.core.intermediate import chain
-
     record = inventory.get_record(ws.db, cert_id)
-    certs = chain(ws, cert_id) if with_chain else (inventory.load_certificate(ws.db, cert_id),)
+    certs = (
+        inventory.chain(ws.db, cert_id)
+        if with_chain
+        else (inventory.load_certificate(ws.db, cert_id),)
+    )
     if fmt is CertFormat.P7B:
         data = pkcs7.serialize_certificates(list(certs), serialization.Encoding.DER)
     elif fmt is CertFormat.PEM:

@@ -169,3 +169,18 @@ def load_certificate(db: Database, cert_id: int) -> x509.Certificate:
             f"There is no certificate with id {cert_id}. List them with: pkiadmin-cli cert list"
         )
     return x509.load_der_x509_certificate(row[0])
+
+
+def chain(db: Database, cert_id: int) -> tuple[x509.Certificate, ...]:
+    """The certificate and its issuers up to the root, as stored in the inventory (leaf first)."""
+    result = []
+    current: int | None = cert_id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        result.append(load_certificate(db, current))
+        row = db.execute(
+            "SELECT issuer_cert_id FROM certificates WHERE id = ?", (current,)
+        ).fetchone()
+        current = row[0] if row and row[0] != current else None
+    return tuple(result)

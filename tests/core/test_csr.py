@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from pkiadmin.core import csr, intermediate, requests
+from pkiadmin.core import csr, held_ca, intermediate, inventory, requests
 from pkiadmin.core.errors import PkiError, ValidationError
 from pkiadmin.core.workspace import Workspace
 from tests.conftest import PASSPHRASE
@@ -188,7 +188,7 @@ def test_requested_extensions_are_decided_not_copied_and_validity_is_clamped(
     issued = intermediate.sign(issuer, plan, PASSPHRASE)
     cert = issued.certificate
     assert x509.SubjectAlternativeName not in {type(e.value) for e in cert.extensions}
-    root = intermediate.chain(issuer, issued.cert_id)[-1]
+    root = inventory.chain(issuer.db, issued.cert_id)[-1]
     assert cert.not_valid_after_utc == root.not_valid_after_utc
     assert all(report.ok for report in issued.lint)
 
@@ -196,7 +196,7 @@ def test_requested_extensions_are_decided_not_copied_and_validity_is_clamped(
 def test_path_lengths_are_enforced_down_the_tiers(issuer: Workspace) -> None:
     from pkiadmin.core.names import SubjectSpec
 
-    policy = intermediate.create_intermediate(
+    policy = held_ca.create_intermediate(
         issuer,
         1,
         SubjectSpec("Policy CA", "Example Ltd", country="DE"),
@@ -214,7 +214,7 @@ def test_path_lengths_are_enforced_down_the_tiers(issuer: Workspace) -> None:
             make_csr(),
             intermediate.IntermediateRequest(profile=intermediate.CaProfile.POLICY),
         )
-    issuing = intermediate.create_intermediate(
+    issuing = held_ca.create_intermediate(
         issuer,
         policy.ca_id,
         SubjectSpec("Issuing CA", "Example Ltd", country="DE"),
@@ -223,7 +223,7 @@ def test_path_lengths_are_enforced_down_the_tiers(issuer: Workspace) -> None:
         issuer_passphrase=PASSPHRASE,
     )
     assert [
-        c.subject.rfc4514_string() for c in intermediate.chain(issuer, issuing.issued.cert_id)
+        c.subject.rfc4514_string() for c in inventory.chain(issuer.db, issuing.issued.cert_id)
     ] == [
         "CN=Issuing CA,O=Example Ltd,C=DE",
         "CN=Policy CA,O=Example Ltd,C=DE",
