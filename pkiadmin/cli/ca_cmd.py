@@ -13,6 +13,7 @@ from pkiadmin.cli.context import (
     echo_table,
     opened_workspace,
     passphrase_options,
+    prompt_shares,
     read_passphrase,
     user_errors,
 )
@@ -166,21 +167,9 @@ def read_shares(shares_file: Path | None) -> list[str]:
     """A quorum of shares from a file, or typed by each custodian in turn (input hidden)."""
     if shares_file is not None:
         return shares.read_share_lines(shares_file.read_text(encoding="utf-8").splitlines())
-    click.echo(
+    return prompt_shares(
         "The key is protected by custodian shares. Each custodian present types their share's words."
     )
-    words: list[str] = []
-    while True:
-        share = click.prompt(
-            f"Share {len(words) + 1} (empty when the quorum has entered theirs)",
-            default="",
-            hide_input=True,
-            show_default=False,
-        )
-        if not share.strip():
-            break
-        words.append(share)
-    return words
 
 
 def _intermediate_options(func: Any) -> Any:

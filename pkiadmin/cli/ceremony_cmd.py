@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
+from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, prompt_shares, user_errors
 from pkiadmin.core import (
     atomicfile,
     ceremony_report,
@@ -235,20 +235,9 @@ class PromptResponder:
         click.clear()
 
     def recovery_shares(self, plan: CeremonyPlan) -> list[str]:
-        click.echo(
+        return prompt_shares(
             f"Custodians enter their shares ({plan.custodians.describe()}); input is hidden."
         )
-        entered: list[str] = []
-        while True:
-            share = click.prompt(
-                f"Share {len(entered) + 1} (empty when done)",
-                default="",
-                hide_input=True,
-                show_default=False,
-            )
-            if not share.strip():
-                return entered
-            entered.append(share)
 
     def show_signed(self, signed: issuance.SignedCertificate) -> None:
         click.echo(f"Lint before signing: {_findings(signed.lint_before.findings)}")

@@ -116,3 +116,19 @@ def echo_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def prompt_shares(intro: str) -> list[str]:
+    """Each custodian present types their share's words in turn (input hidden); empty ends it."""
+    click.echo(intro)
+    words: list[str] = []
+    while True:
+        share = click.prompt(
+            f"Share {len(words) + 1} (empty when the quorum has entered theirs)",
+            default="",
+            hide_input=True,
+            show_default=False,
+        )
+        if not share.strip():
+            return words
+        words.append(share)
