@@ -184,9 +184,5 @@ def _check_key(public_key: object) -> tuple[str, list[CsrFinding]]:
     ]
 
 
-def to_pem(csr: x509.CertificateSigningRequest) -> bytes:
-    return csr.public_bytes(serialization.Encoding.PEM)
-
-
 def sha256(csr: x509.CertificateSigningRequest) -> str:
     return hashlib.sha256(csr.public_bytes(serialization.Encoding.DER)).hexdigest()
