@@ -24,8 +24,7 @@ from pkiadmin.core import (
     rootca,
     shares,
 )
-from pkiadmin.core import preflight as preflight_checks
-from pkiadmin.core.ceremony_plan import CeremonyPlan, Role
+from pkiadmin.core.ceremony_plan import ROOT_KIND, CeremonyPlan, Role
 from pkiadmin.core.ceremony_steps import (
     STEPS,
     BackupResult,
@@ -37,6 +36,7 @@ from pkiadmin.core.ceremony_steps import (
 from pkiadmin.core.ceremony_store import CeremonyStatus
 from pkiadmin.core.errors import CheckFailedError, PkiError, StorageError
 from pkiadmin.core.signer import FileSigner
+from pkiadmin.core.step_run import StepRun
 from pkiadmin.core.workspace import Workspace
 
 __all__ = [
@@ -63,33 +63,24 @@ class _Secrets:
 
 @dataclass
 class _State:
-    done: dict[Step, dict[str, Any]] = field(default_factory=dict)
-    acks: dict[Step, set[str]] = field(default_factory=dict)
     received: set[str] = field(default_factory=set)
-    signed_off: set[str] = field(default_factory=set)
-    preflight: tuple[preflight_checks.Check, ...] = ()
     certificate: x509.Certificate | None = None
     signed: issuance.SignedCertificate | None = None
     backups: list[BackupResult] = field(default_factory=list)
     key_facts: KeyFacts | None = None
 
 
-class CeremonyRun:
+class CeremonyRun(StepRun[Step, CeremonyPlan]):
+    """The root key ceremony."""
+
+    steps = STEPS
+
     def __init__(
         self, ws: Workspace, plan: CeremonyPlan, ceremony_id: int, rehearsal: bool
     ) -> None:
-        self.ws = ws
-        self.plan = plan
-        self.id = ceremony_id
-        self.rehearsal = rehearsal
-        self.status = CeremonyStatus.RUNNING
+        super().__init__(ws, plan, ceremony_id, rehearsal)
         self._secrets = _Secrets()
         self._state = _State()
-
-    def __repr__(self) -> str:  # never show the key, passphrase or shares
-        return (
-            f"CeremonyRun(id={self.id}, plan={self.plan.ceremony_id!r}, status={self.status.value})"
-        )
 
     @classmethod
     def start(cls, ws: Workspace, plan: CeremonyPlan, rehearsal: bool = False) -> CeremonyRun:
@@ -104,62 +95,10 @@ class CeremonyRun:
                     f"This workspace holds a real CA ({real[0]}). Rehearse in a separate, scratch workspace "
                     "(--workspace DIR), so rehearsal keys never sit beside real ones."
                 )
-        else:
-            done = ws.db.execute(
-                "SELECT id FROM ceremonies WHERE plan_id = ? AND status = 'completed' AND rehearsal = 0",
-                (plan.ceremony_id,),
-            ).fetchone()
-            if done:
-                raise CeremonyError(
-                    f"Ceremony {plan.ceremony_id} was already completed (record {done[0]}). "
-                    "Give the new plan its own ceremony id."
-                )
-        with ws.db.atomic():
-            ceremony_id = ceremony_store.insert(
-                ws.db, plan.ceremony_id, plan.purpose, plan.sha256.hex(), plan.text, rehearsal
-            )
-            ceremony_store.record_event(
-                ws.db,
-                ceremony_id,
-                "-",
-                "started",
-                plan.administrator.name,
-                {
-                    "plan_id": plan.ceremony_id,
-                    "plan_sha256": plan.sha256.hex(),
-                    "rehearsal": rehearsal,
-                },
-            )
-        return cls(ws, plan, ceremony_id, rehearsal)
+        return cls(ws, plan, cls.open_record(ws, plan, rehearsal, ROOT_KIND), rehearsal)
 
-    # --- where the run stands ------------------------------------------------------------
-
-    @property
-    def current_step(self) -> Step | None:
-        for step in STEPS:
-            if not self.is_complete(step):
-                return step
-        return None
-
-    def is_done(self, step: Step) -> bool:
-        return step in self._state.done
-
-    def is_complete(self, step: Step) -> bool:
-        if step is Step.SIGN_OFF:
-            return self.is_done(step)
-        acks = self._state.acks.get(step, set())
-        return (
-            self.is_done(step)
-            and self.plan.administrator.name in acks
-            and any(p.name in acks for p in self.plan.by_role(Role.INTERNAL_WITNESS))
-        )
-
-    def acknowledgements(self, step: Step) -> frozenset[str]:
-        return frozenset(self._state.acks.get(step, set()))
-
-    @property
-    def signed_off(self) -> frozenset[str]:
-        return frozenset(self._state.signed_off)
+    def _forget(self) -> None:
+        self._secrets = _Secrets()
 
     @property
     def certificate(self) -> x509.Certificate | None:
@@ -169,134 +108,7 @@ class CeremonyRun:
     def key_facts(self) -> KeyFacts | None:
         return self._state.key_facts
 
-    @property
-    def preflight_results(self) -> tuple[preflight_checks.Check, ...]:
-        return self._state.preflight
-
-    def _begin(self, step: Step) -> None:
-        if self.status is not CeremonyStatus.RUNNING:
-            raise CeremonyError(
-                f"The ceremony is {self.status.value}; nothing more can be done in it."
-            )
-        current = self.current_step
-        if current is not step:
-            name = current.title if current else "none"
-            raise CeremonyError(f"'{step.title}' cannot be done now: the current step is '{name}'.")
-        if self.is_done(step):
-            raise CeremonyError(
-                f"'{step.title}' is done; it waits for the administrator's and witness's acknowledgement."
-            )
-
-    def _event(
-        self, step: Step | str, kind: str, person: str | None, detail: dict[str, Any]
-    ) -> None:
-        name = step.value if isinstance(step, Step) else step
-        with self.ws.db.atomic():
-            ceremony_store.record_event(self.ws.db, self.id, name, kind, person, detail)
-
-    def _complete(self, step: Step, detail: dict[str, Any]) -> None:
-        self._event(step, "step-done", None, detail)
-        self._state.done[step] = detail
-
-    def _fail(self, step: Step, error: PkiError) -> CeremonyError:
-        self._event(step, "step-failed", None, {"error": str(error)})
-        return CeremonyError(f"{step.title} failed: {error}")
-
-    # --- acknowledgements, exceptions, abort ----------------------------------------------
-
-    def acknowledge(self, step: Step, person: str) -> None:
-        """The administrator and an internal witness each confirm a performed step."""
-        participant = self.plan.participant(person)
-        if participant.role not in {Role.ADMINISTRATOR, Role.INTERNAL_WITNESS}:
-            raise CeremonyError(
-                f"{person} is a {participant.role.value}; steps are acknowledged by the administrator and an internal witness."
-            )
-        if not self.is_done(step):
-            raise CeremonyError(
-                f"'{step.title}' has not been performed yet; there is nothing to acknowledge."
-            )
-        if person in self._state.acks.get(step, set()):
-            return
-        self._event(step, "acknowledged", person, {"role": participant.role.value})
-        self._state.acks.setdefault(step, set()).add(person)
-
-    def record_exception(
-        self, expected: str, happened: str, decision: str, approved_by: str
-    ) -> None:
-        """An exception sheet: expected / what happened / decision / approved by."""
-        self.plan.participant(approved_by)
-        if not (expected.strip() and happened.strip() and decision.strip()):
-            raise CeremonyError(
-                "An exception needs what was expected, what happened and the decision taken."
-            )
-        step = self.current_step.value if self.current_step else "-"
-        self._event(
-            step,
-            "exception",
-            approved_by,
-            {"expected": expected, "happened": happened, "decision": decision},
-        )
-
-    def abort(self, reason: str, by: str) -> None:
-        """Close the ceremony as aborted. No CA is stored; the in-memory key is dropped."""
-        self.plan.participant(by)
-        if self.status is not CeremonyStatus.RUNNING:
-            raise CeremonyError(f"The ceremony is already {self.status.value}.")
-        with self.ws.db.atomic():
-            ceremony_store.set_status(self.ws.db, self.id, CeremonyStatus.ABORTED)
-            ceremony_store.record_event(
-                self.ws.db, self.id, "-", "aborted", by, {"reason": reason or "(no reason given)"}
-            )
-        self.status = CeremonyStatus.ABORTED
-        self._secrets = _Secrets()
-
     # --- the steps -------------------------------------------------------------------------
-
-    def review_plan(self) -> None:
-        self._begin(Step.PLAN_REVIEW)
-        digest = self.plan.sha256
-        self._complete(
-            Step.PLAN_REVIEW,
-            {"plan_sha256": digest.hex(), "pgp_words": " ".join(fingerprint.pgp_words(digest))},
-        )
-
-    def run_preflight(
-        self, clock_confirmed_by: str, present: Sequence[str], network_waiver: str | None = None
-    ) -> tuple[preflight_checks.Check, ...]:
-        self._begin(Step.PREFLIGHT)
-        checks = preflight_checks.run(self.ws)
-        self._state.preflight = checks
-        try:
-            confirmer = self.plan.participant(clock_confirmed_by)
-            if confirmer.role not in {Role.INTERNAL_WITNESS, Role.WITNESS}:
-                raise CeremonyError(
-                    f"The clock is confirmed by a witness, not by {confirmer.name} ({confirmer.role.value})."
-                )
-            network = next(c for c in checks if c.name == "network")
-            if network.status is not preflight_checks.Status.OK and not (
-                network_waiver and network_waiver.strip()
-            ):
-                raise CeremonyError(
-                    f"{network.detail}. The ceremony cannot continue without a recorded waiver."
-                )
-            failed = [c for c in checks if c.status is preflight_checks.Status.FAILED]
-            if failed:
-                raise CeremonyError("; ".join(f"{c.name}: {c.detail}" for c in failed))
-            self._check_quorum(present)
-        except PkiError as exc:
-            raise self._fail(Step.PREFLIGHT, exc) from exc
-        detail: dict[str, Any] = {
-            "checks": [
-                {"name": c.name, "status": c.status.value, "detail": c.detail} for c in checks
-            ],
-            "clock_confirmed_by": clock_confirmed_by,
-            "custodians_present": sorted(present),
-            "environment": preflight_checks.environment(),
-        }
-        if network.status is not preflight_checks.Status.OK:
-            detail["network_waiver"] = network_waiver
-        self._complete(Step.PREFLIGHT, detail)
-        return checks
 
     def _check_quorum(self, present: Sequence[str]) -> None:
         custodians = {p.name for p in self.plan.by_role(Role.CUSTODIAN)}
@@ -437,11 +249,7 @@ class CeremonyRun:
 
     def confirm_fingerprint(self, witness: str, matches: bool) -> None:
         self._begin(Step.FINGERPRINT)
-        participant = self.plan.participant(witness)
-        if participant.role not in {Role.INTERNAL_WITNESS, Role.WITNESS}:
-            raise CeremonyError(
-                f"The fingerprint is confirmed by a witness, not by {witness} ({participant.role.value})."
-            )
+        self._witness(witness, "The fingerprint")
         assert self._state.certificate is not None  # noqa: S101
         digest = hashlib.sha256(
             self._state.certificate.public_bytes(serialization.Encoding.DER)
@@ -492,25 +300,11 @@ class CeremonyRun:
         )
         return result
 
-    def sign_off(self, person: str) -> None:
-        self._begin(Step.SIGN_OFF)
-        participant = self.plan.participant(person)
-        if person not in self._state.signed_off:
-            self._event(Step.SIGN_OFF, "signed-off", person, {"role": participant.role.value})
-            self._state.signed_off.add(person)
-        if self._state.signed_off >= {p.name for p in self.plan.participants}:
-            self._complete(Step.SIGN_OFF, {"participants": sorted(self._state.signed_off)})
-
     # --- the end ---------------------------------------------------------------------------
 
     def finish(self) -> CeremonyResult:
         """Store the root CA and write the signed report, in one transaction; then forget the key."""
-        if self.current_step is not None:
-            raise CeremonyError(
-                f"The ceremony is not finished: '{self.current_step.title}' is still open."
-            )
-        if self.status is not CeremonyStatus.RUNNING:
-            raise CeremonyError(f"The ceremony is {self.status.value}.")
+        self._check_finishable()
         cert, key, encrypted = (
             self._state.certificate,
             self._secrets.key,
@@ -527,8 +321,8 @@ class CeremonyRun:
         state = self._state
         signed = state.signed
         return {
-            "done": {step.value: detail for step, detail in state.done.items()},
-            "acks": {step.value: sorted(names) for step, names in state.acks.items()},
+            "done": self.step_results(),
+            "acks": self.step_acks(),
             "backups": [{"path": str(b.path), "sha256": b.sha256} for b in state.backups],
             "lint_before": [str(f) for f in signed.lint_before.findings] if signed else [],
             "lint_after": [str(f) for f in signed.lint_after.findings] if signed else [],

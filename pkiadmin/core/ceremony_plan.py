@@ -19,6 +19,7 @@ from pkiadmin.core.names import SubjectSpec
 from pkiadmin.core.resources import read_text
 
 MAX_SHARES_PER_GROUP = 16  # SLIP-39 limit
+ROOT_KIND = "root-key"
 
 
 class Role(enum.Enum):
@@ -112,7 +113,7 @@ class PlanError(ValidationError):
 
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "ceremony": {"id": str, "purpose": str, "cps_reference": str, "location": str},
+    "ceremony": {"id": str, "purpose": str, "cps_reference": str, "location": str, "kind": str},
     "participants": {"name": str, "role": str},
     "root": {
         "common_name": str,
@@ -169,11 +170,15 @@ def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(f"{file_name}: not valid TOML ({exc}).") from exc
-    checker = _Checker(text, file_name)
+    checker = PlanChecker(text, file_name)
     checker.check_shape(data)
     ceremony = data["ceremony"]
     participants = tuple(checker.participant(i, p) for i, p in enumerate(data["participants"]))
-    checker.check_roles(participants)
+    checker.check_roles(participants, (Role.WITNESS, Role.CUSTODIAN))
+    if ceremony.get("kind", ROOT_KIND) != ROOT_KIND:
+        raise checker.error(
+            "ceremony", "kind", f"must be '{ROOT_KIND}' in a root key ceremony plan"
+        )
     root = checker.root(data["root"])
     custodians = checker.custodians(data.get("custodians", {}), participants)
     output = data["output"]["name"]
@@ -202,10 +207,26 @@ def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
     )
 
 
-class _Checker:
-    def __init__(self, text: str, file_name: str) -> None:
+@dataclass(frozen=True)
+class PlanShape:
+    """Which sections and keys a kind of plan has (unknown ones are errors)."""
+
+    tables: Mapping[str, type]
+    schema: Mapping[str, Mapping[str, type | tuple[type, ...]]]
+    required: Mapping[str, tuple[str, ...]]
+    sections: tuple[str, ...]
+
+
+ROOT_SHAPE = PlanShape(
+    _TABLES, _SCHEMA, _REQUIRED, ("ceremony", "participants", "root", "custodians", "output")
+)
+
+
+class PlanChecker:
+    def __init__(self, text: str, file_name: str, shape: PlanShape = ROOT_SHAPE) -> None:
         self.lines = text.splitlines()
         self.file_name = file_name
+        self.shape = shape
 
     def line_of(self, table: str, key: str | None, index: int | None = None) -> int | None:
         """The 1-based line of `key` in `[table]` (or the index-th `[[table]]`), for messages."""
@@ -238,7 +259,7 @@ class _Checker:
         return PlanError(f"{self.file_name}: {where}{name} {problem}.")
 
     def check_table(self, table: str, value: Mapping[str, Any], index: int | None = None) -> None:
-        schema = _SCHEMA[table]
+        schema = self.shape.schema[table]
         for key, item in value.items():
             if key not in schema:
                 allowed = ", ".join(schema)
@@ -253,22 +274,22 @@ class _Checker:
                 raise self.error(
                     table, key, f"must be a {_kind_name(kind)}, not {type(item).__name__}", index
                 )
-        for key in _REQUIRED.get(table, ()):
+        for key in self.shape.required.get(table, ()):
             if key not in value or (isinstance(value[key], str) and not value[key].strip()):
                 raise self.error(table, None, f"needs '{key}'", index)
 
     def check_shape(self, data: Mapping[str, Any]) -> None:
         for key, value in data.items():
-            if key not in _TABLES:
+            if key not in self.shape.tables:
                 raise PlanError(
                     f"{self.file_name}: line {self.line_of(key, None) or '?'}, [{key}] is not a known section "
-                    f"(allowed: {', '.join(_TABLES)})."
+                    f"(allowed: {', '.join(self.shape.tables)})."
                 )
-            if not isinstance(value, _TABLES[key]):
+            if not isinstance(value, self.shape.tables[key]):
                 raise self.error(
                     key, None, "has the wrong form (a table with [ ] or a list with [[ ]])"
                 )
-        for required in ("ceremony", "participants", "root", "custodians", "output"):
+        for required in self.shape.sections:
             if required not in data:
                 raise PlanError(f"{self.file_name}: the plan has no [{required}] section.")
         for table, value in data.items():
@@ -279,7 +300,7 @@ class _Checker:
                     self.check_table(table, item, i)
             else:
                 self.check_table(table, value)
-        for i, group in enumerate(data["custodians"].get("groups", [])):
+        for i, group in enumerate(data.get("custodians", {}).get("groups", [])):
             if not isinstance(group, dict):
                 raise self.error("custodians.groups", None, "entries must be tables", i)
             self.check_table("custodians.groups", group, i)
@@ -297,7 +318,10 @@ class _Checker:
             ) from None
         return Participant(raw["name"].strip(), role)
 
-    def check_roles(self, participants: tuple[Participant, ...]) -> None:
+    def check_roles(
+        self, participants: tuple[Participant, ...], further_roles: tuple[Role, ...] = ()
+    ) -> None:
+        """One administrator and an internal witness always; `further_roles` at least once each."""
         names = [p.name for p in participants]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -309,12 +333,9 @@ class _Checker:
             raise self.error("participants", None, "needs exactly one administrator")
         if counts[Role.INTERNAL_WITNESS] < 1:
             raise self.error("participants", None, "needs an internal-witness")
-        if counts[Role.WITNESS] < 1:
-            raise self.error(
-                "participants", None, "needs at least one further witness (role 'witness')"
-            )
-        if counts[Role.CUSTODIAN] < 1:
-            raise self.error("participants", None, "needs at least one custodian")
+        for role in further_roles:
+            if counts[role] < 1:
+                raise self.error("participants", None, f"needs at least one {role.value}")
 
     def root(self, raw: Mapping[str, Any]) -> rootca.RootCaRequest:
         try:

@@ -36,6 +36,7 @@ class CeremonyRecord:
     ended_at: datetime | None
     ca_id: int | None
     report_dir: str | None
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,17 @@ def now_text() -> str:
 
 
 def insert(
-    db: Database, plan_id: str, purpose: str, plan_sha256: str, plan_text: str, rehearsal: bool
+    db: Database,
+    plan_id: str,
+    purpose: str,
+    plan_sha256: str,
+    plan_text: str,
+    rehearsal: bool,
+    kind: str,
 ) -> int:
     cursor = db.execute(
-        "INSERT INTO ceremonies (plan_id, purpose, plan_sha256, plan_text, rehearsal, status, started_at, host, pid)"
-        " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+        "INSERT INTO ceremonies (plan_id, purpose, plan_sha256, plan_text, rehearsal, status, started_at, host, pid, kind)"
+        " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
         (
             plan_id,
             purpose,
@@ -66,6 +73,7 @@ def insert(
             now_text(),
             platform.node(),
             os.getpid(),
+            kind,
         ),
     )
     return int(cursor.lastrowid or 0)
@@ -115,12 +123,11 @@ def _record(row: Mapping[str, Any]) -> CeremonyRecord:
         ended_at=datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None,
         ca_id=row["ca_id"],
         report_dir=row["report_dir"],
+        kind=str(row["kind"]),
     )
 
 
-_COLUMNS = (
-    "id, plan_id, purpose, plan_sha256, rehearsal, status, started_at, ended_at, ca_id, report_dir"
-)
+_COLUMNS = "id, plan_id, purpose, plan_sha256, rehearsal, status, started_at, ended_at, ca_id, report_dir, kind"
 
 
 def list_ceremonies(db: Database) -> tuple[CeremonyRecord, ...]:

@@ -24,7 +24,7 @@ from pkiadmin.core import (
     lint,
     profile,
 )
-from pkiadmin.core.errors import CheckFailedError, ValidationError
+from pkiadmin.core.errors import CheckFailedError, PassphraseError, ValidationError
 from pkiadmin.core.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.signer import FileSigner
 from pkiadmin.core.workspace import Workspace
@@ -320,26 +320,54 @@ def _optional_extensions(
     return builder
 
 
-def sign(
+def unlock_issuer_key(
     ws: Workspace,
-    plan: SigningPlan,
+    issuer_ca_id: int,
     key_passphrase: str | None = None,
     share_words: Sequence[str] | None = None,
-    waivers: Mapping[str, str] | None = None,
-    csr_id: int | None = None,
-    mode: str = "quick",
-) -> IssuedCa:
-    """Unlock the issuer's key, lint-then-sign, check the chain, store the certificate and audit it."""
-    issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
+) -> keys.PrivateKey:
+    """The issuer's key, unlocked and checked against its certificate (in memory only)."""
+    issuer = authorities.get_authority(ws.db, issuer_ca_id)
     issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
-    key = keys.load_encrypted(
-        ws.keys_dir / issuer.key_ref,
-        authorities.unlock_passphrase(issuer, key_passphrase, share_words),
-    )
+    try:
+        key = keys.load_encrypted(
+            ws.keys_dir / issuer.key_ref,
+            authorities.unlock_passphrase(issuer, key_passphrase, share_words),
+        )
+    except PassphraseError as exc:
+        if issuer.needs_shares and "passphrase is wrong" in str(exc):
+            raise PassphraseError(
+                "These shares do not unlock the key: they combine, but not to this CA's passphrase. "
+                "Check that they come from this CA's ceremony."
+            ) from None
+        raise
     if key.public_key() != issuer_cert.public_key():
         raise CheckFailedError(
             f"The key of '{issuer.name}' does not match its certificate; nothing was signed."
         )
+    return key
+
+
+@dataclass(frozen=True)
+class SignedIntermediate:
+    certificate: x509.Certificate
+    signed: issuance.SignedCertificate
+    chain_lint: lint.LintReport
+
+    @property
+    def lint_reports(self) -> tuple[lint.LintReport, ...]:
+        return (self.signed.lint_before, self.signed.lint_after, self.chain_lint)
+
+
+def sign_certificate(
+    ws: Workspace,
+    plan: SigningPlan,
+    key: keys.PrivateKey,
+    waivers: Mapping[str, str] | None = None,
+) -> SignedIntermediate:
+    """Lint-then-sign with an unlocked issuer key, then check the chain and the profile; stores nothing."""
+    issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
+    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
     signed = issuance.sign_linted(
         plan.builder, FileSigner(key, f"key of {issuer.name}"), issuer=issuer_cert, waivers=waivers
     )
@@ -355,35 +383,72 @@ def sign(
         raise CheckFailedError(
             "The signed certificate does not meet the CA profile: " + "; ".join(problems)
         )
+    return SignedIntermediate(cert, signed, chain_lint)
+
+
+def store_signed(
+    ws: Workspace,
+    plan: SigningPlan,
+    result: SignedIntermediate,
+    csr_id: int | None = None,
+    mode: str = "quick",
+    ceremony_id: int | None = None,
+) -> tuple[int, int]:
+    """The certificate row, the CSR's status and the audit entry, in the caller's transaction.
+
+    Returns (certificate id, audit sequence number).
+    """
+    issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
+    cert = result.certificate
     der = cert.public_bytes(serialization.Encoding.DER)
+    cert_id = inventory.insert_certificate(
+        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer.cert_id
+    )
+    if csr_id is not None:
+        ws.db.execute(
+            "UPDATE csrs SET status = 'signed', cert_id = ? WHERE id = ?", (cert_id, csr_id)
+        )
+    objects: dict[str, Any] = {
+        "issuer_ca_id": issuer.id,
+        "cert_id": cert_id,
+        "csr_id": csr_id,
+        "subject": cert.subject.rfc4514_string(),
+    }
+    if ceremony_id is not None:
+        objects["ceremony_id"] = ceremony_id
+    entry = audit.append(
+        ws.db,
+        "ca.sign-intermediate",
+        objects,
+        artefacts=(audit.Artefact("certificate", hashlib.sha256(der).hexdigest()),),
+        details={
+            # Quick mode has no witnesses: allowed for test hierarchies, and said so here.
+            "mode": mode,
+            "witnessed": mode != "quick",
+            "decisions": [f"{d.item}: {d.action} ({d.reason})" for d in plan.decisions],
+            "notes": list(plan.notes),
+            "lint": [
+                str(f) for r in (result.signed.lint_after, result.chain_lint) for f in r.findings
+            ],
+        },
+    )
+    return cert_id, entry.seq
+
+
+def sign(
+    ws: Workspace,
+    plan: SigningPlan,
+    key_passphrase: str | None = None,
+    share_words: Sequence[str] | None = None,
+    waivers: Mapping[str, str] | None = None,
+    csr_id: int | None = None,
+) -> IssuedCa:
+    """Quick mode (no witnesses, for test hierarchies): unlock, lint-then-sign, store, audit."""
+    key = unlock_issuer_key(ws, plan.issuer_ca_id, key_passphrase, share_words)
+    result = sign_certificate(ws, plan, key, waivers)
     with ws.db.atomic():
-        cert_id = inventory.insert_certificate(
-            ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer.cert_id
-        )
-        if csr_id is not None:
-            ws.db.execute(
-                "UPDATE csrs SET status = 'signed', cert_id = ? WHERE id = ?", (cert_id, csr_id)
-            )
-        entry = audit.append(
-            ws.db,
-            "ca.sign-intermediate",
-            {
-                "issuer_ca_id": issuer.id,
-                "cert_id": cert_id,
-                "csr_id": csr_id,
-                "subject": cert.subject.rfc4514_string(),
-            },
-            artefacts=(audit.Artefact("certificate", hashlib.sha256(der).hexdigest()),),
-            details={
-                # Quick mode has no witnesses: allowed for test hierarchies, and said so here.
-                "mode": mode,
-                "witnessed": mode != "quick",
-                "decisions": [f"{d.item}: {d.action} ({d.reason})" for d in plan.decisions],
-                "notes": list(plan.notes),
-                "lint": [str(f) for r in (signed.lint_after, chain_lint) for f in r.findings],
-            },
-        )
-    return IssuedCa(cert_id, cert, (signed.lint_before, signed.lint_after, chain_lint), entry.seq)
+        cert_id, seq = store_signed(ws, plan, result, csr_id)
+    return IssuedCa(cert_id, result.certificate, result.lint_reports, seq)
 
 
 def preview(plan: SigningPlan) -> str:

@@ -111,6 +111,12 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # Per-CA settings (CRL, AIA and OCSP URLs) as JSON.
         "ALTER TABLE authorities ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
     ),
+    (
+        # Which kind of ceremony: the root key ceremony, or a short key-use ceremony
+        # (signing an intermediate, re-signing CRLs). For key-use ceremonies, ca_id is the
+        # CA whose key was used.
+        "ALTER TABLE ceremonies ADD COLUMN kind TEXT NOT NULL DEFAULT 'root-key'",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -45,7 +45,7 @@ def test_template_is_a_valid_plan_and_its_hash_is_of_the_file() -> None:
         ),
         ("threshold = 2 ", "threshold = 1 ", "gives each one the whole secret"),
         ('role = "internal-witness"', 'role = "witness"', "needs an internal-witness"),
-        ('role = "witness"\n', 'role = "auditor"\n', "needs at least one further witness"),
+        ('role = "witness"\n', 'role = "auditor"\n', "needs at least one witness"),
         ('role = "administrator"', 'role = "boss"', "'boss' is not a role"),
         (
             'country = "GB"',
