@@ -7,21 +7,35 @@ from pathlib import Path
 
 import click
 
-from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, prompt_shares, user_errors
+from pkiadmin.cli.context import (
+    echo_json,
+    echo_table,
+    opened_workspace,
+    passphrase_options,
+    prompt_shares,
+    read_passphrase,
+    user_errors,
+)
+from pkiadmin.cli.prompts import BasePrompts, KeyUsePromptResponder, witnesses
 from pkiadmin.core import (
     atomicfile,
     ceremony_report,
     ceremony_store,
     fingerprint,
     issuance,
-    preflight,
+    keyuse_driver,
+    keyuse_plan,
+    keyuse_report,
+    keyuse_tasks,
 )
 from pkiadmin.core import ceremony_plan as plans
-from pkiadmin.core.ceremony import CeremonyRun, Step
+from pkiadmin.core.ceremony import CeremonyRun
 from pkiadmin.core.ceremony_driver import RehearsalResponder, drive, load_answers
-from pkiadmin.core.ceremony_plan import CeremonyPlan, Participant, Role
+from pkiadmin.core.ceremony_plan import CeremonyPlan, Role
 from pkiadmin.core.ceremony_store import CeremonyStatus
 from pkiadmin.core.errors import PkiError
+from pkiadmin.core.keyuse import KeyUseRun
+from pkiadmin.core.keyuse_plan import KeyUseKind, KeyUsePlan
 from pkiadmin.core.shares import CustodianShare
 
 
@@ -35,12 +49,23 @@ def plan_group() -> None:
     """Ceremony plan files."""
 
 
+_KINDS = (plans.ROOT_KIND, *(k.value for k in KeyUseKind))
+
+
 @plan_group.command("new")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def plan_new(file: Path) -> None:
+@click.option(
+    "--kind",
+    type=click.Choice(_KINDS),
+    default=plans.ROOT_KIND,
+    show_default=True,
+    help="root-key: generate a root; sign-intermediate: sign a CA from a CSR; crl: re-sign CRLs.",
+)
+def plan_new(file: Path, kind: str) -> None:
     """Write a commented plan template to FILE (never overwrites) to edit and review."""
+    text = plans.template() if kind == plans.ROOT_KIND else keyuse_plan.template(KeyUseKind(kind))
     with user_errors():
-        atomicfile.write_new_file(file, plans.template().encode("utf-8"), mode=0o644)
+        atomicfile.write_new_file(file, text.encode("utf-8"), mode=0o644)
     click.echo(
         f"Wrote {file}. Edit it, then check it with: pkiadmin-cli ceremony plan check {file}"
     )
@@ -51,11 +76,22 @@ def plan_new(file: Path) -> None:
 def plan_check(file: Path) -> None:
     """Validate a plan and print its summary and SHA-256 (hex and PGP words) to compare with the printout."""
     with user_errors():
-        plan = plans.load(file)
-        lines = plan.summary_lines()
+        lines = _load_any(file).summary_lines()
     click.echo("The plan is valid.")
     for line in lines:
         click.echo(line)
+
+
+def _load_any(file: Path) -> CeremonyPlan | KeyUsePlan:
+    """A root key ceremony plan, or a key-use plan when its [ceremony] kind says so."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return plans.load(file)  # which says what is wrong with the file
+    kind = keyuse_plan.kind_of(text)
+    if kind in {k.value for k in KeyUseKind}:
+        return keyuse_plan.parse(text, file.name)
+    return plans.parse(text, file.name)
 
 
 @group.command("run")
@@ -67,12 +103,35 @@ def plan_check(file: Path) -> None:
     default=None,
     help="Dry run: take acknowledgements and shares from this answers file (writes the shares to a REHEARSAL file).",
 )
+@passphrase_options
 @click.pass_context
-def run(ctx: click.Context, plan_file: Path, answers_file: Path | None) -> None:
-    """Run the ceremony in PLAN_FILE step by step, with acknowledgements, shares and a signed report."""
+def run(
+    ctx: click.Context,
+    plan_file: Path,
+    answers_file: Path | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+) -> None:
+    """Run the ceremony in PLAN_FILE step by step, with acknowledgements and a signed report.
+
+    A root-key plan generates the root and its custodian shares; a sign-intermediate or crl plan
+    unlocks an existing CA key (custodian shares, or the passphrase: prompted, or
+    --passphrase-env/--passphrase-fd) for that one task.
+    """
     with user_errors():
-        plan = plans.load(plan_file)
+        any_plan = _load_any(plan_file)
         answers = load_answers(answers_file) if answers_file else None
+    if isinstance(any_plan, KeyUsePlan):
+        if answers is not None:
+            raise click.UsageError(
+                "--rehearsal is for root key ceremonies; rehearse a key-use ceremony with a test hierarchy."
+            )
+        secret = None
+        if passphrase_env is not None or passphrase_fd is not None:
+            secret = read_passphrase(passphrase_env, passphrase_fd, new=False)
+        _run_key_use(ctx, any_plan, secret)
+        return
+    plan = any_plan
     with opened_workspace(ctx) as ws, user_errors():
         if answers is not None:
             click.echo(
@@ -97,6 +156,32 @@ def run(ctx: click.Context, plan_file: Path, answers_file: Path | None) -> None:
     click.echo(f"  root CA id:    {result.ca_id} (certificate {result.cert_id})")
     click.echo(f"  encrypted key: {result.key_path}")
     click.echo(f"  report:        {result.report_dir}")
+    click.echo(f"Verify the report with: pkiadmin-cli ceremony verify-report {result.report_dir}")
+
+
+def _run_key_use(ctx: click.Context, plan: KeyUsePlan, secret: str | None) -> None:
+    with opened_workspace(ctx) as ws, user_errors():
+        task = keyuse_tasks.for_plan(ws, plan)
+        ceremony = KeyUseRun.start(ws, plan, task)
+        try:
+            result = keyuse_driver.drive(
+                ceremony, KeyUsePromptResponder((lambda: secret) if secret is not None else None)
+            )
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            ceremony.abort("the operator stopped the program", plan.administrator.name)
+            raise click.ClickException(
+                "The ceremony was aborted and recorded; nothing was signed or stored."
+            ) from None
+        except PkiError as exc:
+            if ceremony.status is CeremonyStatus.RUNNING:
+                ceremony.abort(str(exc), plan.administrator.name)
+            raise click.ClickException(
+                f"{exc} The ceremony was aborted and recorded; nothing was signed or stored."
+            ) from exc
+    click.echo(f"Ceremony {plan.ceremony_id} completed (record {result.ceremony_id}).")
+    for key, value in result.stored.items():
+        click.echo(f"  {key.replace('_', ' ')}: {value}")
+    click.echo(f"  report: {result.report_dir}")
     click.echo(f"Verify the report with: pkiadmin-cli ceremony verify-report {result.report_dir}")
 
 
@@ -153,7 +238,10 @@ def show(ctx: click.Context, ceremony_id: int | None, as_json: bool) -> None:
 def verify_report(ctx: click.Context, folder: Path, as_json: bool) -> None:
     """Check a ceremony report: the root key's signature, the root certificate and every file's SHA-256."""
     with user_errors():
-        verdict = ceremony_report.verify(folder)
+        if (folder / keyuse_report.SIGNER_FILE).exists():
+            verdict = keyuse_report.verify(folder)
+        else:
+            verdict = ceremony_report.verify(folder)
     if as_json:
         echo_json(verdict)
     else:
@@ -162,7 +250,8 @@ def verify_report(ctx: click.Context, folder: Path, as_json: bool) -> None:
         for problem in verdict.problems:
             click.echo(f"FAILED  {problem}", err=True)
         digest = bytes.fromhex(verdict.root_sha256)
-        click.echo(f"Root SHA-256: {fingerprint.grouped_hex(digest)}")
+        what = "Signer" if (folder / keyuse_report.SIGNER_FILE).exists() else "Root"
+        click.echo(f"{what} SHA-256: {fingerprint.grouped_hex(digest)}")
         click.echo(f"PGP words:    {' '.join(fingerprint.pgp_words(digest))}")
         click.echo("Compare these with the fingerprint recorded on paper at the ceremony.")
         click.echo("The report verifies." if verdict.ok else "The report does NOT verify.")
@@ -170,43 +259,11 @@ def verify_report(ctx: click.Context, folder: Path, as_json: bool) -> None:
         ctx.exit(1)
 
 
-class PromptResponder:
-    """The interactive ceremony at the terminal: prompts for each confirmation."""
-
-    def announce(self, step: Step) -> None:
-        click.echo()
-        click.secho(f"== {step.title} ==", bold=True)
-        click.echo(step.explanation)
-
-    def confirm_plan(self, plan: CeremonyPlan) -> bool:
-        for line in plan.summary_lines():
-            click.echo(line)
-        return click.confirm(
-            "Does the plan's SHA-256 match the reviewed printout, read aloud?", default=False
-        )
+class PromptResponder(BasePrompts):
+    """The interactive root key ceremony at the terminal."""
 
     def preflight_inputs(self, plan: CeremonyPlan) -> tuple[str, list[str], str | None]:
-        up = preflight.network_interfaces_up()
-        waiver = None
-        if up:
-            click.secho(
-                f"WARNING: network interfaces are up: {', '.join(up)}. Disconnect them.",
-                fg="red",
-                bold=True,
-            )
-            waiver = (
-                click.prompt(
-                    "To continue anyway, record the waiver's reason (empty to stop)",
-                    default="",
-                    show_default=False,
-                )
-                or None
-            )
-        click.echo(f"Clock: {ceremony_store.now_text()} (UTC). Read it aloud.")
-        witnesses = [
-            p.name for p in plan.participants if p.role in {Role.INTERNAL_WITNESS, Role.WITNESS}
-        ]
-        clock_by = click.prompt("Witness who confirms the clock", type=click.Choice(witnesses))
+        clock_by, waiver = self.clock_and_waiver(plan)
         custodians = [p.name for p in plan.by_role(Role.CUSTODIAN)]
         present = [
             name
@@ -249,10 +306,7 @@ class PromptResponder:
         click.secho(f"Root SHA-256: {hex_groups}", bold=True)
         for i in range(0, len(words), 8):
             click.secho("  " + " ".join(words[i : i + 8]), bold=True)
-        witnesses = [
-            p.name for p in plan.participants if p.role in {Role.INTERNAL_WITNESS, Role.WITNESS}
-        ]
-        witness = click.prompt("Witness who checks the words", type=click.Choice(witnesses))
+        witness = click.prompt("Witness who checks the words", type=click.Choice(witnesses(plan)))
         return witness, click.confirm(
             f"{witness}: do the words read aloud match the screen?", default=False
         )
@@ -261,20 +315,6 @@ class PromptResponder:
         return Path(
             str(click.prompt("Folder on the backup medium", type=click.Path(file_okay=False)))
         )
-
-    def acknowledge(self, step: Step, person: Participant) -> bool:
-        return click.confirm(
-            f"{person.name} ({person.role.value}): acknowledge '{step.title}'?", default=False
-        )
-
-    def sign_off(self, person: Participant) -> bool:
-        return click.confirm(
-            f"{person.name} ({person.role.value}): sign off the ceremony?", default=False
-        )
-
-    def retry_after(self, step: Step, error: PkiError) -> bool:
-        click.secho(str(error), fg="red")
-        return click.confirm(f"Try '{step.title}' again? (No aborts the ceremony.)", default=True)
 
 
 def _findings(findings: Sequence[object]) -> str:

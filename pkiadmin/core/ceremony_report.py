@@ -217,7 +217,7 @@ def verify(folder: Path) -> ReportVerdict:
         ) from exc
     public_key = cert.public_key()
     root_sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-    if _signature_ok(public_key, signature, report_bytes):
+    if signature_ok(public_key, signature, report_bytes):
         checks.append("report.json is signed by the root key in root.pem")
     else:
         problems.append("report.json.sig is not a valid signature of report.json by the root key")
@@ -244,7 +244,7 @@ def verify(folder: Path) -> ReportVerdict:
     return ReportVerdict(not problems, tuple(checks), tuple(problems), root_sha256)
 
 
-def _signature_ok(public_key: object, signature: bytes, data: bytes) -> bool:
+def signature_ok(public_key: object, signature: bytes, data: bytes) -> bool:
     try:
         if isinstance(public_key, ec.EllipticCurvePublicKey):
             public_key.verify(signature, data, ec.ECDSA(keys.signature_hash(public_key)))
