@@ -45,6 +45,14 @@ class SignCsrDialog(QDialog):
         self.setWindowTitle(f"Sign CSR {csr_id}")
         self.setMinimumSize(760, 640)
         layout = QVBoxLayout(self)
+        mode = QLabel(
+            "<b>Quick mode, without witnesses</b>: for test hierarchies; the audit log records it as "
+            "unwitnessed. For a production CA, run a sign-intermediate ceremony "
+            "(<tt>pkiadmin-cli ceremony plan new --kind sign-intermediate</tt>)."
+        )
+        mode.setObjectName("quickModeNote")
+        mode.setWordWrap(True)
+        layout.addWidget(mode)
         form = QFormLayout()
         self.issuer = QComboBox()
         for authority in issuers:
