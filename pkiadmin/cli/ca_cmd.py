@@ -235,7 +235,7 @@ def _request(
     )
 
 
-def _issuer_secret(
+def issuer_secret(
     authority: authorities.Authority,
     passphrase_env: str | None,
     passphrase_fd: int | None,
@@ -296,7 +296,7 @@ def sign_csr(
         _show_plan(plan)
         if not yes and not click.confirm("Sign this certificate?", default=False):
             raise click.ClickException("Nothing was signed.")
-        secret, words = _issuer_secret(
+        secret, words = issuer_secret(
             authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
         )
         issued = intermediate.sign(ws, plan, secret, words, csr_id=csr_id)
@@ -384,7 +384,7 @@ def create_intermediate(
     new_secret = read_passphrase(passphrase_env, passphrase_fd, new=True)
     with opened_workspace(ctx) as ws, user_errors():
         issuer = authorities.get_authority(ws.db, ca_id)
-        secret, words = _issuer_secret(issuer, issuer_passphrase_env, None, shares_file)
+        secret, words = issuer_secret(issuer, issuer_passphrase_env, None, shares_file)
         held = held_ca.create_intermediate(
             ws,
             ca_id,

@@ -1,13 +1,14 @@
-"""`pkiadmin-cli cert ...`: list, show and export certificates in the inventory."""
+"""`pkiadmin-cli cert ...`: list, show, export and revoke certificates in the inventory."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
-from pkiadmin.core import certinfo, export, inventory
+from pkiadmin.core import certinfo, export, inventory, revocation
 
 
 @click.group("cert")
@@ -22,6 +23,7 @@ def list_certs(ctx: click.Context, as_json: bool) -> None:
     """List every certificate in the inventory."""
     with opened_workspace(ctx) as ws:
         records = inventory.list_certificates(ws.db)
+        revoked = {r.cert_id for r in revocation.list_revocations(ws.db)}
     if as_json:
         echo_json(records)
         return
@@ -35,7 +37,7 @@ def list_certs(ctx: click.Context, as_json: bool) -> None:
                 f"{r.not_after:%Y-%m-%d}",
                 r.key_algorithm,
                 "yes" if r.is_ca else "no",
-                r.status(),
+                "revoked" if r.id in revoked else r.status(),
             )
             for r in records
         ],
@@ -51,8 +53,9 @@ def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
     with opened_workspace(ctx) as ws:
         record = inventory.get_record(ws.db, cert_id)
         details = certinfo.describe(inventory.load_certificate(ws.db, cert_id))
+        revoked = revocation.for_certificate(ws.db, cert_id)
     if as_json:
-        echo_json({"record": record, "details": details})
+        echo_json({"record": record, "details": details, "revocation": revoked})
         return
     rows = [
         ("Subject", details.subject),
@@ -60,7 +63,7 @@ def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
         ("Serial", details.serial_hex),
         ("Not before", details.not_before),
         ("Not after", details.not_after),
-        ("Status", record.status()),
+        ("Status", f"REVOKED: {revoked.describe()}" if revoked else record.status()),
         ("Public key", details.public_key),
         ("Signature", details.signature_algorithm),
         ("SHA-256", details.sha256_grouped),
@@ -103,3 +106,71 @@ def export_cert(
         )
     click.echo(f"Wrote {result.path}")
     click.echo(f"  SHA-256 of the file: {result.sha256}")
+
+
+@group.command("revoke")
+@click.argument("cert_id", type=int, required=False)
+@click.option(
+    "--serial", default=None, help="Find the certificate by its serial (hex) instead of its id."
+)
+@click.option(
+    "--reason",
+    type=click.Choice(list(revocation.REASONS)),
+    required=True,
+    help="RFC 5280 reason code.",
+)
+@click.option(
+    "--revoked-at",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    default=None,
+    help="Revocation date, UTC (default: now).",
+)
+@click.option(
+    "--invalidity-date",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    default=None,
+    help="When the key is known or suspected to have been compromised, UTC.",
+)
+@click.option("--note", default="", help="The operator's note, kept in the audit log.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def revoke(
+    ctx: click.Context,
+    cert_id: int | None,
+    serial: str | None,
+    reason: str,
+    revoked_at: datetime | None,
+    invalidity_date: datetime | None,
+    note: str,
+    yes: bool,
+) -> None:
+    """Record the revocation of a certificate issued by a CA held here; it is published in the
+    issuer's next CRL, which must be signed within 24 hours (see crl status)."""
+    if (cert_id is None) == (serial is None):
+        raise click.UsageError("Give a certificate id or --serial, not both.")
+    with opened_workspace(ctx) as ws, user_errors():
+        target = cert_id if cert_id is not None else revocation.find_by_serial(ws.db, serial or "")
+        record = inventory.get_record(ws.db, target)
+        click.echo(f"Revoke certificate {record.id}: {record.subject} (serial {record.serial_hex})")
+        if record.is_ca:
+            click.secho(
+                "This is a CA certificate: once the CRL is published, relying parties reject it and every "
+                "certificate it issued, and it cannot be undone.",
+                fg="red",
+                bold=True,
+            )
+        if not yes and not click.confirm("Record this revocation?", default=False):
+            raise click.ClickException("Nothing was revoked.")
+        done = revocation.revoke(
+            ws,
+            record.id,
+            reason,
+            revoked_at.replace(tzinfo=UTC) if revoked_at else None,
+            invalidity_date.replace(tzinfo=UTC) if invalidity_date else None,
+            note,
+        )
+    click.echo(f"Recorded: {done.describe()}.")
+    click.echo(
+        f"Sign a CRL of CA {done.ca_id} by {done.crl_deadline:%Y-%m-%d %H:%M} UTC: "
+        f"pkiadmin-cli crl issue {done.ca_id} (or a crl ceremony)."
+    )

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from pkiadmin.cli import audit_cmd, ca_cmd, ceremony_cmd, cert_cmd, csr_cmd, workspace_cmd
+from pkiadmin.cli import (
+    audit_cmd,
+    ca_cmd,
+    ceremony_cmd,
+    cert_cmd,
+    crl_cmd,
+    csr_cmd,
+    workspace_cmd,
+)
 from pkiadmin.cli.context import CliState
 from pkiadmin.core import version, workspace
 
@@ -47,6 +55,7 @@ cli.add_command(cert_cmd.group)
 cli.add_command(csr_cmd.group)
 cli.add_command(audit_cmd.group)
 cli.add_command(ceremony_cmd.group)
+cli.add_command(crl_cmd.group)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ class SignedCertificate:
     lint_after: lint.LintReport
 
 
-def _throwaway_like(public_key: keys.PublicKey) -> keys.PrivateKey:
+def throwaway_like(public_key: keys.PublicKey) -> keys.PrivateKey:
     """A key of the same type, so the lint copy carries the same signature algorithm as the real one."""
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         return ec.generate_private_key(public_key.curve)
@@ -38,7 +38,7 @@ def sign_linted(
 
     `issuer` is None for a self-signed root (the new certificate verifies itself).
     """
-    throwaway = _throwaway_like(signer.public_key())
+    throwaway = throwaway_like(signer.public_key())
     lint_copy = builder.sign(throwaway, keys.signature_hash(signer.public_key()))
     before = lint.lint_certificate(lint_copy, waivers)
     if not before.ok:

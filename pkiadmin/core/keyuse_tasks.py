@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pkiadmin.core.errors import ValidationError
 from pkiadmin.core.keyuse import Task
 from pkiadmin.core.keyuse_plan import KeyUseKind, KeyUsePlan
 from pkiadmin.core.workspace import Workspace
@@ -14,4 +13,6 @@ def for_plan(ws: Workspace, plan: KeyUsePlan) -> Task:
         from pkiadmin.core.keyuse_sign import SigningTask
 
         return SigningTask(ws, plan)
-    raise ValidationError("CRL re-signing ceremonies are not available in this version.")
+    from pkiadmin.core.keyuse_crl import CrlTask
+
+    return CrlTask(ws, plan)

@@ -124,3 +124,32 @@ def lint_chain(
         + chain.create_subject_validation_container().validate(subject_doc.root)
     )
     return LintReport("pkilint RFC 5280 issuer/subject chain", _findings(results, waivers or {}))
+
+
+def lint_crl(
+    crl: x509.CertificateRevocationList, arl: bool, waivers: Mapping[str, str] | None = None
+) -> LintReport:
+    """pkilint's RFC 5280 (PKIX) CRL profile; `arl` names a CRL of CA certificates only."""
+    from pkilint import loader, pkix
+    from pkilint.pkix import crl as pkix_crl
+    from pkilint.pkix import extension, name
+
+    validator = pkix_crl.create_pkix_crl_validator_container(
+        [
+            pkix.create_attribute_decoder(name.ATTRIBUTE_TYPE_MAPPINGS),
+            pkix.create_extension_decoder(extension.EXTENSION_MAPPINGS),
+        ],
+        [
+            pkix_crl.create_issuer_validator_container([]),
+            pkix_crl.create_validity_validator_container([]),
+            pkix_crl.create_extensions_validator_container([]),
+        ],
+    )
+    document = loader.RFC5280CertificateListDocumentLoader().load_der_document(
+        crl.public_bytes(serialization.Encoding.DER), "crl"
+    )
+    kind = "ARL" if arl else "CRL"
+    return LintReport(
+        f"pkilint RFC 5280 {kind} (PKIX)",
+        _findings(validator.validate(document.root), waivers or {}),
+    )

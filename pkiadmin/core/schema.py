@@ -117,6 +117,38 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # CA whose key was used.
         "ALTER TABLE ceremonies ADD COLUMN kind TEXT NOT NULL DEFAULT 'root-key'",
     ),
+    (
+        # Revocations recorded here; signed into a CRL at the next issuance (crl_number then set).
+        """CREATE TABLE revocations (
+            id INTEGER PRIMARY KEY,
+            cert_id INTEGER NOT NULL UNIQUE REFERENCES certificates(id),
+            ca_id INTEGER NOT NULL REFERENCES authorities(id),
+            serial TEXT NOT NULL,
+            revoked_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            invalidity_date TEXT,
+            note TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            crl_number INTEGER
+        )""",
+        "CREATE INDEX revocations_ca ON revocations(ca_id)",
+        # Signed CRLs. Numbers are reserved (committed) before signing, so none is ever reused.
+        """CREATE TABLE crls (
+            id INTEGER PRIMARY KEY,
+            ca_id INTEGER NOT NULL REFERENCES authorities(id),
+            number INTEGER NOT NULL,
+            this_update TEXT NOT NULL,
+            next_update TEXT NOT NULL,
+            entries INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            der BLOB NOT NULL,
+            ceremony_id INTEGER REFERENCES ceremonies(id),
+            UNIQUE (ca_id, number)
+        )""",
+        "ALTER TABLE authorities ADD COLUMN crl_last_number INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE authorities ADD COLUMN crl_period_days INTEGER NOT NULL DEFAULT 365",
+        "ALTER TABLE authorities ADD COLUMN crl_overlap_days INTEGER NOT NULL DEFAULT 30",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

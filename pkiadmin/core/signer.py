@@ -14,7 +14,7 @@ class Signer(Protocol):
     """Something that holds a CA private key and signs with it.
 
     Callers only build and hand over builders; they never touch the key. A PKCS#11 signer
-    implements the same three methods with a key object whose sign() calls the token.
+    implements the same methods with a key object whose sign() calls the token.
     """
 
     @property
@@ -25,6 +25,10 @@ class Signer(Protocol):
     def public_key(self) -> keys.PublicKey: ...
 
     def sign_certificate(self, builder: x509.CertificateBuilder) -> x509.Certificate: ...
+
+    def sign_crl(
+        self, builder: x509.CertificateRevocationListBuilder
+    ) -> x509.CertificateRevocationList: ...
 
 
 class FileSigner:
@@ -48,4 +52,9 @@ class FileSigner:
         return keys.signature_hash(self.public_key())
 
     def sign_certificate(self, builder: x509.CertificateBuilder) -> x509.Certificate:
+        return builder.sign(self._key, self.hash_algorithm())
+
+    def sign_crl(
+        self, builder: x509.CertificateRevocationListBuilder
+    ) -> x509.CertificateRevocationList:
         return builder.sign(self._key, self.hash_algorithm())
