@@ -121,15 +121,15 @@ def test_bad_revocations_change_nothing(root_ws: Workspace) -> None:
 
 
 def workspace_root_cert() -> x509.Certificate:
-    from pkiadmin.core import rootca
+    from pkiadmin.core import keys, rootca
 
-    key = rootca.keys.generate(rootca.keys.KeyAlgorithm.EC_P256)
+    key = keys.generate(keys.KeyAlgorithm.EC_P256)
     builder = rootca.root_builder(
         SubjectSpec("Partner Root", "Partner", country="FR").to_name(),
         key.public_key(),
         rootca.RootCaRequest(SubjectSpec("Partner Root", "Partner", country="FR")),
     )
-    return builder.sign(key, rootca.keys.signature_hash(key.public_key()))
+    return builder.sign(key, keys.signature_hash(key.public_key()))
 
 
 def test_crl_dates_period_and_clock(tmp_path: Path) -> None:
@@ -183,7 +183,10 @@ def test_status_turns_red_before_the_crl_expires(root_ws: Workspace) -> None:
     crl.set_settings(root_ws, 1, 90, 20)
     issued = crl.issue(root_ws, 1, PASSPHRASE)
     next_update = issued.signed.draft.next_update
-    at = lambda when: crl_status.status(root_ws.db, when)[0]  # noqa: E731
+
+    def at(when: datetime) -> crl_status.CrlStatus:
+        return crl_status.status(root_ws.db, when)[0]
+
     assert at(datetime.now(UTC)).state is CrlState.OK
     assert at(next_update - timedelta(days=25)).state is CrlState.DUE_SOON
     overdue = at(next_update - timedelta(days=19))
