@@ -34,6 +34,7 @@ pytest:
 
 benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/crl_100k.py
 
 system-deps:
 	./packaging/install-system-deps.sh

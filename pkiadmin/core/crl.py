@@ -237,8 +237,25 @@ def builder(ws: Workspace, draft: CrlDraft, number: int) -> x509.CertificateRevo
     authority = authorities.get_authority(ws.db, draft.ca_id)
     issuer_cert = inventory.load_certificate(ws.db, authority.cert_id)
     ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    revoked: list[x509.RevokedCertificate] = []
+    for entry in draft.entries:
+        item = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(int(entry.serial, 16))
+            .revocation_date(entry.revoked_at)
+        )
+        if entry.reason != "unspecified":  # RFC 5280 5.3.1: omit rather than use unspecified
+            item = item.add_extension(
+                x509.CRLReason(revocation.REASONS[entry.reason]), critical=False
+            )
+        if entry.invalidity_date is not None:
+            item = item.add_extension(
+                x509.InvalidityDate(entry.invalidity_date.replace(tzinfo=None)), critical=False
+            )
+        revoked.append(item.build())
+    # Passing the entries at once: add_revoked_certificate copies the list each time (quadratic).
     b = (
-        x509.CertificateRevocationListBuilder()
+        x509.CertificateRevocationListBuilder(revoked_certificates=revoked)
         .issuer_name(issuer_cert.subject)
         .last_update(draft.this_update)
         .next_update(draft.next_update)
@@ -259,21 +276,6 @@ def builder(ws: Workspace, draft: CrlDraft, number: int) -> x509.CertificateRevo
             ),
             critical=True,  # RFC 5280 5.2.5
         )
-    for entry in draft.entries:
-        revoked = (
-            x509.RevokedCertificateBuilder()
-            .serial_number(int(entry.serial, 16))
-            .revocation_date(entry.revoked_at)
-        )
-        if entry.reason != "unspecified":  # RFC 5280 5.3.1: omit rather than use unspecified
-            revoked = revoked.add_extension(
-                x509.CRLReason(revocation.REASONS[entry.reason]), critical=False
-            )
-        if entry.invalidity_date is not None:
-            revoked = revoked.add_extension(
-                x509.InvalidityDate(entry.invalidity_date.replace(tzinfo=None)), critical=False
-            )
-        b = b.add_revoked_certificate(revoked.build())
     return b
 
 
