@@ -55,6 +55,7 @@ def main() -> int:
         dialog.grab().save(str(OUT / f"new-root-dialog{suffix}.png"))
         dialog.reject()
         grab_requests(window, Path(tmp), grab)
+        grab_revocation(window, grab, suffix)
         grab_ceremony(app, window, Path(tmp), suffix)
         window.close()
     return 0
@@ -93,6 +94,23 @@ def grab_requests(window: object, tmp: Path, grab: object) -> None:
     dialog.sign_button.click()
     window.nav.setCurrentRow(1)  # type: ignore[attr-defined]
     grab("authorities")  # type: ignore[operator]
+
+
+def grab_revocation(window: object, grab: object, suffix: str) -> None:
+    """An empty CRL, then the intermediate revoked and pending: the calendar and the dashboard."""
+    from PySide6.QtWidgets import QApplication
+
+    window.issue_crl(1, "an example passphrase for screenshots")  # type: ignore[attr-defined]
+    dialog = window.open_revoke_dialog()  # type: ignore[attr-defined]
+    dialog.reason.setCurrentIndex(dialog.reason.findData("cessationOfOperation"))
+    dialog.note.setText("online CA decommissioned, change CHG-1042")
+    QApplication.processEvents()
+    dialog.grab().save(str(OUT / f"revoke-dialog{suffix}.png"))
+    dialog.accept()
+    window.nav.setCurrentRow(4)  # type: ignore[attr-defined]
+    grab("revocation")  # type: ignore[operator]
+    window.nav.setCurrentRow(0)  # type: ignore[attr-defined]
+    grab("dashboard")  # type: ignore[operator]
 
 
 def grab_ceremony(app: object, window: object, tmp: Path, suffix: str) -> None:

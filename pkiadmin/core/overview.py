@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from pkiadmin.core import audit, authorities, ceremony_store, inventory, requests
+from pkiadmin.core import (
+    audit,
+    authorities,
+    ceremony_store,
+    crl,
+    crl_status,
+    inventory,
+    requests,
+    revocation,
+)
 
 EXPIRY_WARNING_DAYS = 90
 
@@ -20,6 +29,24 @@ class Overview:
     audit_verdict: audit.AuditVerdict
     ceremonies: tuple[ceremony_store.CeremonyRecord, ...] = ()
     csrs: tuple[requests.CsrRecord, ...] = ()
+    crl_calendar: tuple[crl_status.CrlStatus, ...] = ()
+    revocations: tuple[revocation.Revocation, ...] = ()
+    crls: tuple[crl.CrlRecord, ...] = ()
+
+    @property
+    def revoked_ids(self) -> frozenset[int]:
+        return frozenset(r.cert_id for r in self.revocations)
+
+    def revocable(self) -> tuple[inventory.CertRecord, ...]:
+        """Certificates a CA held here issued (not a root itself), not revoked yet."""
+        held = {a.cert_id for a in self.authorities}
+        return tuple(
+            c
+            for c in self.certificates
+            if c.issuer_cert_id in held
+            and c.issuer_cert_id != c.id
+            and c.id not in self.revoked_ids
+        )
 
     def expiring_soon(self, now: datetime | None = None) -> tuple[inventory.CertRecord, ...]:
         now = now or datetime.now(UTC)
@@ -39,4 +66,7 @@ def load(db: Database) -> Overview:
         audit_verdict=audit.verify(db),
         ceremonies=ceremony_store.list_ceremonies(db),
         csrs=requests.list_csrs(db),
+        crl_calendar=crl_status.status(db),
+        revocations=revocation.list_revocations(db),
+        crls=crl.list_crls(db),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QLineEdit,
@@ -22,22 +24,27 @@ from pkiadmin.gui.table_model import (
     selected_record,
 )
 
-CERT_COLUMNS: tuple[Column[CertRecord], ...] = (
-    Column("ID", lambda r: str(r.id), lambda r: r.id),
-    Column("Common name", lambda r: r.common_name, tooltip=lambda r: r.subject),
-    Column("Issuer", lambda r: r.issuer, tooltip=lambda r: r.issuer),
-    Column(
-        "Serial",
-        lambda r: r.serial_hex[:16] + ("…" if len(r.serial_hex) > 16 else ""),
-        lambda r: int(r.serial_hex, 16),
-        tooltip=lambda r: r.serial_hex,
-    ),
-    Column("Not after", lambda r: f"{r.not_after:%Y-%m-%d}", lambda r: r.not_after),
-    Column("Key", lambda r: r.key_algorithm if r.key_algorithm != "RSA" else f"RSA {r.key_size}"),
-    Column("CA", lambda r: "yes" if r.is_ca else "no"),
-    Column("Status", lambda r: r.status()),
-    Column("Source", lambda r: r.source.value),
-)
+
+def cert_columns(revoked: Callable[[], frozenset[int]]) -> tuple[Column[CertRecord], ...]:
+    """The inventory's columns; the status says 'revoked' for a certificate with a revocation."""
+    return (
+        Column("ID", lambda r: str(r.id), lambda r: r.id),
+        Column("Common name", lambda r: r.common_name, tooltip=lambda r: r.subject),
+        Column("Issuer", lambda r: r.issuer, tooltip=lambda r: r.issuer),
+        Column(
+            "Serial",
+            lambda r: r.serial_hex[:16] + ("…" if len(r.serial_hex) > 16 else ""),
+            lambda r: int(r.serial_hex, 16),
+            tooltip=lambda r: r.serial_hex,
+        ),
+        Column("Not after", lambda r: f"{r.not_after:%Y-%m-%d}", lambda r: r.not_after),
+        Column(
+            "Key", lambda r: r.key_algorithm if r.key_algorithm != "RSA" else f"RSA {r.key_size}"
+        ),
+        Column("CA", lambda r: "yes" if r.is_ca else "no"),
+        Column("Status", lambda r: "revoked" if r.id in revoked() else r.status()),
+        Column("Source", lambda r: r.source.value),
+    )
 
 
 class CertificatesPage(QWidget):
@@ -52,7 +59,10 @@ class CertificatesPage(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.setObjectName("certFilter")
         layout.addWidget(self.filter)
-        self.model: RecordTableModel[CertRecord] = RecordTableModel(CERT_COLUMNS, self)
+        self.model: RecordTableModel[CertRecord] = RecordTableModel(
+            cert_columns(lambda: self._revoked), self
+        )
+        self._revoked: frozenset[int] = frozenset()
         self.proxy = RecordFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
@@ -65,8 +75,11 @@ class CertificatesPage(QWidget):
         splitter.setSizes([300, 400])
         layout.addWidget(splitter)
 
-    def set_records(self, records: tuple[CertRecord, ...]) -> None:
+    def set_records(
+        self, records: tuple[CertRecord, ...], revoked: frozenset[int] = frozenset()
+    ) -> None:
         selected = self.selected_record()
+        self._revoked = revoked
         self.model.set_records(records)
         if selected is not None:
             self.select_cert(selected.id)

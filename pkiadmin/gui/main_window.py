@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -27,11 +28,14 @@ from pkiadmin.core import (
     ceremony_report,
     ceremony_store,
     certinfo,
+    crl,
+    crl_status,
     csr,
     export,
     inventory,
     overview,
     requests,
+    revocation,
 )
 from pkiadmin.core.ceremony import CeremonyRun
 from pkiadmin.core.certinfo import CertDetails
@@ -47,6 +51,7 @@ from pkiadmin.gui.new_root_dialog import NewRootDialog
 from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage, PlannedPage
 from pkiadmin.gui.plan_form import PlanFormDialog
 from pkiadmin.gui.requests_page import RequestsPage
+from pkiadmin.gui.revocation_page import RevocationPage, RevokeDialog
 from pkiadmin.gui.sign_dialog import SignCsrDialog
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
@@ -84,17 +89,17 @@ class MainWindow(QMainWindow):
         self.audit = AuditPage()
         self.ceremonies = CeremoniesPage()
         self.requests = RequestsPage()
+        self.revocation = RevocationPage()
+        self.revoke_dialog: RevokeDialog | None = None
         self.ceremony_wizard: CeremonyWizard | None = None
+        self._overview: overview.Overview | None = None
         self.sign_dialog: SignCsrDialog | None = None
         pages: dict[str, QWidget] = {
             "Dashboard": self.dashboard,
             "Authorities": self.authorities,
             "Certificates": self.certificates,
             "Requests": self.requests,
-            "Revocation": PlannedPage(
-                "Revocation",
-                "Revoke certificates, issue CRLs and see when the root must next re-sign them.",
-            ),
+            "Revocation": self.revocation,
             "Partners": PlannedPage(
                 "Partners",
                 "Register partners, build and open PGP-encrypted trust packages, and run the fingerprint verification call.",
@@ -127,6 +132,9 @@ class MainWindow(QMainWindow):
         self.requests.import_requested.connect(self.import_csr)
         self.requests.details_requested.connect(self.load_csr_details)
         self.requests.sign_requested.connect(self.open_sign_dialog)
+        self.revocation.revoke_requested.connect(self.open_revoke_dialog)
+        self.revocation.issue_requested.connect(self.ask_and_issue_crl)
+        self.revocation.export_requested.connect(self.choose_and_export_crl)
         self.ceremonies.run_requested.connect(self.choose_and_start_ceremony)
         self.ceremonies.new_plan_requested.connect(self.open_plan_form)
         self.ceremonies.verify_requested.connect(self.verify_report)
@@ -182,9 +190,13 @@ class MainWindow(QMainWindow):
     def _apply_overview(self, result: object) -> None:
         assert isinstance(result, overview.Overview)  # noqa: S101 - the job above returns one
         self.dashboard.set_overview(result)
-        self.authorities.set_authorities(result.authorities, result.certificates)
+        self.authorities.set_authorities(
+            result.authorities, result.certificates, result.crl_calendar, result.revoked_ids
+        )
         self.requests.set_requests(result.csrs)
-        self.certificates.set_records(result.certificates)
+        self.certificates.set_records(result.certificates, result.revoked_ids)
+        self.revocation.set_data(result.crl_calendar, result.revocations, result.crls)
+        self._overview = result
         self.audit.set_entries(result.audit_entries)
         self.audit.set_verdict(result.audit_verdict)
         self.ceremonies.set_ceremonies(result.ceremonies)
@@ -266,18 +278,23 @@ class MainWindow(QMainWindow):
 
         self.worker.submit(operation, done, self.show_failure)
 
-    def ask_and_verify_key(self, ca_id: int) -> None:
+    def ask_unlock(self, ca_id: int, title: str) -> tuple[str | None, list[str] | None] | None:
+        """The CA key's passphrase, or a quorum of custodian shares; None when cancelled."""
         authority = next((a for a in self.authorities.model.records() if a.id == ca_id), None)
         if authority is not None and authority.needs_shares:
             dialog = SharesDialog(authority.name, self)
             if dialog.exec() == QDialog.DialogCode.Accepted:
-                self.verify_ca_key(ca_id, None, dialog.shares())
-            return
+                return None, dialog.shares()
+            return None
         secret, ok = QInputDialog.getText(
-            self, "Check key passphrase", "Key passphrase:", QLineEdit.EchoMode.Password
+            self, title, "Key passphrase:", QLineEdit.EchoMode.Password
         )
-        if ok:
-            self.verify_ca_key(ca_id, secret)
+        return (secret, None) if ok else None
+
+    def ask_and_verify_key(self, ca_id: int) -> None:
+        unlock = self.ask_unlock(ca_id, "Check key passphrase")
+        if unlock is not None:
+            self.verify_ca_key(ca_id, *unlock)
 
     def verify_ca_key(
         self, ca_id: int, secret: str | None, share_words: list[str] | None = None
@@ -381,6 +398,70 @@ class MainWindow(QMainWindow):
         if dialog.issued is not None:
             self.statusBar().showMessage(f"Signed certificate {dialog.issued.cert_id}", 10_000)
         self.refresh()
+
+    def open_revoke_dialog(self) -> RevokeDialog:
+        candidates = self._overview.revocable() if self._overview else ()
+        dialog = RevokeDialog(candidates, self)
+        dialog.accepted.connect(lambda: self.revoke(*dialog.values()))
+        self.revoke_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def revoke(self, cert_id: int, reason: str, invalidity: datetime | None, note: str) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> revocation.Revocation:
+            return revocation.revoke(ws, cert_id, reason, None, invalidity, note)
+
+        def done(result: object) -> None:
+            assert isinstance(result, revocation.Revocation)  # noqa: S101
+            self.statusBar().showMessage(
+                f"Revoked certificate {result.cert_id}; sign a CRL by {result.crl_deadline:%Y-%m-%d %H:%M} UTC.",
+                15_000,
+            )
+            self.refresh()
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def ask_and_issue_crl(self, ca_id: int) -> None:
+        unlock = self.ask_unlock(ca_id, "Issue CRL")
+        if unlock is not None:
+            self.issue_crl(ca_id, *unlock)
+
+    def issue_crl(
+        self, ca_id: int, secret: str | None, share_words: list[str] | None = None
+    ) -> None:
+        def operation(ws: Workspace, progress: Progress) -> crl.IssuedCrl:
+            progress("Linting, signing and verifying the CRL")
+            return crl.issue(ws, ca_id, secret, share_words)
+
+        def done(result: object) -> None:
+            assert isinstance(result, crl.IssuedCrl)  # noqa: S101
+            signed = result.signed
+            self.statusBar().showMessage(
+                f"Signed CRL {signed.number} of {signed.draft.ca_name} with {len(signed.draft.entries)} "
+                f"entr{'y' if len(signed.draft.entries) == 1 else 'ies'}; nextUpdate "
+                f"{signed.draft.next_update:%Y-%m-%d}.",
+                15_000,
+            )
+            self.refresh()
+
+        self.worker.submit(operation, done, self.show_failure)
+
+    def choose_and_export_crl(self, crl_id: int) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Export the CRL into", str(self.workspace_path / "exports")
+        )
+        if chosen:
+            self.export_crl(crl_id, Path(chosen))
+
+    def export_crl(self, crl_id: int, folder: Path) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> crl_status.CrlExport:
+            return crl_status.export(ws, crl_id, folder)
+
+        def done(result: object) -> None:
+            assert isinstance(result, crl_status.CrlExport)  # noqa: S101
+            self.statusBar().showMessage(f"Wrote {result.der_path} and {result.pem_path}", 15_000)
+
+        self.worker.submit(operation, done, self.show_failure)
 
     def focus_filter(self) -> None:
         self.nav.setCurrentRow(SECTIONS.index("Certificates"))

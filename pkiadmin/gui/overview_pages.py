@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from pkiadmin.core.authorities import Authority
+from pkiadmin.core.crl_status import CrlStatus
 from pkiadmin.core.inventory import CertRecord
 from pkiadmin.core.overview import EXPIRY_WARNING_DAYS, Overview
 from pkiadmin.gui.table_model import (
@@ -79,6 +80,12 @@ class DashboardPage(QWidget):
         self.ca_list.setObjectName("dashboard_cas")
         self.ca_list.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.ca_list)
+        layout.addWidget(QLabel("<h3>CRLs: when the offline keys must come out again</h3>"))
+        self.crl_list = QLabel()
+        self.crl_list.setObjectName("dashboard_crls")
+        self.crl_list.setTextFormat(Qt.TextFormat.RichText)
+        self.crl_list.setWordWrap(True)
+        layout.addWidget(self.crl_list)
         self.empty_hint = QLabel(
             "This workspace holds no CA yet. Create the root CA to begin "
             "(File → New root CA, Ctrl+N)."
@@ -115,9 +122,34 @@ class DashboardPage(QWidget):
         self.ca_list.setText(
             "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>None yet.</i>"
         )
+        self.crl_list.setText(crl_calendar_html(overview))
         has_ca = bool(overview.authorities)
         self.empty_hint.setVisible(not has_ca)
         self.new_root_button.setVisible(not has_ca)
+
+
+def crl_calendar_html(overview: Overview) -> str:
+    """One coloured line per CA: its CRL's state, nextUpdate, when the ceremony is due; pending revocations."""
+    from pkiadmin.gui.revocation_page import STATE_COLOURS
+
+    rows = []
+    for s in overview.crl_calendar:
+        colour = STATE_COLOURS[s.state]
+        next_update = f"{s.next_update:%Y-%m-%d}" if s.next_update else "-"
+        due = f"{s.due_at:%Y-%m-%d}" if s.due_at else "now"
+        rows.append(
+            f"<tr><td><b>{escape(s.ca_name)}</b></td>"
+            f"<td style='color:{colour}'><b>{escape(s.state.value.upper())}</b></td>"
+            f"<td>CRL {s.number or '-'}, nextUpdate {next_update}"
+            f"{f' ({s.days_left} days left)' if s.days_left is not None else ''}</td>"
+            f"<td>ceremony due {due}</td><td>{escape(s.reason)}</td></tr>"
+        )
+        rows += [
+            f"<tr><td></td><td colspan='4' style='color:{colour}'>pending revocation of certificate "
+            f"{r.cert_id} ({escape(r.subject)}): sign a CRL by {r.crl_deadline:%Y-%m-%d %H:%M} UTC</td></tr>"
+            for r in s.pending
+        ]
+    return "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No CA yet.</i>"
 
 
 def _remaining(not_after: datetime, now: datetime) -> str:
@@ -155,7 +187,7 @@ class AuthoritiesPage(QWidget):
         self.tree = QTreeWidget()
         self.tree.setObjectName("caTree")
         self.tree.setHeaderLabels(
-            ["Certificate authority", "Kind", "Key", "Valid until", "Certificate"]
+            ["Certificate authority", "Kind", "Key", "Valid until", "Certificate", "CRL"]
         )
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(
@@ -164,9 +196,14 @@ class AuthoritiesPage(QWidget):
         layout.addWidget(self.tree)
 
     def set_authorities(
-        self, cas: tuple[Authority, ...], certificates: tuple[CertRecord, ...] = ()
+        self,
+        cas: tuple[Authority, ...],
+        certificates: tuple[CertRecord, ...] = (),
+        calendar: tuple[CrlStatus, ...] = (),
+        revoked: frozenset[int] = frozenset(),
     ) -> None:
         self.model.set_records(cas)
+        crls = {s.ca_id: s for s in calendar}
         held = {ca.cert_id: ca for ca in cas}
         ca_certs = [c for c in certificates if c.is_ca] or [_stub(ca) for ca in cas]
         items: dict[int, QTreeWidgetItem] = {}
@@ -178,13 +215,17 @@ class AuthoritiesPage(QWidget):
                 if authority
                 else ("root" if cert.issuer_cert_id == cert.id else "intermediate")
             )
+            crl_line = crls.get(authority.id) if authority else None
             item = QTreeWidgetItem(
                 [
                     cert.common_name,
-                    kind,
+                    f"{kind} — REVOKED" if cert.id in revoked else kind,
                     f"held here ({authority.key_protection})" if authority else "held elsewhere",
                     f"{cert.not_after:%Y-%m-%d}",
                     str(cert.id),
+                    f"{crl_line.state.value}, nextUpdate {crl_line.next_update:%Y-%m-%d}"
+                    if crl_line and crl_line.next_update
+                    else (crl_line.state.value if crl_line else ""),
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, authority)

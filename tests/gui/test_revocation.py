@@ -1,0 +1,76 @@
+"""The Revocation section: the CRL calendar, revoking with the consequence spelled out, issuing and
+exporting a CRL, and what the dashboard, the CA tree and the inventory then show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography import x509
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from pkiadmin.gui.main_window import MainWindow
+from tests.conftest import PASSPHRASE
+from tests.gui.conftest import MessageLog
+from tests.gui.test_main_window import fill_and_create
+from tests.gui.test_requests import csr_file
+
+
+def _sign_one(window: MainWindow, tmp_path: Path) -> None:
+    window.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
+    window.requests.table.selectRow(0)
+    window.requests.sign_button.click()
+    dialog = window.sign_dialog
+    assert dialog is not None
+    dialog.preview_button.click()
+    dialog.checked.setChecked(True)
+    dialog.secret.setText(PASSPHRASE)
+    dialog.sign_button.click()
+    assert dialog.issued is not None
+
+
+def test_revoke_issue_and_export_a_crl(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, messages: MessageLog
+) -> None:
+    fill_and_create(qtbot, window.open_new_root_dialog())
+    _sign_one(window, tmp_path)
+    page = window.revocation
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is page
+    assert page.calendar.item(0, 1).text() == "no CRL"  # type: ignore[union-attr]
+    assert "NO CRL" in window.dashboard.crl_list.text()
+
+    window.issue_crl(1, "a wrong passphrase, certainly")
+    assert "The passphrase is wrong" in messages.texts[-1]
+    assert page.crls.rowCount() == 0
+    window.issue_crl(1, PASSPHRASE)
+    assert page.crls.rowCount() == 1 and page.calendar.item(0, 1).text() == "ok"  # type: ignore[union-attr]
+
+    dialog = window.open_revoke_dialog()
+    assert dialog.certificate.count() == 1  # the intermediate; never the root itself
+    assert "Online Issuing CA is a CA." in dialog.consequence.text()
+    assert "cannot be undone" in dialog.consequence.text()
+    dialog.reason.setCurrentIndex(dialog.reason.findData("cessationOfOperation"))
+    dialog.note.setText("decommissioned")
+    qtbot.mouseClick(dialog.revoke_button, Qt.MouseButton.LeftButton)
+    assert page.revocations.rowCount() == 1
+    row = page.revocations.records()[0]
+    assert row.reason == "cessationOfOperation" and row.pending
+    assert page.calendar.item(0, 1).text() == "due soon"  # type: ignore[union-attr]
+    assert "pending revocation of certificate 2" in window.dashboard.crl_list.text()
+    statuses = {
+        r.id: window.certificates.model.index(i, 7).data()
+        for i, r in enumerate(window.certificates.model.records())
+    }
+    assert statuses[2] == "revoked"
+    child = window.authorities.tree.topLevelItem(0).child(0)  # type: ignore[union-attr]
+    assert child is not None and child.text(1).endswith("REVOKED")
+    assert window.open_revoke_dialog().certificate.count() == 0  # nothing left to revoke
+
+    window.issue_crl(1, PASSPHRASE)
+    assert page.crls.rowCount() == 2 and not page.revocations.records()[0].pending
+    out = tmp_path / "publish"
+    out.mkdir()
+    window.export_crl(2, out)
+    published = x509.load_der_x509_crl((out / "gui-root-ca.crl").read_bytes())
+    assert [f"{e.serial_number:X}" for e in published] == [row.serial]
