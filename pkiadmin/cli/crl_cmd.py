@@ -16,7 +16,7 @@ from pkiadmin.cli.context import (
     passphrase_options,
     user_errors,
 )
-from pkiadmin.core import authorities, crl, crl_status, fingerprint
+from pkiadmin.core import authorities, crl, crl_status, fingerprint, inventory
 
 _COLOURS = {
     crl_status.CrlState.OK: "green",
@@ -116,7 +116,7 @@ def show(ctx: click.Context, crl_id: int | None, as_json: bool) -> None:
         signed = crl.load(ws.db, crl_id)
     entries = [
         {
-            "serial": f"{e.serial_number:X}",
+            "serial": inventory.serial_hex(e.serial_number),
             "revoked_at": e.revocation_date_utc.isoformat(),
             "extensions": [getattr(x.oid, "_name", x.oid.dotted_string) for x in e.extensions],
         }

@@ -203,13 +203,16 @@ def prepare(ws: Workspace, ca_id: int, now: datetime | None = None) -> CrlDraft:
             f"nextUpdate capped at the issuer's notAfter, {next_update:%Y-%m-%d %H:%M:%S} UTC."
         )
     entries = revocation.list_revocations(ws.db, ca_id)
-    for entry in entries:
-        issued_by = inventory.get_record(ws.db, entry.cert_id).issuer_cert_id
-        if issued_by != authority.cert_id:
-            raise CheckFailedError(
-                f"Revocation {entry.id} (serial {entry.serial}) was not issued by '{authority.name}'; "
-                "the inventory is inconsistent, so no CRL was signed."
-            )
+    stranger = ws.db.execute(
+        "SELECT r.id, r.serial FROM revocations r JOIN certificates c ON c.id = r.cert_id"
+        " JOIN certificates i ON i.id = ? WHERE r.ca_id = ? AND c.issuer != i.subject LIMIT 1",
+        (authority.cert_id, ca_id),
+    ).fetchone()
+    if stranger:
+        raise CheckFailedError(
+            f"Revocation {stranger[0]} (serial {stranger[1]}) names a certificate not issued by '{authority.name}'; "
+            "the inventory is inconsistent, so no CRL was signed."
+        )
     return CrlDraft(
         ca_id,
         authority.name,

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from sqlite_utils import Database
 
 from pkiadmin.core import audit, authorities, inventory
+from pkiadmin.core.authorities import Authority
 from pkiadmin.core.errors import NotFoundError, ValidationError
 from pkiadmin.core.workspace import Workspace
 
@@ -120,6 +122,27 @@ def find_by_serial(db: Database, serial: str) -> int:
     return matches[0]
 
 
+def _issuer_held_here(ws: Workspace, cert_id: int, record: inventory.CertRecord) -> Authority:
+    """The CA held here that issued the certificate: the one recorded, or, for an imported
+    certificate, the one whose key verifiably signed it (the proof that it chains to that CA)."""
+    cert = inventory.load_certificate(ws.db, cert_id)
+    held = authorities.list_authorities(ws.db)
+    candidates = [a for a in held if a.cert_id == record.issuer_cert_id] or held
+    for authority in candidates:
+        issuer_cert = inventory.load_certificate(ws.db, authority.cert_id)
+        if issuer_cert.subject != cert.issuer:
+            continue
+        try:
+            cert.verify_directly_issued_by(issuer_cert)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return authority
+    raise ValidationError(
+        f"Certificate {cert_id} ({record.subject}) was not issued by a CA whose key this workspace holds "
+        f"(its issuer is {record.issuer}, and no CA here verifiably signed it); only its issuer can revoke it."
+    )
+
+
 def revoke(
     ws: Workspace,
     cert_id: int,
@@ -143,22 +166,7 @@ def revoke(
             "CRL it signs itself: relying parties trust it directly. Retire it by removing it from every trust "
             "store (tell your partners), and revoke what it issued instead."
         )
-    issuer = next(
-        (a for a in authorities.list_authorities(ws.db) if a.cert_id == record.issuer_cert_id),
-        None,
-    )
-    if issuer is None:
-        raise ValidationError(
-            f"Certificate {cert_id} ({record.subject}) was not issued by a CA whose key this workspace holds "
-            f"(its issuer is {record.issuer}); only its issuer can revoke it."
-        )
-    cert = inventory.load_certificate(ws.db, cert_id)
-    try:
-        cert.verify_directly_issued_by(inventory.load_certificate(ws.db, issuer.cert_id))
-    except (ValueError, TypeError, Exception) as exc:
-        raise ValidationError(
-            f"Certificate {cert_id} does not verify against '{issuer.name}' ({exc}); it cannot be revoked by it."
-        ) from exc
+    issuer = _issuer_held_here(ws, cert_id, record)
     now = datetime.now(UTC).replace(microsecond=0)
     when = (revoked_at or now).astimezone(UTC).replace(microsecond=0)
     if when > now + timedelta(minutes=5):

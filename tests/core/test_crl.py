@@ -120,6 +120,20 @@ def test_bad_revocations_change_nothing(root_ws: Workspace) -> None:
     assert counts(root_ws) == before
 
 
+def test_an_imported_certificate_is_revoked_with_proof_it_chains(root_ws: Workspace) -> None:
+    cert_id = issue_intermediate(root_ws)
+    copy = inventory.load_certificate(root_ws.db, cert_id)
+    with root_ws.db.atomic():  # as if it had come back from the online side, unlinked
+        root_ws.db.execute("UPDATE csrs SET cert_id = NULL")
+        root_ws.db.execute("DELETE FROM certificates WHERE id = ?", (cert_id,))
+        imported = inventory.insert_certificate(root_ws.db, copy, inventory.Source.IMPORTED)
+    assert inventory.get_record(root_ws.db, imported).issuer_cert_id is None
+    done = revocation.revoke(root_ws, imported, "superseded")
+    assert done.ca_id == 1
+    issued = crl.issue(root_ws, 1, PASSPHRASE)
+    assert [e.serial_number for e in issued.signed.crl] == [copy.serial_number]
+
+
 def workspace_root_cert() -> x509.Certificate:
     from pkiadmin.core import keys, rootca
 

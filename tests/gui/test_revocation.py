@@ -9,6 +9,7 @@ from cryptography import x509
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from pkiadmin.core import inventory
 from pkiadmin.gui.main_window import MainWindow
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import MessageLog
@@ -73,4 +74,4 @@ def test_revoke_issue_and_export_a_crl(
     out.mkdir()
     window.export_crl(2, out)
     published = x509.load_der_x509_crl((out / "gui-root-ca.crl").read_bytes())
-    assert [f"{e.serial_number:X}" for e in published] == [row.serial]
+    assert [inventory.serial_hex(e.serial_number) for e in published] == [row.serial]
