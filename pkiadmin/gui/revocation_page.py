@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -124,7 +124,13 @@ class RevocationPage(QWidget):
         crl_proxy = RecordFilterProxy(self)
         crl_proxy.setSourceModel(self.crls)
         self.crl_table = record_table(crl_proxy, "crlTable", descending=True)
+        self.crl_table.selectionModel().selectionChanged.connect(lambda *_: self._show_crl())
         layout.addWidget(self.crl_table)
+        self.crl_details = QLabel()
+        self.crl_details.setObjectName("crlDetails")
+        self.crl_details.setWordWrap(True)
+        self.crl_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.crl_details)
         self._statuses: tuple[CrlStatus, ...] = ()
 
     def set_data(
@@ -159,6 +165,28 @@ class RevocationPage(QWidget):
         self.revocations.set_records(revocations)
         self.crls.set_records(crls)
         self.issue_button.setEnabled(bool(statuses))
+
+    def _show_crl(self) -> None:
+        record = selected_record(self.crl_table, CrlRecord)
+        if record is None:
+            self.crl_details.clear()
+            return
+        listed = [
+            r
+            for r in self.revocations.records()
+            if r.ca_id == record.ca_id
+            and r.crl_number is not None
+            and r.crl_number <= record.number
+        ]
+        lines = [
+            f"CRL {record.number} of {record.ca_name}: thisUpdate {_when(record.this_update)}, "
+            f"nextUpdate {_when(record.next_update)} UTC; SHA-256 {record.sha256}"
+        ]
+        lines += [
+            f"    serial {r.serial}: {r.subject}, {r.reason}, revoked {_when(r.revoked_at)} UTC"
+            for r in listed
+        ] or ["    no revoked certificates"]
+        self.crl_details.setText("\n".join(lines))
 
     def selected_ca(self) -> int | None:
         row = self.calendar.currentRow()

@@ -70,6 +70,11 @@ def test_revoke_issue_and_export_a_crl(
 
     window.issue_crl(1, PASSPHRASE)
     assert page.crls.rowCount() == 2 and not page.revocations.records()[0].pending
+    page.crl_table.selectRow(0)  # newest first
+    details = page.crl_details.text()
+    assert details.startswith("CRL 2 of GUI Root CA") and f"serial {row.serial}" in details
+    page.crl_table.selectRow(1)
+    assert "no revoked certificates" in page.crl_details.text()
     out = tmp_path / "publish"
     out.mkdir()
     window.export_crl(2, out)
