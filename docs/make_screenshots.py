@@ -57,6 +57,7 @@ def main() -> int:
         grab_requests(window, Path(tmp), grab)
         grab_revocation(window, grab, suffix)
         grab_ceremony(app, window, Path(tmp), suffix)
+        grab_signing_ceremony(window, Path(tmp), suffix)
         window.close()
     return 0
 
@@ -96,12 +97,58 @@ def grab_requests(window: object, tmp: Path, grab: object) -> None:
     grab("authorities")  # type: ignore[operator]
 
 
+def grab_signing_ceremony(window: object, tmp: Path, suffix: str) -> None:
+    """A sign-intermediate key-use ceremony at its review step: the exact certificate and the CSR's words."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from PySide6.QtWidgets import QApplication
+
+    from pkiadmin.core import keyuse_plan
+    from pkiadmin.core.keyuse_plan import KeyUseKind
+
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Ltd"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Example Partner Issuing CA"),
+        ]
+    )
+    request = x509.CertificateSigningRequestBuilder().subject_name(name).sign(ec.generate_private_key(ec.SECP384R1()), hashes.SHA384())
+    path = tmp / "partner-issuing.csr"
+    path.write_bytes(request.public_bytes(serialization.Encoding.PEM))
+    window.import_csr(path)  # type: ignore[attr-defined]
+    digest = next(r.sha256 for r in window.requests.model.records() if r.status == "pending")  # type: ignore[attr-defined]
+    plan = tmp / "sign.toml"
+    text = keyuse_plan.template(KeyUseKind.SIGN_INTERMEDIATE)
+    text = text.replace('"Example Root CA 2026"  ', '"Example Root CA 2026"  ').replace("0" * 64, digest)
+    text = text.replace('role = "custodian"', 'role = "witness"')
+    plan.write_text(text)
+    window.start_ceremony(plan, rehearsal=False)  # type: ignore[attr-defined]
+    wizard = window.ceremony_wizard  # type: ignore[attr-defined]
+    wizard.resize(1280, 800)
+    for step in range(2):
+        page = wizard.currentPage()
+        if step == 0:
+            page.matches.click()
+        else:
+            page.waiver.setText("screenshot machine")
+            page.run_button.click()
+        for box in page.ack_boxes.values():
+            box.click()
+        wizard.next()
+    QApplication.processEvents()
+    wizard.grab().save(str(OUT / f"sign-ceremony-review{suffix}.png"))
+    wizard.abort("screenshots only")
+
+
 def grab_revocation(window: object, grab: object, suffix: str) -> None:
     """An empty CRL, then the intermediate revoked and pending: the calendar and the dashboard."""
     from PySide6.QtWidgets import QApplication
 
-    window.issue_crl(1, "an example passphrase for screenshots")  # type: ignore[attr-defined]
-    dialog = window.open_revoke_dialog()  # type: ignore[attr-defined]
+    window.revocation_actions.issue_crl(1, "an example passphrase for screenshots")  # type: ignore[attr-defined]
+    dialog = window.revocation_actions.open_revoke_dialog()  # type: ignore[attr-defined]
     dialog.reason.setCurrentIndex(dialog.reason.findData("cessationOfOperation"))
     dialog.note.setText("online CA decommissioned, change CHG-1042")
     QApplication.processEvents()

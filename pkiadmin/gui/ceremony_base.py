@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from pkiadmin.core.ceremony import CeremonyRun, Step
 from pkiadmin.core.errors import PkiError
+from pkiadmin.core.step_run import SIGN_OFF, StepLike, StepRun
 from pkiadmin.core.workspace import Workspace
 from pkiadmin.gui.errors import error_label, show_error
 from pkiadmin.gui.worker import CaWorkerApi, Progress
@@ -46,10 +46,10 @@ class StepPage(QWizardPage):
     advance past an unacknowledged step; every page is a commit page, so there is no going back.
     """
 
-    step: Step
+    step: StepLike
 
     def __init__(
-        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+        self, run: StepRun[Any, Any], worker: CaWorkerApi, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.run = run
@@ -76,7 +76,7 @@ class StepPage(QWizardPage):
         """Called by subclasses after adding their widgets: error line and acknowledgements last."""
         self.body.addStretch(1)
         self.body.addWidget(self.error)
-        if self.step is not Step.SIGN_OFF:
+        if self.step.value != SIGN_OFF:
             self.body.addWidget(self.ack_box)
 
     def perform(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from PySide6.QtGui import QTextDocument
@@ -28,20 +30,21 @@ from pkiadmin.core.ceremony import CeremonyResult, CeremonyRun, KeyFacts, Step
 from pkiadmin.core.ceremony_plan import Role
 from pkiadmin.core.issuance import SignedCertificate
 from pkiadmin.core.shares import CustodianShare
+from pkiadmin.core.step_run import StepLike, StepRun
 from pkiadmin.gui.ceremony_base import StepPage, read_aloud_label
 from pkiadmin.gui.errors import error_label
 from pkiadmin.gui.worker import CaWorkerApi
 
 
-def _names(run: CeremonyRun, *roles: Role) -> list[str]:
+def names(run: StepRun[Any, Any], *roles: Role) -> list[str]:
     return [p.name for p in run.plan.participants if p.role in roles]
 
 
 class PlanPage(StepPage):
-    step = Step.PLAN_REVIEW
+    step: StepLike = Step.PLAN_REVIEW
 
     def __init__(
-        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+        self, run: StepRun[Any, Any], worker: CaWorkerApi, parent: QWidget | None = None
     ) -> None:
         super().__init__(run, worker, parent)
         summary = QLabel("\n".join(run.plan.summary_lines()[:-2]))
@@ -62,10 +65,10 @@ class PlanPage(StepPage):
 
 
 class PreflightPage(StepPage):
-    step = Step.PREFLIGHT
+    step: StepLike = Step.PREFLIGHT
 
     def __init__(
-        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+        self, run: StepRun[Any, Any], worker: CaWorkerApi, parent: QWidget | None = None
     ) -> None:
         super().__init__(run, worker, parent)
         form = QFormLayout()
@@ -83,13 +86,13 @@ class PreflightPage(StepPage):
         self.waiver.setEnabled(bool(up))
         form.addRow("Network &waiver:", self.waiver)
         self.clock_by = QComboBox()
-        self.clock_by.addItems(_names(run, Role.INTERNAL_WITNESS, Role.WITNESS))
+        self.clock_by.addItems(names(run, Role.INTERNAL_WITNESS, Role.WITNESS))
         form.addRow("&Clock confirmed by:", self.clock_by)
         self.body.addLayout(form)
         self.body.addWidget(QLabel("Custodians present:"))
         self.present: dict[str, QCheckBox] = {}
         row = QHBoxLayout()
-        for name in _names(run, Role.CUSTODIAN):
+        for name in names(run, Role.CUSTODIAN):
             box = QCheckBox(name)
             row.addWidget(box)
             self.present[name] = box
@@ -120,6 +123,7 @@ class PreflightPage(StepPage):
 
 
 class KeyPage(StepPage):
+    run: CeremonyRun
     step = Step.KEY_GENERATION
 
     def __init__(
@@ -148,6 +152,7 @@ class KeyPage(StepPage):
 
 
 class SharesPage(StepPage):
+    run: CeremonyRun
     """One custodian at a time: announce, show the words, confirm written down, clear."""
 
     step = Step.SHARE_DISTRIBUTION
@@ -268,6 +273,7 @@ class SharesPage(StepPage):
 
 
 class RecoveryPage(StepPage):
+    run: CeremonyRun
     step = Step.RECOVERY_TEST
 
     def __init__(
@@ -281,7 +287,7 @@ class RecoveryPage(StepPage):
         )
         form = QFormLayout()
         self.fields: list[QLineEdit] = []
-        for number in range(1, len(_names(run, Role.CUSTODIAN)) + 1):
+        for number in range(1, len(names(run, Role.CUSTODIAN)) + 1):
             field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
             field.setObjectName(f"recoveryShare{number}")
             form.addRow(f"Share &{number}:", field)
@@ -310,6 +316,7 @@ class RecoveryPage(StepPage):
 
 
 class SigningPage(StepPage):
+    run: CeremonyRun
     step = Step.ROOT_SIGNING
 
     def __init__(
@@ -344,6 +351,7 @@ class SigningPage(StepPage):
 
 
 class FingerprintPage(StepPage):
+    run: CeremonyRun
     step = Step.FINGERPRINT
 
     def __init__(
@@ -361,7 +369,7 @@ class FingerprintPage(StepPage):
         self.body.addWidget(self.words)
         form = QFormLayout()
         self.witness = QComboBox()
-        self.witness.addItems(_names(run, Role.INTERNAL_WITNESS, Role.WITNESS))
+        self.witness.addItems(names(run, Role.INTERNAL_WITNESS, Role.WITNESS))
         form.addRow("&Witness:", self.witness)
         self.body.addLayout(form)
         row = QHBoxLayout()
@@ -393,6 +401,7 @@ class FingerprintPage(StepPage):
 
 
 class BackupPage(StepPage):
+    run: CeremonyRun
     step = Step.BACKUP
 
     def __init__(
@@ -432,10 +441,10 @@ class BackupPage(StepPage):
 
 
 class SignOffPage(StepPage):
-    step = Step.SIGN_OFF
+    step: StepLike = Step.SIGN_OFF
 
     def __init__(
-        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+        self, run: StepRun[Any, Any], worker: CaWorkerApi, parent: QWidget | None = None
     ) -> None:
         super().__init__(run, worker, parent)
         self.boxes: dict[str, QCheckBox] = {}
@@ -464,16 +473,22 @@ class FinishPage(QWizardPage):
     """Stores the root CA and writes the signed report; shows where it is."""
 
     def __init__(
-        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+        self,
+        run: StepRun[Any, Any],
+        worker: CaWorkerApi,
+        parent: QWidget | None = None,
+        describe: Callable[[object], str] | None = None,
+        title: str = "Root CA stored; report written",
     ) -> None:
         super().__init__(parent)
         self.run = run
         self.worker = worker
-        self.result: CeremonyResult | None = None
-        self.setTitle("Root CA stored; report written")
+        self.result: object | None = None
+        self.describe = describe or _describe_root
+        self.setTitle(title)
         self.setFinalPage(True)
         layout = QFormLayout(self)
-        self.summary = QLabel("Storing the root CA and writing the signed report…")
+        self.summary = QLabel("Storing the result and writing the signed report…")
         self.summary.setWordWrap(True)
         layout.addRow(self.summary)
         self.error = error_label()
@@ -488,12 +503,10 @@ class FinishPage(QWizardPage):
         self.error.hide()
 
         def done(result: object) -> None:
-            if isinstance(result, CeremonyResult):
-                self.result = result
-                self.summary.setText(
-                    f"Ceremony {self.run.plan.ceremony_id} completed.\nRoot CA {result.ca_id}; key {result.key_path}\n"
-                    f"Report: {result.report_dir}"
-                )
+            self.result = result
+            self.summary.setText(
+                f"Ceremony {self.run.plan.ceremony_id} completed.\n{self.describe(result)}"
+            )
             self.completeChanged.emit()
 
         def failed(error: BaseException) -> None:
@@ -504,7 +517,13 @@ class FinishPage(QWizardPage):
             self.retry.show()
             self.completeChanged.emit()
 
-        self.worker.submit(lambda _ws, _p: self.run.finish(), done, failed)
+        finish: Callable[[], object] = getattr(self.run, "finish")  # noqa: B009 - each run kind has one
+        self.worker.submit(lambda _ws, _p: finish(), done, failed)
 
     def isComplete(self) -> bool:
         return self.result is not None
+
+
+def _describe_root(result: object) -> str:
+    assert isinstance(result, CeremonyResult)  # noqa: S101 - the root ceremony's finish returns one
+    return f"Root CA {result.ca_id}; key {result.key_path}\nReport: {result.report_dir}"

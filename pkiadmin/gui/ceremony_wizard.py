@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -14,10 +17,11 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from pkiadmin.core.ceremony import CeremonyRun
 from pkiadmin.core.ceremony_store import CeremonyStatus
 from pkiadmin.core.errors import PkiError
+from pkiadmin.core.step_run import StepRun
 from pkiadmin.gui import ceremony_pages as pages
+from pkiadmin.gui.ceremony_base import StepPage
 from pkiadmin.gui.errors import show_error
 from pkiadmin.gui.worker import CaWorkerApi
 
@@ -35,8 +39,15 @@ PAGE_CLASSES = (
 
 
 class CeremonyWizard(QWizard):
+    """Any witnessed ceremony: the root key ceremony, or a key-use ceremony with its own pages."""
+
     def __init__(
-        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+        self,
+        run: StepRun[Any, Any],
+        worker: CaWorkerApi,
+        parent: QWidget | None = None,
+        page_classes: Sequence[type[StepPage]] = PAGE_CLASSES,
+        finish_page: Callable[[], pages.FinishPage] | None = None,
     ) -> None:
         super().__init__(parent)
         self.run = run
@@ -54,10 +65,10 @@ class CeremonyWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, "&Abort ceremony…")
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next step >")
         self.customButtonClicked.connect(lambda _which: self.record_exception())
-        self.step_pages = [cls(run, worker) for cls in PAGE_CLASSES]
+        self.step_pages = [cls(run, worker) for cls in page_classes]
         for page in self.step_pages:
             self.addPage(page)
-        self.finish_page = pages.FinishPage(run, worker)
+        self.finish_page = finish_page() if finish_page else pages.FinishPage(run, worker)
         self.addPage(self.finish_page)
 
     def record_exception(self) -> None:
@@ -107,7 +118,7 @@ class CeremonyWizard(QWizard):
 class ExceptionDialog(QDialog):
     """An exception sheet: what was expected, what happened, the decision, who approved it."""
 
-    def __init__(self, run: CeremonyRun, parent: QWidget | None = None) -> None:
+    def __init__(self, run: StepRun[Any, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Record an exception")
         form = QFormLayout(self)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,30 +28,35 @@ from pkiadmin.core import (
     ceremony_report,
     ceremony_store,
     certinfo,
-    crl,
-    crl_status,
     csr,
     export,
     inventory,
+    keyuse_plan,
+    keyuse_report,
+    keyuse_tasks,
     overview,
     requests,
-    revocation,
 )
 from pkiadmin.core.ceremony import CeremonyRun
 from pkiadmin.core.certinfo import CertDetails
 from pkiadmin.core.errors import PkiError
+from pkiadmin.core.keyuse import KeyUseRun
+from pkiadmin.core.step_run import StepRun
 from pkiadmin.core.version import version_text
 from pkiadmin.core.workspace import Workspace
 from pkiadmin.gui.audit_page import AuditPage
 from pkiadmin.gui.ceremonies_page import CeremoniesPage
+from pkiadmin.gui.ceremony_pages import FinishPage
 from pkiadmin.gui.ceremony_wizard import CeremonyWizard, SharesDialog
 from pkiadmin.gui.certificates_page import CertificatesPage
 from pkiadmin.gui.errors import show_error
+from pkiadmin.gui.keyuse_pages import KEY_USE_PAGES, describe_result
 from pkiadmin.gui.new_root_dialog import NewRootDialog
 from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage, PlannedPage
 from pkiadmin.gui.plan_form import PlanFormDialog
 from pkiadmin.gui.requests_page import RequestsPage
-from pkiadmin.gui.revocation_page import RevocationPage, RevokeDialog
+from pkiadmin.gui.revocation_actions import RevocationActions
+from pkiadmin.gui.revocation_page import RevocationPage
 from pkiadmin.gui.sign_dialog import SignCsrDialog
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
@@ -90,9 +95,8 @@ class MainWindow(QMainWindow):
         self.ceremonies = CeremoniesPage()
         self.requests = RequestsPage()
         self.revocation = RevocationPage()
-        self.revoke_dialog: RevokeDialog | None = None
         self.ceremony_wizard: CeremonyWizard | None = None
-        self._overview: overview.Overview | None = None
+        self.overview_data: overview.Overview | None = None
         self.sign_dialog: SignCsrDialog | None = None
         pages: dict[str, QWidget] = {
             "Dashboard": self.dashboard,
@@ -132,9 +136,7 @@ class MainWindow(QMainWindow):
         self.requests.import_requested.connect(self.import_csr)
         self.requests.details_requested.connect(self.load_csr_details)
         self.requests.sign_requested.connect(self.open_sign_dialog)
-        self.revocation.revoke_requested.connect(self.open_revoke_dialog)
-        self.revocation.issue_requested.connect(self.ask_and_issue_crl)
-        self.revocation.export_requested.connect(self.choose_and_export_crl)
+        self.revocation_actions = RevocationActions(self)
         self.ceremonies.run_requested.connect(self.choose_and_start_ceremony)
         self.ceremonies.new_plan_requested.connect(self.open_plan_form)
         self.ceremonies.verify_requested.connect(self.verify_report)
@@ -196,7 +198,7 @@ class MainWindow(QMainWindow):
         self.requests.set_requests(result.csrs)
         self.certificates.set_records(result.certificates, result.revoked_ids)
         self.revocation.set_data(result.crl_calendar, result.revocations, result.crls)
-        self._overview = result
+        self.overview_data = result
         self.audit.set_entries(result.audit_entries)
         self.audit.set_verdict(result.audit_verdict)
         self.ceremonies.set_ceremonies(result.ceremonies)
@@ -320,19 +322,51 @@ class MainWindow(QMainWindow):
             self.start_ceremony(Path(chosen), rehearsal)
 
     def start_ceremony(self, plan_path: Path, rehearsal: bool) -> None:
-        """Start the run on the CA worker, then open the wizard on it."""
+        """Start the run on the CA worker, then open the wizard on it. A key-use plan (signing an
+        intermediate, re-signing CRLs) gets its own pages; it is checked against the workspace
+        before anything is recorded."""
         try:
-            plan = ceremony_plan.load(plan_path)
+            text = plan_path.read_text(encoding="utf-8")
+            key_use = keyuse_plan.kind_of(text) in {k.value for k in keyuse_plan.KeyUseKind}
+            plan = (
+                keyuse_plan.parse(text, plan_path.name)
+                if key_use
+                else ceremony_plan.parse(text, plan_path.name)
+            )
+        except (OSError, UnicodeDecodeError) as exc:
+            show_error(self, PkiError(f"Cannot read the plan {plan_path}: {exc}."))
+            return
         except PkiError as exc:
             show_error(self, exc)
             return
+        if key_use and rehearsal:
+            show_error(
+                self,
+                PkiError(
+                    "Rehearsal is for root key ceremonies; rehearse a key-use ceremony with a test hierarchy."
+                ),
+            )
+            return
 
-        def operation(ws: Workspace, _progress: Progress) -> CeremonyRun:
+        def operation(ws: Workspace, _progress: Progress) -> StepRun[Any, Any]:
+            if isinstance(plan, keyuse_plan.KeyUsePlan):
+                return KeyUseRun.start(ws, plan, keyuse_tasks.for_plan(ws, plan))
             return CeremonyRun.start(ws, plan, rehearsal)
 
         def started(run: object) -> None:
-            assert isinstance(run, CeremonyRun)  # noqa: S101
-            wizard = CeremonyWizard(run, self.worker, self)
+            if isinstance(run, KeyUseRun):
+                wizard = CeremonyWizard(
+                    run,
+                    self.worker,
+                    self,
+                    KEY_USE_PAGES,
+                    lambda: FinishPage(
+                        run, self.worker, None, describe_result, "Stored; report written"
+                    ),
+                )
+            else:
+                assert isinstance(run, CeremonyRun)  # noqa: S101
+                wizard = CeremonyWizard(run, self.worker, self)
             wizard.finished.connect(lambda _code: self.refresh())
             self.ceremony_wizard = wizard
             wizard.open()
@@ -347,12 +381,14 @@ class MainWindow(QMainWindow):
 
     def verify_report(self, folder: str) -> None:
         def operation(_ws: Workspace, _progress: Progress) -> ceremony_report.ReportVerdict:
+            if (Path(folder) / keyuse_report.SIGNER_FILE).exists():
+                return keyuse_report.verify(Path(folder))
             return ceremony_report.verify(Path(folder))
 
         def done(result: object) -> None:
             assert isinstance(result, ceremony_report.ReportVerdict)  # noqa: S101
             if result.ok:
-                text = f"✔ The report verifies ({len(result.checks)} checks). Root SHA-256 {result.root_sha256}"
+                text = f"✔ The report verifies ({len(result.checks)} checks). Signing certificate SHA-256 {result.root_sha256}"
             else:
                 text = "✘ The report does NOT verify: " + "; ".join(result.problems)
             self.ceremonies.verdict.setText(text)
@@ -398,70 +434,6 @@ class MainWindow(QMainWindow):
         if dialog.issued is not None:
             self.statusBar().showMessage(f"Signed certificate {dialog.issued.cert_id}", 10_000)
         self.refresh()
-
-    def open_revoke_dialog(self) -> RevokeDialog:
-        candidates = self._overview.revocable() if self._overview else ()
-        dialog = RevokeDialog(candidates, self)
-        dialog.accepted.connect(lambda: self.revoke(*dialog.values()))
-        self.revoke_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def revoke(self, cert_id: int, reason: str, invalidity: datetime | None, note: str) -> None:
-        def operation(ws: Workspace, _progress: Progress) -> revocation.Revocation:
-            return revocation.revoke(ws, cert_id, reason, None, invalidity, note)
-
-        def done(result: object) -> None:
-            assert isinstance(result, revocation.Revocation)  # noqa: S101
-            self.statusBar().showMessage(
-                f"Revoked certificate {result.cert_id}; sign a CRL by {result.crl_deadline:%Y-%m-%d %H:%M} UTC.",
-                15_000,
-            )
-            self.refresh()
-
-        self.worker.submit(operation, done, self.show_failure)
-
-    def ask_and_issue_crl(self, ca_id: int) -> None:
-        unlock = self.ask_unlock(ca_id, "Issue CRL")
-        if unlock is not None:
-            self.issue_crl(ca_id, *unlock)
-
-    def issue_crl(
-        self, ca_id: int, secret: str | None, share_words: list[str] | None = None
-    ) -> None:
-        def operation(ws: Workspace, progress: Progress) -> crl.IssuedCrl:
-            progress("Linting, signing and verifying the CRL")
-            return crl.issue(ws, ca_id, secret, share_words)
-
-        def done(result: object) -> None:
-            assert isinstance(result, crl.IssuedCrl)  # noqa: S101
-            signed = result.signed
-            self.statusBar().showMessage(
-                f"Signed CRL {signed.number} of {signed.draft.ca_name} with {len(signed.draft.entries)} "
-                f"entr{'y' if len(signed.draft.entries) == 1 else 'ies'}; nextUpdate "
-                f"{signed.draft.next_update:%Y-%m-%d}.",
-                15_000,
-            )
-            self.refresh()
-
-        self.worker.submit(operation, done, self.show_failure)
-
-    def choose_and_export_crl(self, crl_id: int) -> None:
-        chosen = QFileDialog.getExistingDirectory(
-            self, "Export the CRL into", str(self.workspace_path / "exports")
-        )
-        if chosen:
-            self.export_crl(crl_id, Path(chosen))
-
-    def export_crl(self, crl_id: int, folder: Path) -> None:
-        def operation(ws: Workspace, _progress: Progress) -> crl_status.CrlExport:
-            return crl_status.export(ws, crl_id, folder)
-
-        def done(result: object) -> None:
-            assert isinstance(result, crl_status.CrlExport)  # noqa: S101
-            self.statusBar().showMessage(f"Wrote {result.der_path} and {result.pem_path}", 15_000)
-
-        self.worker.submit(operation, done, self.show_failure)
 
     def focus_filter(self) -> None:
         self.nav.setCurrentRow(SECTIONS.index("Certificates"))

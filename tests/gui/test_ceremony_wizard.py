@@ -19,6 +19,7 @@ from pkiadmin.core import (
     lint,
     workspace,
 )
+from pkiadmin.core.ceremony import CeremonyResult, CeremonyRun
 from pkiadmin.core.errors import PassphraseError
 from pkiadmin.gui import ceremony_pages as pages
 from pkiadmin.gui.ceremony_base import StepPage
@@ -131,7 +132,7 @@ def test_full_ceremony_in_the_gui(qtbot: QtBot, window: MainWindow, tmp_path: Pa
     assert wizard is not None and wizard.isVisible()
     written = run_wizard_to_the_end(wizard, tmp_path)
     result = wizard.finish_page.result
-    assert result is not None, wizard.finish_page.error.text()
+    assert isinstance(result, CeremonyResult), wizard.finish_page.error.text()
     assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
     wizard.accept()
     assert ceremony_report.verify(result.report_dir).ok
@@ -265,6 +266,7 @@ def test_printing_a_share_goes_to_a_printer_never_to_a_file(
     wizard = window.ceremony_wizard
     assert wizard is not None
     run = wizard.run
+    assert isinstance(run, CeremonyRun)
     run.review_plan()
     for step in (Step.PLAN_REVIEW,):
         run.acknowledge(step, "Alice Administrator")

@@ -41,13 +41,13 @@ def test_revoke_issue_and_export_a_crl(
     assert page.calendar.item(0, 1).text() == "no CRL"  # type: ignore[union-attr]
     assert "NO CRL" in window.dashboard.crl_list.text()
 
-    window.issue_crl(1, "a wrong passphrase, certainly")
+    window.revocation_actions.issue_crl(1, "a wrong passphrase, certainly")
     assert "The passphrase is wrong" in messages.texts[-1]
     assert page.crls.rowCount() == 0
-    window.issue_crl(1, PASSPHRASE)
+    window.revocation_actions.issue_crl(1, PASSPHRASE)
     assert page.crls.rowCount() == 1 and page.calendar.item(0, 1).text() == "ok"  # type: ignore[union-attr]
 
-    dialog = window.open_revoke_dialog()
+    dialog = window.revocation_actions.open_revoke_dialog()
     assert dialog.certificate.count() == 1  # the intermediate; never the root itself
     assert "Online Issuing CA is a CA." in dialog.consequence.text()
     assert "cannot be undone" in dialog.consequence.text()
@@ -66,9 +66,11 @@ def test_revoke_issue_and_export_a_crl(
     assert statuses[2] == "revoked"
     child = window.authorities.tree.topLevelItem(0).child(0)  # type: ignore[union-attr]
     assert child is not None and child.text(1).endswith("REVOKED")
-    assert window.open_revoke_dialog().certificate.count() == 0  # nothing left to revoke
+    assert (
+        window.revocation_actions.open_revoke_dialog().certificate.count() == 0
+    )  # nothing left to revoke
 
-    window.issue_crl(1, PASSPHRASE)
+    window.revocation_actions.issue_crl(1, PASSPHRASE)
     assert page.crls.rowCount() == 2 and not page.revocations.records()[0].pending
     page.crl_table.selectRow(0)  # newest first
     details = page.crl_details.text()
@@ -77,6 +79,6 @@ def test_revoke_issue_and_export_a_crl(
     assert "no revoked certificates" in page.crl_details.text()
     out = tmp_path / "publish"
     out.mkdir()
-    window.export_crl(2, out)
+    window.revocation_actions.export_crl(2, out)
     published = x509.load_der_x509_crl((out / "gui-root-ca.crl").read_bytes())
     assert [inventory.serial_hex(e.serial_number) for e in published] == [row.serial]
