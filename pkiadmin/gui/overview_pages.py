@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from pkiadmin.core.authorities import Authority
-from pkiadmin.core.crl_status import CrlStatus
+from pkiadmin.core.crl_status import CrlState, CrlStatus
 from pkiadmin.core.inventory import CertRecord
 from pkiadmin.core.overview import EXPIRY_WARNING_DAYS, Overview
 from pkiadmin.gui.table_model import (
@@ -128,10 +129,17 @@ class DashboardPage(QWidget):
         self.new_root_button.setVisible(not has_ca)
 
 
+STATE_COLOURS = {
+    CrlState.OK: "#2e7d32",
+    CrlState.DUE_SOON: "#b26a00",
+    CrlState.OVERDUE: "#c62828",
+    CrlState.EXPIRED: "#8e0000",
+    CrlState.MISSING: "#c62828",
+}
+
+
 def crl_calendar_html(overview: Overview) -> str:
     """One coloured line per CA: its CRL's state, nextUpdate, when the ceremony is due; pending revocations."""
-    from pkiadmin.gui.revocation_page import STATE_COLOURS
-
     rows = []
     for s in overview.crl_calendar:
         colour = STATE_COLOURS[s.state]
@@ -229,6 +237,8 @@ class AuthoritiesPage(QWidget):
                 ]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, authority)
+            if crl_line is not None:
+                item.setForeground(5, QBrush(QColor(STATE_COLOURS[crl_line.state])))
             parent = (
                 items.get(cert.issuer_cert_id)
                 if cert.issuer_cert_id not in (None, cert.id)

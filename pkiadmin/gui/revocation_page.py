@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 
 from pkiadmin.core import revocation
 from pkiadmin.core.crl import CrlRecord
-from pkiadmin.core.crl_status import CrlState, CrlStatus
+from pkiadmin.core.crl_status import CrlStatus
 from pkiadmin.core.inventory import CertRecord
 from pkiadmin.core.revocation import Revocation
+from pkiadmin.gui.overview_pages import STATE_COLOURS
 from pkiadmin.gui.table_model import (
     Column,
     RecordFilterProxy,
@@ -36,14 +37,6 @@ from pkiadmin.gui.table_model import (
     record_table,
     selected_record,
 )
-
-STATE_COLOURS = {
-    CrlState.OK: "#2e7d32",
-    CrlState.DUE_SOON: "#b26a00",
-    CrlState.OVERDUE: "#c62828",
-    CrlState.EXPIRED: "#8e0000",
-    CrlState.MISSING: "#c62828",
-}
 
 
 def _when(value: datetime | None) -> str:
