@@ -86,3 +86,46 @@ def counts(ws: Workspace) -> tuple[int, int, int, list[str]]:
         db.execute("SELECT count(*) FROM audit_log").fetchone()[0],
         sorted(p.name for p in ws.keys_dir.iterdir()),
     )
+
+
+TOKEN_PIN = "4711-0815"
+SO_PIN = "87654321"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SoftHSM2 token directory for this test run. The PKCS#11 module reads SOFTHSM2_CONF once,
+    when it is first loaded in the process, so every token of the run lives here."""
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    return folder
+
+
+@pytest.fixture
+def token(softhsm: Path, request: pytest.FixtureRequest) -> str:
+    """A new, empty token with user PIN TOKEN_PIN; its label is unique to the test."""
+    import hashlib
+    import subprocess
+
+    label = "t-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            label,
+            "--so-pin",
+            SO_PIN,
+            "--pin",
+            TOKEN_PIN,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return label

@@ -21,11 +21,14 @@ from pkiadmin.core import (
     authorities,
     fingerprint,
     held_ca,
+    hsm,
     intermediate,
+    inventory,
     keys,
     requests,
     rootca,
     shares,
+    token_root,
 )
 from pkiadmin.core.keyid import SkiMethod
 from pkiadmin.core.names import SubjectSpec
@@ -63,6 +66,20 @@ def group() -> None:
     show_default=True,
     help="Subject key identifier method.",
 )
+@click.option(
+    "--token",
+    default=None,
+    help="Generate the key on this PKCS#11 token (by label) instead of an encrypted key file; "
+    "--passphrase-env/--passphrase-fd then give the token's PIN.",
+)
+@click.option(
+    "--key-label", default=None, help="The key's label on the token (required with --token)."
+)
+@click.option(
+    "--module",
+    default=None,
+    help="PKCS#11 module path (default: PKIADMIN_PKCS11_MODULE or SoftHSM2).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @passphrase_options
 @click.pass_context
@@ -78,11 +95,15 @@ def create_root(
     validity_days: int,
     path_length: int | None,
     ski_method: str,
+    token: str | None,
+    key_label: str | None,
+    module: str | None,
     as_json: bool,
     passphrase_env: str | None,
     passphrase_fd: int | None,
 ) -> None:
-    """Create a self-signed root CA with a new key, stored encrypted under a passphrase."""
+    """Create a self-signed root CA with a new key, stored encrypted under a passphrase, or
+    generated on a PKCS#11 token (--token) where it never leaves."""
     request = rootca.RootCaRequest(
         subject=SubjectSpec(
             common_name, organization, organizational_unit, country, state, locality
@@ -94,21 +115,46 @@ def create_root(
     )
     with user_errors():
         request.validated_name()  # reject a bad subject before asking for a passphrase
+    if token is not None:
+        if not key_label:
+            raise click.UsageError("--token needs --key-label: the new key's label on the token.")
+        pin = read_passphrase(
+            passphrase_env, passphrase_fd, new=False, prompt=f"PIN of token '{token}'"
+        )
+        with opened_workspace(ctx) as ws, user_errors():
+            on_token = token_root.create_root_on_token(
+                ws, request, hsm.KeyRef(token, key_label, module), pin
+            )
+        if as_json:
+            echo_json(on_token)
+            return
+        _describe_root(on_token.ca_id, on_token.record)
+        click.echo(
+            f"  key:            {on_token.key_uri} ({on_token.key.algorithm}, never leaves the token)"
+        )
+        click.echo(
+            "  read back:      "
+            + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in on_token.key.attributes.items())
+        )
+        return
     secret = read_passphrase(passphrase_env, passphrase_fd, new=True)
     with opened_workspace(ctx) as ws:
         result = rootca.create_root_ca(ws, request, secret)
     if as_json:
         echo_json(result)
         return
-    record = result.record
+    _describe_root(result.ca_id, result.record)
+    click.echo(f"  key file:       {result.key_path} (encrypted)")
+
+
+def _describe_root(ca_id: int, record: inventory.CertRecord) -> None:
     digest = bytes.fromhex(record.sha256)
-    click.echo(f"Created root CA {result.ca_id}: {record.subject}")
+    click.echo(f"Created root CA {ca_id}: {record.subject}")
     click.echo(f"  certificate id: {record.id}")
     click.echo(f"  serial:         {record.serial_hex}")
     click.echo(f"  valid until:    {record.not_after:%Y-%m-%d %H:%M:%S} UTC")
     click.echo(f"  SHA-256:        {fingerprint.grouped_hex(digest)}")
     click.echo(f"  PGP words:      {' '.join(fingerprint.pgp_words(digest))}")
-    click.echo(f"  key file:       {result.key_path} (encrypted)")
 
 
 @group.command("list")

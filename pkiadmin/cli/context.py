@@ -62,7 +62,9 @@ def passphrase_options(func: F) -> F:
     )(func)
 
 
-def read_passphrase(env: str | None, fd: int | None, *, new: bool) -> str:
+def read_passphrase(
+    env: str | None, fd: int | None, *, new: bool, prompt: str | None = None
+) -> str:
     """From the environment, a file descriptor, or an interactive prompt (asked twice when new)."""
     if env is not None and fd is not None:
         raise click.UsageError("Give either --passphrase-env or --passphrase-fd, not both.")
@@ -79,7 +81,7 @@ def read_passphrase(env: str | None, fd: int | None, *, new: bool) -> str:
                 f"Cannot read the passphrase from file descriptor {fd}: {exc.strerror}"
             ) from exc
     else:
-        prompt = "New key passphrase" if new else "Key passphrase"
+        prompt = prompt or ("New key passphrase" if new else "Key passphrase")
         value = click.prompt(prompt, hide_input=True, confirmation_prompt=new)
     if new:
         try:

@@ -13,6 +13,7 @@ from pkiadmin.cli import (
     cert_cmd,
     crl_cmd,
     csr_cmd,
+    hsm_cmd,
     workspace_cmd,
 )
 from pkiadmin.cli.context import CliState
@@ -56,6 +57,7 @@ cli.add_command(csr_cmd.group)
 cli.add_command(audit_cmd.group)
 cli.add_command(ceremony_cmd.group)
 cli.add_command(crl_cmd.group)
+cli.add_command(hsm_cmd.group)
 
 
 def main() -> None:

@@ -27,11 +27,15 @@ class Authority:
     key_ref: str
     ski_method: str
     not_after: datetime
-    key_protection: str  # 'passphrase' or 'slip39'
+    key_protection: str  # 'passphrase', 'slip39', or 'pin' (a key on a PKCS#11 token)
 
     @property
     def needs_shares(self) -> bool:
         return self.key_protection == "slip39"
+
+    @property
+    def on_token(self) -> bool:
+        return self.key_backend == "pkcs11"
 
 
 def root_key_path(ws: Workspace, cert: x509.Certificate) -> Path:
@@ -49,6 +53,7 @@ def insert_root(
     ski_method: str,
     key_protection: str = "passphrase",
     ceremony_id: int | None = None,
+    key_backend: str = "file",
 ) -> tuple[int, int]:
     """The root's inventory row (its own issuer) and its authority row, in the caller's transaction.
 
@@ -58,10 +63,11 @@ def insert_root(
     db.execute("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id))
     cursor = db.execute(
         "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at,"
-        " key_protection, ceremony_id) VALUES (?, ?, 'root', 'file', ?, ?, ?, ?, ?)",
+        " key_protection, ceremony_id) VALUES (?, ?, 'root', ?, ?, ?, ?, ?, ?)",
         (
             cert_id,
             inventory.common_name(cert.subject),
+            key_backend,
             key_file,
             ski_method,
             datetime.now(UTC).isoformat(),
@@ -122,22 +128,26 @@ def unlock_passphrase(
             )
         return shares.passphrase_for(shares.combine(share_words))
     if key_passphrase is None:
-        raise PassphraseError(f"The key of '{authority.name}' needs its passphrase.")
+        what = "the PIN of its token" if authority.on_token else "its passphrase"
+        raise PassphraseError(f"The key of '{authority.name}' needs {what}.")
     return key_passphrase
 
 
-def verify_key(
+def unlock_key(
     ws: Workspace,
-    ca_id: int,
+    authority: Authority,
     key_passphrase: str | None = None,
     share_words: Sequence[str] | None = None,
-) -> KeyCheck:
-    """Unlock the CA key with the passphrase and check it against the certificate; audited.
+) -> keys.PrivateKey:
+    """The CA's key in memory (a file key), or a handle to it on its token; checked against the
+    CA certificate either way. Nothing is audited here; callers audit what they do with it."""
+    cert = inventory.load_certificate(ws.db, authority.cert_id)
+    if authority.on_token:
+        from pkiadmin.core import hsm
 
-    Operators use this before a ceremony to confirm the passphrase and the backup copy of the
-    key still work. The unlock is recorded because every use of a CA key is worth an entry.
-    """
-    authority = get_authority(ws.db, ca_id)
+        ref = hsm.KeyRef.parse(authority.key_ref)
+        pin = unlock_passphrase(authority, key_passphrase, None)
+        return hsm.find(hsm.open_session(ref.module, ref.token, pin), ref.label, cert.public_key())
     key_path = ws.keys_dir / authority.key_ref
     if not key_path.is_file():
         raise NotFoundError(f"The key file {key_path} is missing. Restore it from the key backup.")
@@ -153,21 +163,45 @@ def verify_key(
                 "Check that they come from this CA's ceremony."
             ) from None
         raise
-    cert = inventory.load_certificate(ws.db, authority.cert_id)
     if key.public_key() != cert.public_key():
         raise CheckFailedError(
             f"The key in {key_path.name} does not belong to the certificate of CA '{authority.name}'. "
             "The key file may have been replaced; restore it from the key backup."
+        )
+    return key
+
+
+def verify_key(
+    ws: Workspace,
+    ca_id: int,
+    key_passphrase: str | None = None,
+    share_words: Sequence[str] | None = None,
+) -> KeyCheck:
+    """Unlock the CA key with the passphrase and check it against the certificate; audited.
+
+    Operators use this before a ceremony to confirm the passphrase and the backup copy of the
+    key still work. The unlock is recorded because every use of a CA key is worth an entry.
+    """
+    authority = get_authority(ws.db, ca_id)
+    key = unlock_key(ws, authority, key_passphrase, share_words)
+    key_path = ws.keys_dir / authority.key_ref
+    if authority.on_token:
+        from pkiadmin.core import hsm
+
+        hsm.release(key)
+        spki = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        artefact = audit.Artefact(f"{authority.key_ref} (SPKI)", hashlib.sha256(spki).hexdigest())
+    else:
+        artefact = audit.Artefact(
+            f"keys/{key_path.name}", hashlib.sha256(key_path.read_bytes()).hexdigest()
         )
     with ws.db.atomic():
         entry = audit.append(
             ws.db,
             "ca.verify-key",
             {"ca_id": ca_id, "cert_id": authority.cert_id},
-            artefacts=(
-                audit.Artefact(
-                    f"keys/{key_path.name}", hashlib.sha256(key_path.read_bytes()).hexdigest()
-                ),
-            ),
+            artefacts=(artefact,),
         )
     return KeyCheck(ca_id, authority.name, key_path, entry.seq)

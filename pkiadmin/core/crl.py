@@ -389,7 +389,10 @@ def issue(
     """Quick mode: prepare, unlock, sign, store (audited as unwitnessed)."""
     draft = prepare(ws, ca_id, now)
     key = intermediate.unlock_issuer_key(ws, ca_id, key_passphrase, share_words)
-    signed = sign(ws, draft, FileSigner(key, f"key of {draft.ca_name}"), waivers)
+    try:
+        signed = sign(ws, draft, FileSigner(key, f"key of {draft.ca_name}"), waivers)
+    finally:
+        intermediate.release_key(key)
     with ws.db.atomic():
         crl_id = store(ws, signed)
     return IssuedCrl(crl_id, signed)

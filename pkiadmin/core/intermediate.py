@@ -24,7 +24,7 @@ from pkiadmin.core import (
     lint,
     profile,
 )
-from pkiadmin.core.errors import CheckFailedError, PassphraseError, ValidationError
+from pkiadmin.core.errors import CheckFailedError, ValidationError
 from pkiadmin.core.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.signer import FileSigner
 from pkiadmin.core.workspace import Workspace
@@ -326,26 +326,17 @@ def unlock_issuer_key(
     key_passphrase: str | None = None,
     share_words: Sequence[str] | None = None,
 ) -> keys.PrivateKey:
-    """The issuer's key, unlocked and checked against its certificate (in memory only)."""
-    issuer = authorities.get_authority(ws.db, issuer_ca_id)
-    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
-    try:
-        key = keys.load_encrypted(
-            ws.keys_dir / issuer.key_ref,
-            authorities.unlock_passphrase(issuer, key_passphrase, share_words),
-        )
-    except PassphraseError as exc:
-        if issuer.needs_shares and "passphrase is wrong" in str(exc):
-            raise PassphraseError(
-                "These shares do not unlock the key: they combine, but not to this CA's passphrase. "
-                "Check that they come from this CA's ceremony."
-            ) from None
-        raise
-    if key.public_key() != issuer_cert.public_key():
-        raise CheckFailedError(
-            f"The key of '{issuer.name}' does not match its certificate; nothing was signed."
-        )
-    return key
+    """The issuer's key, unlocked and checked against its certificate (in memory, or on its token)."""
+    return authorities.unlock_key(
+        ws, authorities.get_authority(ws.db, issuer_ca_id), key_passphrase, share_words
+    )
+
+
+def release_key(key: keys.PrivateKey) -> None:
+    """Done with a key: a token key's session is logged out (a file key is simply dropped)."""
+    from pkiadmin.core import hsm
+
+    hsm.release(key)
 
 
 @dataclass(frozen=True)
@@ -445,7 +436,10 @@ def sign(
 ) -> IssuedCa:
     """Quick mode (no witnesses, for test hierarchies): unlock, lint-then-sign, store, audit."""
     key = unlock_issuer_key(ws, plan.issuer_ca_id, key_passphrase, share_words)
-    result = sign_certificate(ws, plan, key, waivers)
+    try:
+        result = sign_certificate(ws, plan, key, waivers)
+    finally:
+        release_key(key)
     with ws.db.atomic():
         cert_id, seq = store_signed(ws, plan, result, csr_id)
     return IssuedCa(cert_id, result.certificate, result.lint_reports, seq)

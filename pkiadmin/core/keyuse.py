@@ -21,7 +21,7 @@ from pkiadmin.core.authorities import Authority
 from pkiadmin.core.ceremony_steps import CeremonyError
 from pkiadmin.core.ceremony_store import CeremonyStatus
 from pkiadmin.core.errors import PkiError, StorageError
-from pkiadmin.core.intermediate import unlock_issuer_key
+from pkiadmin.core.intermediate import release_key, unlock_issuer_key
 from pkiadmin.core.keyuse_plan import KeyUsePlan
 from pkiadmin.core.step_run import StepRun
 from pkiadmin.core.workspace import Workspace
@@ -135,6 +135,8 @@ class KeyUseRun(StepRun[KeyUseStep, KeyUsePlan]):
         return cls(ws, plan, cls.open_record(ws, plan, False, task.kind), task)
 
     def _forget(self) -> None:
+        for key in self._keys.values():
+            release_key(key)
         self._keys.clear()
 
     @property
