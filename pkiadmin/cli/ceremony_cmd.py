@@ -37,6 +37,7 @@ from pkiadmin.core.errors import PkiError
 from pkiadmin.core.keyuse import KeyUseRun
 from pkiadmin.core.keyuse_plan import KeyUseKind, KeyUsePlan
 from pkiadmin.core.shares import CustodianShare
+from pkiadmin.core.step_run import StepLike
 
 
 @click.group("ceremony")
@@ -154,7 +155,7 @@ def run(
             ) from exc
     click.echo(f"Ceremony {plan.ceremony_id} completed (record {result.ceremony_id}).")
     click.echo(f"  root CA id:    {result.ca_id} (certificate {result.cert_id})")
-    click.echo(f"  encrypted key: {result.key_path}")
+    click.echo(f"  key:           {result.key_location}")
     click.echo(f"  report:        {result.report_dir}")
     click.echo(f"Verify the report with: pkiadmin-cli ceremony verify-report {result.report_dir}")
 
@@ -310,6 +311,13 @@ class PromptResponder(BasePrompts):
         return witness, click.confirm(
             f"{witness}: do the words read aloud match the screen?", default=False
         )
+
+    def token_pin(self, plan: CeremonyPlan) -> str:
+        token = plan.token.token if plan.token else "?"
+        return str(click.prompt(f"PIN of token '{token}' (input hidden)", hide_input=True))
+
+    def not_applicable(self, step: StepLike, reason: str) -> None:
+        click.echo(f"Not applicable here: {reason}.")
 
     def backup_folder(self) -> Path:
         return Path(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from pkiadmin.core import (
     ceremony_finish,
     ceremony_store,
     fingerprint,
+    hsm,
     inventory,
     issuance,
     keys,
@@ -61,8 +62,21 @@ class _Secrets:
     shares: tuple[shares.CustodianShare, ...] = ()
 
 
+# With the key on a token, these steps are done by the HSM's own controls (its PIN or card set,
+# its cloning/backup procedure); the ceremony records that, and the witnesses acknowledge it.
+TOKEN_NOT_APPLICABLE = {
+    Step.SHARE_DISTRIBUTION: "the key is on a PKCS#11 token: it is protected by the token's PIN "
+    "(and the HSM's own M-of-N controls), not by a passphrase to split",
+    Step.RECOVERY_TEST: "the key is on a PKCS#11 token: there are no shares to test; the PIN was "
+    "proven when the key was generated",
+    Step.BACKUP: "the key is non-extractable on a PKCS#11 token: back it up with the HSM's own "
+    "backup or cloning procedure, recorded on an exception sheet if done now",
+}
+
+
 @dataclass
 class _State:
+    token: dict[str, Any] | None = None  # the token's description and the key's read-back
     received: set[str] = field(default_factory=set)
     certificate: x509.Certificate | None = None
     signed: issuance.SignedCertificate | None = None
@@ -98,6 +112,34 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
         return cls(ws, plan, cls.open_record(ws, plan, rehearsal, ROOT_KIND), rehearsal)
 
     def _forget(self) -> None:
+        """Drop the secrets. A key generated on a token for a ceremony that did not complete is
+        removed from the token again: no CA, and no orphan key, comes from an aborted run."""
+        key = self._secrets.key
+        if (
+            self.plan.token is not None
+            and key is not None
+            and self.status is not CeremonyStatus.COMPLETED
+        ):
+            spec = self.plan.token
+            from pkiadmin.core.token_root import destroy_generated
+
+            session = hsm.current_session(spec.token)
+            try:
+                if session is None:
+                    raise hsm.HsmError("the token is logged out")
+                destroy_generated(session, spec.key_label)
+            except (PkiError, hsm.p11_errors()) as exc:
+                self._event(
+                    "-",
+                    "token-key-left",
+                    None,
+                    {
+                        "key_uri": hsm.KeyRef(spec.token, spec.key_label, spec.module).uri(),
+                        "error": str(exc),
+                        "what_to_do": "remove the key with the HSM's tools; no CA uses it",
+                    },
+                )
+        hsm.release(key)
         self._secrets = _Secrets()
 
     @property
@@ -127,8 +169,12 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
                 f"present: {', '.join(sorted(present)) or 'none'}."
             )
 
-    def generate_key(self) -> KeyFacts:
+    def generate_key(self, pin: str | None = None) -> KeyFacts:
+        """A new key and passphrase; or, when the plan names a token, a key generated on it
+        (the token's PIN is given here, at the ceremony)."""
         self._begin(Step.KEY_GENERATION)
+        if self.plan.token is not None:
+            return self._generate_on_token(pin)
         key = keys.generate(self.plan.root.algorithm)
         secret = shares.new_secret()
         passphrase = shares.passphrase_for(secret)
@@ -152,6 +198,51 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
             },
         )
         return facts
+
+    def _generate_on_token(self, pin: str | None) -> KeyFacts:
+        spec = self.plan.token
+        assert spec is not None  # noqa: S101
+        try:
+            if not pin:
+                raise CeremonyError(
+                    f"The PIN of token '{spec.token}' is needed to generate the key on it."
+                )
+            session = hsm.open_session(spec.module, spec.token, pin)
+            key, read_back = hsm.generate(session, spec.key_label, self.plan.root.algorithm)
+            token = hsm.token_of(session)
+        except PkiError as exc:
+            raise self._fail(Step.KEY_GENERATION, exc) from exc
+        self._secrets = _Secrets(key=key)
+        facts = KeyFacts(read_back.algorithm, read_back.spki_sha256)
+        self._state.key_facts = facts
+        self._state.token = {
+            "token": asdict(token),
+            "key_uri": hsm.KeyRef(spec.token, spec.key_label, spec.module).uri(),
+            "key_attributes": read_back.attributes,
+        }
+        self._complete(
+            Step.KEY_GENERATION,
+            {
+                "algorithm": facts.algorithm,
+                "spki_sha256": facts.spki_sha256,
+                "backend": "pkcs11",
+                **self._state.token,
+            },
+        )
+        return facts
+
+    @property
+    def token_facts(self) -> dict[str, Any] | None:
+        return self._state.token
+
+    def record_not_applicable(self, step: Step) -> str:
+        """With the key on a token: record that a share or backup step is done by the HSM's controls."""
+        self._begin(step)
+        if self.plan.token is None or step not in TOKEN_NOT_APPLICABLE:
+            raise CeremonyError(f"'{step.title}' is part of this ceremony; it cannot be skipped.")
+        reason = TOKEN_NOT_APPLICABLE[step]
+        self._complete(step, {"not_applicable": reason})
+        return reason
 
     def split_shares(self) -> tuple[shares.CustodianShare, ...]:
         """Split once; the shares are shown one custodian at a time, then forgotten."""
@@ -310,10 +401,11 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
             self._secrets.key,
             self._secrets.encrypted_key,
         )
-        assert cert is not None and key is not None and encrypted is not None  # noqa: S101
+        assert cert is not None and key is not None  # noqa: S101
+        assert encrypted is not None or self.plan.token is not None  # noqa: S101
         result = ceremony_finish.store(self, cert, key, encrypted)
         self.status = CeremonyStatus.COMPLETED
-        self._secrets = _Secrets()
+        self._forget()
         return result
 
     # The report needs these; they are facts, never secrets.
@@ -327,4 +419,5 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
             "lint_before": [str(f) for f in signed.lint_before.findings] if signed else [],
             "lint_after": [str(f) for f in signed.lint_after.findings] if signed else [],
             "key_facts": state.key_facts,
+            "token": state.token,
         }

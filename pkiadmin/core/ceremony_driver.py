@@ -11,7 +11,13 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives import hashes
 
 from pkiadmin.core import atomicfile, fingerprint, issuance
-from pkiadmin.core.ceremony import CeremonyError, CeremonyResult, CeremonyRun, Step
+from pkiadmin.core.ceremony import (
+    TOKEN_NOT_APPLICABLE,
+    CeremonyError,
+    CeremonyResult,
+    CeremonyRun,
+    Step,
+)
 from pkiadmin.core.ceremony_plan import CeremonyPlan, Participant
 from pkiadmin.core.errors import PkiError, ValidationError
 from pkiadmin.core.shares import CustodianShare
@@ -30,6 +36,8 @@ class Responder(Protocol):
         self, plan: CeremonyPlan, words: Sequence[str], hex_groups: str
     ) -> tuple[str, bool]: ...
     def backup_folder(self) -> Path: ...
+    def token_pin(self, plan: CeremonyPlan) -> str: ...
+    def not_applicable(self, step: Step, reason: str) -> None: ...
     def acknowledge(self, step: Step, person: Participant) -> bool: ...
     def sign_off(self, person: Participant) -> bool: ...
     def retry_after(self, step: Step, error: PkiError) -> bool: ...
@@ -82,7 +90,12 @@ def drive(
 
             attempt(step, preflight)
         elif step is Step.KEY_GENERATION:
-            run.generate_key()
+            if plan.token is None:
+                run.generate_key()
+            else:
+                attempt(step, lambda: run.generate_key(responder.token_pin(plan)))
+        elif plan.token is not None and step in TOKEN_NOT_APPLICABLE:
+            responder.not_applicable(step, run.record_not_applicable(step))
         elif step is Step.SHARE_DISTRIBUTION:
             all_shares = run.split_shares()
             for position, share in enumerate(all_shares, start=1):
@@ -128,6 +141,7 @@ class RehearsalAnswers:
     fingerprint_confirmed_by: str
     backup_folder: Path
     shares_file: Path
+    token_pin: str | None = None
 
 
 _ANSWER_KEYS = {
@@ -138,6 +152,7 @@ _ANSWER_KEYS = {
     "fingerprint_confirmed_by": str,
     "backup_folder": str,
     "shares_file": str,
+    "token_pin": str,
 }
 
 
@@ -153,7 +168,9 @@ def load_answers(path: Path) -> RehearsalAnswers:
             )
         if not isinstance(value, _ANSWER_KEYS[key]):
             raise ValidationError(f"{path.name}: [rehearsal] {key} has the wrong type.")
-    missing = [k for k in _ANSWER_KEYS if k not in data and k != "network_waiver"]
+    missing = [
+        k for k in _ANSWER_KEYS if k not in data and k not in {"network_waiver", "token_pin"}
+    ]
     if missing:
         raise ValidationError(f"{path.name}: [rehearsal] needs {', '.join(missing)}.")
     base = path.parent
@@ -165,6 +182,7 @@ def load_answers(path: Path) -> RehearsalAnswers:
         fingerprint_confirmed_by=data["fingerprint_confirmed_by"],
         backup_folder=base / data["backup_folder"],
         shares_file=base / data["shares_file"],
+        token_pin=data.get("token_pin"),
     )
 
 
@@ -220,6 +238,14 @@ class RehearsalResponder:
 
     def backup_folder(self) -> Path:
         return self.answers.backup_folder
+
+    def token_pin(self, plan: CeremonyPlan) -> str:
+        if self.answers.token_pin is None:
+            raise ValidationError("The plan puts the key on a token: the answers need token_pin.")
+        return self.answers.token_pin
+
+    def not_applicable(self, step: Step, reason: str) -> None:
+        self.log(f"not applicable: {reason}")
 
     def acknowledge(self, step: Step, person: Participant) -> bool:
         return True

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from pkiadmin.core import atomicfile, authorities, ceremony_report, ceremony_store, keys
+from pkiadmin.core import atomicfile, authorities, ceremony_report, ceremony_store, hsm, keys
 from pkiadmin.core.ceremony_steps import CeremonyResult
 from pkiadmin.core.errors import StorageError
 
@@ -17,24 +17,30 @@ if TYPE_CHECKING:
 
 
 def store(
-    run: CeremonyRun, cert: x509.Certificate, key: keys.PrivateKey, encrypted: bytes
+    run: CeremonyRun, cert: x509.Certificate, key: keys.PrivateKey, encrypted: bytes | None
 ) -> CeremonyResult:
-    """Key file first (removed again on failure), then rows, report files and the event in one transaction."""
+    """Key file first (removed again on failure), then rows, report files and the event in one
+    transaction. A key on a token has no file: the CA records its PKCS#11 URI."""
     ws = run.ws
+    token = run.plan.token
     key_path = authorities.root_key_path(ws, cert)
     report_dir = ws.exports_dir / "ceremonies" / f"{run.plan.ceremony_id}-{run.id}"
     if report_dir.exists():
         raise StorageError(f"{report_dir} already exists; pkiadmin never overwrites a report.")
-    atomicfile.write_new_file(key_path, encrypted, mode=0o600)
+    if encrypted is not None:
+        atomicfile.write_new_file(key_path, encrypted, mode=0o600)
     try:
         with ws.db.atomic():
             cert_id, ca_id = authorities.insert_root(
                 ws.db,
                 cert,
-                key_path.name,
+                hsm.KeyRef(token.token, token.key_label, token.module).uri()
+                if token
+                else key_path.name,
                 run.plan.root.ski_method.value,
-                key_protection="slip39",
+                key_protection="pin" if token else "slip39",
                 ceremony_id=run.id,
+                key_backend="pkcs11" if token else "file",
             )
             ws.db.execute(
                 "UPDATE ceremonies SET status = 'completed', ended_at = ?, ca_id = ?, report_dir = ? WHERE id = ?",
@@ -56,13 +62,18 @@ def store(
                 },
             )
     except (OSError, sqlite3.Error) as exc:
-        atomicfile.remove_new_file(key_path)
+        if encrypted is not None:
+            atomicfile.remove_new_file(key_path)
         shutil.rmtree(report_dir, ignore_errors=True)
         raise StorageError(
             f"Storing the new root CA and its report failed ({exc}); nothing was kept. Free space and finish again."
         ) from exc
     except BaseException:
-        atomicfile.remove_new_file(key_path)
+        if encrypted is not None:
+            atomicfile.remove_new_file(key_path)
         shutil.rmtree(report_dir, ignore_errors=True)
         raise
+    if token:
+        uri = hsm.KeyRef(token.token, token.key_label, token.module).uri()
+        return CeremonyResult(run.id, ca_id, cert_id, None, report_dir, uri)
     return CeremonyResult(run.id, ca_id, cert_id, key_path, report_dir)

@@ -59,6 +59,15 @@ class CustodianScheme:
 
 
 @dataclass(frozen=True)
+class TokenKeySpec:
+    """The plan names the token and the key's label; the PIN is given at the ceremony, never here."""
+
+    token: str
+    key_label: str
+    module: str | None = None
+
+
+@dataclass(frozen=True)
 class CeremonyPlan:
     ceremony_id: str
     purpose: str
@@ -71,6 +80,7 @@ class CeremonyPlan:
     waivers: Mapping[str, str]
     text: str
     file_name: str
+    token: TokenKeySpec | None = None  # the root key on a PKCS#11 token instead of a key file
 
     @property
     def sha256(self) -> bytes:
@@ -95,12 +105,17 @@ class CeremonyPlan:
 
     def summary_lines(self) -> list[str]:
         digest = self.sha256
+        where = (
+            f"on token '{self.token.token}' as '{self.token.key_label}' (PKCS#11)"
+            if self.token
+            else "encrypted key file, passphrase split among the custodians"
+        )
         return [
             f"Ceremony:      {self.ceremony_id}",
             f"Purpose:       {self.purpose}",
             f"CP/CPS:        {self.cps_reference}",
             f"Root subject:  {self.root.validated_name().rfc4514_string()}",
-            f"Key:           {self.root.algorithm.label}, {self.root.validity_days} days",
+            f"Key:           {self.root.algorithm.label}, {self.root.validity_days} days, {where}",
             f"Custodians:    {self.custodians.describe()}",
             "Participants:  " + ", ".join(f"{p.name} ({p.role.value})" for p in self.participants),
             f"Plan SHA-256:  {fingerprint.grouped_hex(digest)}",
@@ -126,6 +141,10 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "validity_days": int,
         "path_length": int,
         "ski_method": str,
+        "backend": str,
+        "token": str,
+        "key_label": str,
+        "module": str,
     },
     "custodians": {"threshold": int, "group_threshold": int, "groups": list},
     "custodians.groups": {"name": str, "threshold": int, "members": list},
@@ -180,6 +199,7 @@ def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
             "ceremony", "kind", f"must be '{ROOT_KIND}' in a root key ceremony plan"
         )
     root = checker.root(data["root"])
+    token = checker.token(data["root"])
     custodians = checker.custodians(data.get("custodians", {}), participants)
     output = data["output"]["name"]
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", output):
@@ -204,6 +224,7 @@ def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
         waivers=waivers,
         text=text,
         file_name=file_name,
+        token=token,
     )
 
 
@@ -357,6 +378,22 @@ class PlanChecker:
         except PkiError as exc:
             raise PlanError(f"{self.file_name}: [root] {exc}") from exc
         return request
+
+    def token(self, raw: Mapping[str, Any]) -> TokenKeySpec | None:
+        backend = raw.get("backend", "file")
+        if backend == "file":
+            for key in ("token", "key_label", "module"):
+                if key in raw:
+                    raise self.error("root", key, 'needs backend = "pkcs11"')
+            return None
+        if backend != "pkcs11":
+            raise self.error(
+                "root", "backend", "must be 'file' (encrypted key file) or 'pkcs11' (a token)"
+            )
+        for key in ("token", "key_label"):
+            if not str(raw.get(key, "")).strip():
+                raise self.error("root", None, f"needs '{key}' when backend is 'pkcs11'")
+        return TokenKeySpec(raw["token"].strip(), raw["key_label"].strip(), raw.get("module"))
 
     def custodians(
         self, raw: Mapping[str, Any], participants: tuple[Participant, ...]

@@ -35,7 +35,7 @@ def _hash_entry(name: str, data: bytes) -> dict[str, str]:
 
 
 def build(
-    run: CeremonyRun, ca_id: int, cert_id: int, key_path: Path, encrypted_key: bytes
+    run: CeremonyRun, ca_id: int, cert_id: int, key_path: Path, encrypted_key: bytes | None
 ) -> dict[str, Any]:
     """Everything in section 2.6 of the research note, from the run and the event log."""
     from pkiadmin.core.ceremony_steps import STEPS
@@ -105,14 +105,20 @@ def build(
             "algorithm": key_facts.algorithm if key_facts else "",
             "spki_sha256": key_facts.spki_sha256 if key_facts else "",
             "spki_pgp_words": " ".join(key_facts.spki_words) if key_facts else "",
-            "backend": "file",
-            "protection": "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, 600,000 iterations, AES-256-CBC) under a random "
-            "128-bit passphrase split with SLIP-39",
-            "key_file": f"keys/{key_path.name}",
+            **_key_storage(facts, key_path),
         },
         "artefacts": [
             {"file": "root.pem", **_hash_entry("root certificate (DER)", der)},
-            {"file": f"keys/{key_path.name}", **_hash_entry("encrypted root key", encrypted_key)},
+            *(
+                [
+                    {
+                        "file": f"keys/{key_path.name}",
+                        **_hash_entry("encrypted root key", encrypted_key),
+                    }
+                ]
+                if encrypted_key is not None
+                else []
+            ),
             *(
                 {"file": b["path"], "name": "key backup", "sha256": b["sha256"]}
                 for b in facts["backups"]
@@ -153,6 +159,29 @@ def build(
             }
             for e in events
         ],
+    }
+
+
+def _key_storage(facts: dict[str, Any], key_path: Path) -> dict[str, Any]:
+    token = facts.get("token")
+    if token:
+        attributes = ", ".join(
+            f"{k}={'true' if v else 'false'}" for k, v in token["key_attributes"].items()
+        )
+        t = token["token"]
+        return {
+            "backend": "pkcs11",
+            "protection": f"generated on the token and non-extractable ({attributes}); signing needs the token's PIN",
+            "key_uri": token["key_uri"],
+            "token": t,
+            "key_attributes": token["key_attributes"],
+            "device": f"{t['manufacturer']} {t['model']}, serial {t['serial']}, firmware {t['firmware']}",
+        }
+    return {
+        "backend": "file",
+        "protection": "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, 600,000 iterations, AES-256-CBC) under a random "
+        "128-bit passphrase split with SLIP-39",
+        "key_file": f"keys/{key_path.name}",
     }
 
 
@@ -307,7 +336,9 @@ def render_html(report: Mapping[str, Any]) -> str:
         parts.append("</ul>")
     k = report["key"]
     parts.append(
-        f"<h2>Key</h2><p>{e(k['algorithm'])}, {e(k['protection'])}.<br>SPKI SHA-256 <tt>{e(k['spki_sha256'])}</tt><br>"
+        f"<h2>Key</h2><p>{e(k['algorithm'])}, {e(k['protection'])}.<br>"
+        + (f"Token: {e(k['device'])}; key {e(k['key_uri'])}<br>" if "device" in k else "")
+        + f"SPKI SHA-256 <tt>{e(k['spki_sha256'])}</tt><br>"
         f"{e(k['spki_pgp_words'])}</p><h2>Artefacts</h2><table><tr><th>Artefact</th><th>SHA-256 and PGP words</th></tr>"
     )
     for a in report["artefacts"]:
@@ -392,7 +423,9 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
     text("Key and artefacts", 13)
     k = report["key"]
     text(
-        f"{k['algorithm']}; {k['protection']}\nSPKI SHA-256 {k['spki_sha256']}\n{k['spki_pgp_words']}"
+        f"{k['algorithm']}; {k['protection']}\n"
+        + (f"Token: {k['device']}; key {k['key_uri']}\n" if "device" in k else "")
+        + f"SPKI SHA-256 {k['spki_sha256']}\n{k['spki_pgp_words']}"
     )
     for a in report["artefacts"]:
         text(f"{a['name']} ({a['file']})\n{a['sha256']}\n{a.get('pgp_words', '')}")

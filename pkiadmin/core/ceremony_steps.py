@@ -93,5 +93,10 @@ class CeremonyResult:
     ceremony_id: int
     ca_id: int
     cert_id: int
-    key_path: Path
+    key_path: Path | None  # None when the key is on a token
     report_dir: Path
+    key_uri: str | None = None
+
+    @property
+    def key_location(self) -> str:
+        return self.key_uri or str(self.key_path)

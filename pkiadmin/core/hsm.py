@@ -129,6 +129,18 @@ def logout(token_label: str) -> None:
             previous.close()
 
 
+def p11_errors() -> type[Exception]:
+    """The PKCS#11 library's base exception, for callers that clean up after a failure."""
+    from pkcs11 import exceptions as p11
+
+    return p11.PKCS11Error
+
+
+def current_session(token_label: str) -> Any | None:
+    """This process's logged-in session on the token, if any."""
+    return _LOGINS.get(token_label)
+
+
 def release(key: object) -> None:
     """Log out of the token a key lives on, when done with it (file keys: nothing to do)."""
     if isinstance(key, (Pkcs11EcKey, Pkcs11RsaKey)):

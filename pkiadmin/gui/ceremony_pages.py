@@ -526,4 +526,4 @@ class FinishPage(QWizardPage):
 
 def _describe_root(result: object) -> str:
     assert isinstance(result, CeremonyResult)  # noqa: S101 - the root ceremony's finish returns one
-    return f"Root CA {result.ca_id}; key {result.key_path}\nReport: {result.report_dir}"
+    return f"Root CA {result.ca_id}; key {result.key_location}\nReport: {result.report_dir}"

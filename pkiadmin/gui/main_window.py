@@ -309,7 +309,8 @@ class MainWindow(QMainWindow):
             QMessageBox.information(
                 self,
                 "Check key passphrase",
-                f"The passphrase opens {result.key_path.name}, and the key matches the certificate "
+                f"The {'PIN opens the token holding' if result.key_path.name.startswith('pkcs11:') else 'passphrase opens'} "
+                f"{result.key_path.name}, and the key matches the certificate "
                 f"of {result.name}.",
             )
             self.refresh()

@@ -38,7 +38,7 @@ def test_plan_new_and_check(tmp_path: Path) -> None:
     bad = run(tmp_path, "ceremony", "plan", "check", str(plan))
     assert bad.exit_code == 1
     assert (
-        "Error: plan.toml: line 48, [custodians] threshold is 9, but M must be between 1 and N = 3."
+        "Error: plan.toml: line 53, [custodians] threshold is 9, but M must be between 1 and N = 3."
         in bad.output
     )
 

@@ -88,7 +88,7 @@ def test_rehearsal_produces_a_linted_root_a_verified_report_and_working_shares(
         authorities.verify_key(ws, result.ca_id, key_passphrase="any passphrase at all here")
     assert audit.verify(ws.db).ok
     backup = tmp_path / "backup" / "example-root-2026.key.pem"
-    assert backup.read_bytes() == result.key_path.read_bytes()
+    assert result.key_path is not None and backup.read_bytes() == result.key_path.read_bytes()
 
 
 def test_report_contents(ws: Workspace, tmp_path: Path) -> None:
@@ -126,6 +126,7 @@ def test_no_share_or_passphrase_is_stored(ws: Workspace, tmp_path: Path) -> None
         for chunk in (mnemonic, " ".join(mnemonic.split()[:4])):
             assert chunk not in stored
     assert "REHEARSAL ONLY" not in stored
+    assert result.key_path is not None
     assert result.key_path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
 
 

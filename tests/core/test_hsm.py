@@ -168,3 +168,46 @@ def test_a_key_removed_between_unlock_and_sign_signs_nothing(ws: Workspace, toke
         intermediate.sign_certificate(ws, plan, key)
     assert counts(ws) == before
     assert requests.get(ws, record.id).status == "pending"
+
+
+def test_an_aborted_ceremony_leaves_no_key_on_the_token(ws: Workspace, token: str) -> None:
+    from pkiadmin.core import ceremony_plan
+    from pkiadmin.core.ceremony import CeremonyRun, Step
+    from pkiadmin.core.ceremony_steps import CeremonyError
+    from tests.ceremony_helpers import DATA
+
+    text = (
+        (DATA / "ceremony-plan.toml")
+        .read_text()
+        .replace(
+            'ski_method = "rfc7093"                   # rfc7093 or sha1',
+            f'ski_method = "rfc7093"\nbackend = "pkcs11"\ntoken = "{token}"\nkey_label = "doomed"',
+        )
+    )
+    run = CeremonyRun.start(ws, ceremony_plan.parse(text), rehearsal=True)
+    run.review_plan()
+    run.acknowledge(Step.PLAN_REVIEW, "Alice Administrator")
+    run.acknowledge(Step.PLAN_REVIEW, "Ivan Internal")
+    run.run_preflight("Ivan Internal", ["Carol Custodian", "Dave Custodian"], "test")
+    run.acknowledge(Step.PREFLIGHT, "Alice Administrator")
+    run.acknowledge(Step.PREFLIGHT, "Ivan Internal")
+    with pytest.raises(CeremonyError, match="Root key generation failed: The PIN of token"):
+        run.generate_key("9999-9999")
+    facts = run.generate_key(TOKEN_PIN)
+    assert run.token_facts is not None and run.token_facts["key_attributes"]["CKA_LOCAL"]
+    # Another program lists the token's keys (its own login, so the ceremony's is untouched).
+    listing = (
+        "from pkiadmin.core import hsm\n"
+        f"with hsm.session(None, {token!r}, {TOKEN_PIN!r}) as s:\n"
+        "    print([k.spki_sha256 for k in hsm.list_keys(s)])\n"
+    )
+
+    def keys_on_token() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", listing], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    assert keys_on_token() == str([facts.spki_sha256])
+    run.abort("fire alarm", "Alice Administrator")
+    assert keys_on_token() == "[]"
+    assert authorities.list_authorities(ws.db) == ()
