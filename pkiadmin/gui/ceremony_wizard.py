@@ -46,7 +46,7 @@ class CeremonyWizard(QWizard):
         run: StepRun[Any, Any],
         worker: CaWorkerApi,
         parent: QWidget | None = None,
-        page_classes: Sequence[type[StepPage]] = PAGE_CLASSES,
+        page_classes: Sequence[type[StepPage]] | None = None,
         finish_page: Callable[[], pages.FinishPage] | None = None,
     ) -> None:
         super().__init__(parent)
@@ -65,6 +65,11 @@ class CeremonyWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, "&Abort ceremony…")
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Next step >")
         self.customButtonClicked.connect(lambda _which: self.record_exception())
+        if page_classes is None:
+            from pkiadmin.gui.token_pages import TOKEN_PAGE_CLASSES
+
+            token = getattr(run.plan, "token", None)
+            page_classes = TOKEN_PAGE_CLASSES if token is not None else PAGE_CLASSES
         self.step_pages = [cls(run, worker) for cls in page_classes]
         for page in self.step_pages:
             self.addPage(page)

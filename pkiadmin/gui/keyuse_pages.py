@@ -123,13 +123,19 @@ class UnlockPage(StepPage):
         self.fields: dict[int, list[QLineEdit]] = {}
         for authority in run.task.issuers():
             count = 3 if authority.needs_shares else 1
-            label = "share" if authority.needs_shares else "passphrase"
+            label = (
+                "share"
+                if authority.needs_shares
+                else ("PIN" if authority.on_token else "passphrase")
+            )
             self.form.addRow(QLabel(f"<b>{authority.name}</b> — {authority.key_protection}"))
             fields = []
             for i in range(count):
                 field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
                 field.setObjectName(f"unlock_{authority.id}_{i}")
-                self.form.addRow(f"{label.capitalize()} {i + 1 if count > 1 else ''}:", field)
+                self.form.addRow(
+                    f"{label[0].upper()}{label[1:]} {i + 1 if count > 1 else ''}:", field
+                )
                 fields.append(field)
             self.fields[authority.id] = fields
         self.unlock_button = QPushButton("&Unlock")

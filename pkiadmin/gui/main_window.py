@@ -50,6 +50,7 @@ from pkiadmin.gui.ceremony_pages import FinishPage
 from pkiadmin.gui.ceremony_wizard import CeremonyWizard, SharesDialog
 from pkiadmin.gui.certificates_page import CertificatesPage
 from pkiadmin.gui.errors import show_error
+from pkiadmin.gui.hsm_dialog import HsmDialog
 from pkiadmin.gui.keyuse_pages import KEY_USE_PAGES, describe_result
 from pkiadmin.gui.new_root_dialog import NewRootDialog
 from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage, PlannedPage
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         )
         tools_menu = self.menuBar().addMenu("&Tools")
         tools_menu.addAction(self._action("&Verify audit log", "Ctrl+Shift+V", self.verify_audit))
+        tools_menu.addAction(self._action("&HSM tokens…", "Ctrl+Shift+H", self.open_hsm_dialog))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About pkiadmin", None, self.show_about))
 
@@ -288,9 +290,12 @@ class MainWindow(QMainWindow):
             if dialog.exec() == QDialog.DialogCode.Accepted:
                 return None, dialog.shares()
             return None
-        secret, ok = QInputDialog.getText(
-            self, title, "Key passphrase:", QLineEdit.EchoMode.Password
+        label = (
+            "PIN of the CA's token:"
+            if authority is not None and authority.on_token
+            else "Key passphrase:"
         )
+        secret, ok = QInputDialog.getText(self, title, label, QLineEdit.EchoMode.Password)
         return (secret, None) if ok else None
 
     def ask_and_verify_key(self, ca_id: int) -> None:
@@ -435,6 +440,12 @@ class MainWindow(QMainWindow):
         if dialog.issued is not None:
             self.statusBar().showMessage(f"Signed certificate {dialog.issued.cert_id}", 10_000)
         self.refresh()
+
+    def open_hsm_dialog(self) -> HsmDialog:
+        dialog = HsmDialog(self.worker, self)
+        dialog.refresh_tokens()
+        dialog.open()
+        return dialog
 
     def focus_filter(self) -> None:
         self.nav.setCurrentRow(SECTIONS.index("Certificates"))

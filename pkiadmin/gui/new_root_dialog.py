@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core import keys, passphrase, rootca
-from pkiadmin.core.errors import PkiError
+from pkiadmin.core import hsm, keys, passphrase, rootca, token_root
+from pkiadmin.core.errors import PkiError, ValidationError
 from pkiadmin.core.keyid import SkiMethod
 from pkiadmin.core.names import SubjectSpec
 from pkiadmin.core.workspace import Workspace
@@ -79,7 +79,29 @@ class NewRootDialog(QDialog):
         form.addRow("Subject key &identifier:", self.ski_method)
         layout.addWidget(key_box)
 
+        storage = QGroupBox("Where the key lives")
+        form = QFormLayout(storage)
+        self.backend = QComboBox()
+        self.backend.setObjectName("keyBackend")
+        self.backend.addItem("Encrypted key file (passphrase)", "file")
+        self.backend.addItem("PKCS#11 token (HSM): generated there, never leaves", "pkcs11")
+        form.addRow("Key &storage:", self.backend)
+        self.token = QComboBox()
+        self.token.setEditable(True)
+        self.token.setObjectName("tokenLabel")
+        self.key_label = QLineEdit(placeholderText="the key's label on the token, e.g. root-2026")
+        self.pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.pin.setObjectName("tokenPin")
+        self.token_rows = (self.token, self.key_label, self.pin)
+        form.addRow("&Token:", self.token)
+        form.addRow("Key la&bel:", self.key_label)
+        form.addRow("Token P&IN (never stored):", self.pin)
+        layout.addWidget(storage)
+        self.storage_form = form
+        self.backend.currentIndexChanged.connect(lambda *_: self._backend_changed())
+
         secret_box = QGroupBox("Key passphrase (never stored)")
+        self.secret_box = secret_box
         form = QFormLayout(secret_box)
         self.passphrase = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.confirmation = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
@@ -110,6 +132,30 @@ class NewRootDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self._update_strength("")
+        self._backend_changed()
+
+    def on_token(self) -> bool:
+        return bool(self.backend.currentData() == "pkcs11")
+
+    def _backend_changed(self) -> None:
+        token = self.on_token()
+        for widget in self.token_rows:
+            self.storage_form.setRowVisible(widget, token)
+        self.secret_box.setVisible(not token)
+        if token and self.token.count() == 0:
+            self._worker.submit(
+                lambda _ws, _p: hsm.list_tokens(), self._tokens_listed, self._failed
+            )
+
+    def _tokens_listed(self, tokens: object) -> None:
+        for info in tokens if isinstance(tokens, tuple) else ():
+            self.token.addItem(f"{info.label}", info.label)
+            index = self.token.count() - 1
+            self.token.setItemData(
+                index,
+                f"{info.manufacturer} {info.model}, serial {info.serial}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
 
     def request(self) -> rootca.RootCaRequest:
         return rootca.RootCaRequest(
@@ -132,12 +178,26 @@ class NewRootDialog(QDialog):
         try:
             request = self.request()
             request.validated_name()
-            passphrase.check_new(self.passphrase.text(), self.confirmation.text())
+            if self.on_token():
+                if not (self.token.currentText().strip() and self.key_label.text().strip()):
+                    raise ValidationError("Choose the token and give the new key a label.")
+            else:
+                passphrase.check_new(self.passphrase.text(), self.confirmation.text())
         except PkiError as exc:
             self._show_error(str(exc))
             return
         secret = self.passphrase.text()
         self._set_busy(True)
+        if self.on_token():
+            ref = hsm.KeyRef(self.token.currentText().strip(), self.key_label.text().strip())
+            pin = self.pin.text()
+            self.pin.clear()
+
+            def on_token(ws: Workspace, progress: Progress) -> token_root.TokenRootResult:
+                return token_root.create_root_on_token(ws, request, ref, pin, progress)
+
+            self._worker.submit(on_token, self._finished, self._failed, self.status.setText)
+            return
 
         def operation(ws: Workspace, progress: Progress) -> rootca.RootCaResult:
             return rootca.create_root_ca(ws, request, secret, progress)

@@ -110,6 +110,8 @@ class SignCsrDialog(QDialog):
             self.unlock_label.setText(
                 "Custodian shares (one per line is not possible here: separate shares with '|'):"
             )
+        elif self._authority().on_token:
+            self.unlock_label.setText("PIN of the issuer's token:")
         else:
             self.unlock_label.setText("Issuer key passphrase:")
 

@@ -1,0 +1,115 @@
+"""Root ceremony pages when the plan puts the key on a PKCS#11 token: the PIN is entered to
+generate the key there, and the share and backup steps are recorded as done by the HSM."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from pkiadmin.core import fingerprint
+from pkiadmin.core.ceremony import TOKEN_NOT_APPLICABLE, CeremonyRun, KeyFacts, Step
+from pkiadmin.gui import ceremony_pages as pages
+from pkiadmin.gui.ceremony_base import StepPage
+from pkiadmin.gui.worker import CaWorkerApi
+
+
+class TokenKeyPage(StepPage):
+    run: CeremonyRun
+    step = Step.KEY_GENERATION
+
+    def __init__(
+        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(run, worker, parent)
+        spec = run.plan.token
+        assert spec is not None  # noqa: S101 - only used for token plans
+        self.body.addWidget(
+            QLabel(
+                f"The key is generated on token '{spec.token}' as '{spec.key_label}' and never leaves it."
+            )
+        )
+        form = QFormLayout()
+        self.pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.pin.setObjectName("tokenPin")
+        form.addRow("Token &PIN:", self.pin)
+        self.body.addLayout(form)
+        self.generate = QPushButton(
+            f"&Generate the {run.plan.root.algorithm.label} key on the token"
+        )
+        self.generate.clicked.connect(self._generate)
+        self.body.addWidget(self.generate)
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        self.body.addWidget(self.facts)
+        self.finish_layout()
+
+    def _generate(self) -> None:
+        pin = self.pin.text()
+        self.pin.clear()
+        self.perform(lambda: self.run.generate_key(pin), self._show)
+
+    def _show(self, facts: object) -> None:
+        token = self.run.token_facts
+        if isinstance(facts, KeyFacts) and token is not None:
+            t = token["token"]
+            read_back = ", ".join(
+                f"{k}={'yes' if v else 'no'}" for k, v in token["key_attributes"].items()
+            )
+            self.facts.setText(
+                f"{facts.algorithm} key generated on {t['manufacturer']} {t['model']} (serial {t['serial']}).\n"
+                f"Read back: {read_back}\n"
+                f"Public key SHA-256: {fingerprint.grouped_hex(bytes.fromhex(facts.spki_sha256))}"
+            )
+
+    def refresh(self) -> None:
+        self.generate.setEnabled(not self.run.is_done(self.step))
+        super().refresh()
+
+
+class _NotApplicablePage(StepPage):
+    """A step the HSM's own controls cover: the witnesses confirm that, and it is recorded."""
+
+    run: CeremonyRun
+    step: Step
+
+    def __init__(
+        self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(run, worker, parent)
+        reason = QLabel(f"Not applicable: {TOKEN_NOT_APPLICABLE[self.step]}.")
+        reason.setWordWrap(True)
+        self.body.addWidget(reason)
+        self.record = QPushButton("&Record this step as covered by the HSM")
+        self.record.clicked.connect(
+            lambda: self.perform(lambda: run.record_not_applicable(self.step))
+        )
+        self.body.addWidget(self.record)
+        self.finish_layout()
+
+    def refresh(self) -> None:
+        self.record.setEnabled(not self.run.is_done(self.step))
+        super().refresh()
+
+
+class TokenSharesPage(_NotApplicablePage):
+    step = Step.SHARE_DISTRIBUTION
+
+
+class TokenRecoveryPage(_NotApplicablePage):
+    step = Step.RECOVERY_TEST
+
+
+class TokenBackupPage(_NotApplicablePage):
+    step = Step.BACKUP
+
+
+TOKEN_PAGE_CLASSES: tuple[type[StepPage], ...] = (
+    pages.PlanPage,
+    pages.PreflightPage,
+    TokenKeyPage,
+    TokenSharesPage,
+    TokenRecoveryPage,
+    pages.SigningPage,
+    pages.FingerprintPage,
+    TokenBackupPage,
+    pages.SignOffPage,
+)
