@@ -9,6 +9,7 @@ import click
 from pkiadmin.cli import (
     audit_cmd,
     ca_cmd,
+    ca_csr_cmd,
     ceremony_cmd,
     cert_cmd,
     crl_cmd,
@@ -51,6 +52,7 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
 
 
 cli.add_command(workspace_cmd.group)
+ca_cmd.group.add_command(ca_csr_cmd.make_csr)
 cli.add_command(ca_cmd.group)
 cli.add_command(cert_cmd.group)
 cli.add_command(csr_cmd.group)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -58,5 +59,16 @@ def test_root_on_a_token_signs_an_intermediate_and_a_crl(tmp_path: Path, token: 
     assert issued.exit_code == 0 and "Signed CRL 1" in issued.output
     verified = run(ws, "ca", "verify-key", "1", "--passphrase-env", "PIN")
     assert verified.exit_code == 0, verified.output
+    cross = tmp_path / "cross.csr"
+    made = run(ws, "ca", "make-csr", "1", "--out", str(cross), "--passphrase-env", "PIN")
+    assert made.exit_code == 0, made.output
+    assert "CN=HSM Root CA,O=Example Ltd,C=DE" in made.output
+    checked = subprocess.run(
+        ["openssl", "req", "-in", str(cross), "-noout", "-verify"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "verify OK" in checked.stdout + checked.stderr
+    again = run(ws, "ca", "make-csr", "1", "--out", str(cross), "--passphrase-env", "PIN")
+    assert again.exit_code == 1 and "never overwrites" in again.output
     cas = json.loads(run(ws, "ca", "list", "--json").output)
     assert cas[0]["key_backend"] == "pkcs11" and cas[0]["key_protection"] == "pin"
