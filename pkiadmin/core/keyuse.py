@@ -191,12 +191,21 @@ class KeyUseRun(StepRun[KeyUseStep, KeyUsePlan]):
         except PkiError as exc:
             raise self._fail(KeyUseStep.UNLOCK, exc) from exc
         self._keys[ca_id] = key
-        self._event(
-            KeyUseStep.UNLOCK,
-            "key-unlocked",
-            None,
-            {"ca_id": ca_id, "ca": authority.name, "by": authority.key_protection},
-        )
+        detail: dict[str, Any] = {
+            "ca_id": ca_id,
+            "ca": authority.name,
+            "by": authority.key_protection,
+        }
+        if authority.on_token:
+            from dataclasses import asdict
+
+            from pkiadmin.core import hsm
+
+            session = hsm.current_session(hsm.KeyRef.parse(authority.key_ref).token)
+            if session is not None:  # the report names the device that signed
+                detail["token"] = asdict(hsm.token_of(session))
+                detail["key_uri"] = authority.key_ref
+        self._event(KeyUseStep.UNLOCK, "key-unlocked", None, detail)
         if not self.locked_issuers():
             self._complete(
                 KeyUseStep.UNLOCK,

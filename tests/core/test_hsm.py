@@ -211,3 +211,29 @@ def test_an_aborted_ceremony_leaves_no_key_on_the_token(ws: Workspace, token: st
     run.abort("fire alarm", "Alice Administrator")
     assert keys_on_token() == "[]"
     assert authorities.list_authorities(ws.db) == ()
+
+
+def test_a_key_use_ceremony_with_a_token_ca_records_the_device(ws: Workspace, token: str) -> None:
+    import json
+
+    from pkiadmin.core import keyuse_plan, keyuse_report, keyuse_tasks
+    from pkiadmin.core.keyuse import KeyUseRun
+    from pkiadmin.core.keyuse_driver import drive
+    from tests.keyuse_helpers import PARTICIPANTS, ScriptedRoom
+
+    root_on_token(ws, token)
+    text = (
+        '[ceremony]\nkind = "crl"\nid = "CRL-HSM"\npurpose = "re-sign"\ncps_reference = "CPS"\n'
+        + PARTICIPANTS
+    )
+    plan = keyuse_plan.parse(text)
+    result = drive(
+        KeyUseRun.start(ws, plan, keyuse_tasks.for_plan(ws, plan)),
+        ScriptedRoom(passphrases=["wrong PIN", TOKEN_PIN], retry=1),
+    )
+    assert keyuse_report.verify(result.report_dir).ok
+    report = json.loads((result.report_dir / "report.json").read_text())
+    unlocked = next(e for e in report["events"] if e["kind"] == "key-unlocked")
+    assert unlocked["detail"]["token"]["manufacturer"] == "SoftHSM project"
+    assert [f["step"] for f in report["failures"]] == ["unlock"]
+    assert hsm.current_session(token) is None  # logged out once the ceremony finished
