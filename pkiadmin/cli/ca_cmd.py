@@ -15,6 +15,7 @@ from pkiadmin.cli.context import (
     passphrase_options,
     prompt_shares,
     read_passphrase,
+    shares_file_option,
     user_errors,
 )
 from pkiadmin.core import (
@@ -179,12 +180,7 @@ def list_cas(ctx: click.Context, as_json: bool) -> None:
 @group.command("verify-key")
 @click.argument("ca_id", type=int)
 @passphrase_options
-@click.option(
-    "--shares-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="For a ceremony CA: a file with a quorum of custodian shares, one share's words per line.",
-)
+@shares_file_option
 @click.pass_context
 def verify_key(
     ctx: click.Context,
@@ -302,12 +298,7 @@ def _show_plan(plan: intermediate.SigningPlan) -> None:
 @click.argument("csr_id", type=int)
 @_intermediate_options
 @passphrase_options
-@click.option(
-    "--shares-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="For a ceremony CA: a quorum of custodian shares, one per line.",
-)
+@shares_file_option
 @click.option(
     "--yes", is_flag=True, help="Do not ask for confirmation after showing what will be signed."
 )
@@ -394,12 +385,7 @@ def sign_csr(
     show_default=True,
     help="pkcs8: the encrypted key file and a PEM chain; pkcs12: key and chain in one .p12 under the key's passphrase.",
 )
-@click.option(
-    "--shares-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="For a ceremony CA issuer: a quorum of custodian shares, one per line.",
-)
+@shares_file_option
 @passphrase_options
 @click.pass_context
 def create_intermediate(

@@ -7,7 +7,12 @@ from pathlib import Path
 import click
 
 from pkiadmin.cli.ca_cmd import issuer_secret
-from pkiadmin.cli.context import opened_workspace, passphrase_options, user_errors
+from pkiadmin.cli.context import (
+    opened_workspace,
+    passphrase_options,
+    shares_file_option,
+    user_errors,
+)
 from pkiadmin.core import authorities, ca_csr, fingerprint
 
 
@@ -20,12 +25,7 @@ from pkiadmin.core import authorities, ca_csr, fingerprint
     help="Where to write the CSR (PEM); never overwritten.",
 )
 @passphrase_options
-@click.option(
-    "--shares-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="For a ceremony CA: a quorum of custodian shares, one per line.",
-)
+@shares_file_option
 @click.pass_context
 def make_csr(
     ctx: click.Context,

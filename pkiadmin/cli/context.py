@@ -62,6 +62,16 @@ def passphrase_options(func: F) -> F:
     )(func)
 
 
+def shares_file_option(func: F) -> F:
+    """--shares-file FILE: for a ceremony CA, a quorum of custodian shares, one per line."""
+    return click.option(
+        "--shares-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="For a ceremony CA: a file with a quorum of custodian shares, one share's words per line.",
+    )(func)
+
+
 def read_passphrase(
     env: str | None, fd: int | None, *, new: bool, prompt: str | None = None
 ) -> str:

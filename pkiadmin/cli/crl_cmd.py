@@ -14,6 +14,7 @@ from pkiadmin.cli.context import (
     echo_table,
     opened_workspace,
     passphrase_options,
+    shares_file_option,
     user_errors,
 )
 from pkiadmin.core import authorities, crl, crl_status, fingerprint, inventory
@@ -39,12 +40,7 @@ def _when(value: datetime | None) -> str:
 @group.command("issue")
 @click.argument("ca_id", type=int)
 @passphrase_options
-@click.option(
-    "--shares-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="For a ceremony CA: a quorum of custodian shares, one per line.",
-)
+@shares_file_option
 @click.option(
     "--export",
     "export_dir",

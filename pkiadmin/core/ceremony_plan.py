@@ -58,29 +58,11 @@ class CustodianScheme:
         return f"{self.group_threshold} of {len(self.groups)} groups ({parts})"
 
 
-@dataclass(frozen=True)
-class TokenKeySpec:
-    """The plan names the token and the key's label; the PIN is given at the ceremony, never here."""
+class PlanPeople:
+    """What every plan answers: its hash, and who is in the room in which role."""
 
-    token: str
-    key_label: str
-    module: str | None = None
-
-
-@dataclass(frozen=True)
-class CeremonyPlan:
-    ceremony_id: str
-    purpose: str
-    cps_reference: str
-    location: str
     participants: tuple[Participant, ...]
-    root: rootca.RootCaRequest
-    custodians: CustodianScheme
-    output_name: str
-    waivers: Mapping[str, str]
     text: str
-    file_name: str
-    token: TokenKeySpec | None = None  # the root key on a PKCS#11 token instead of a key file
 
     @property
     def sha256(self) -> bytes:
@@ -102,6 +84,31 @@ class CeremonyPlan:
             if p.name == name:
                 return p
         raise ValidationError(f"'{name}' is not a participant in the plan.")
+
+
+@dataclass(frozen=True)
+class TokenKeySpec:
+    """The plan names the token and the key's label; the PIN is given at the ceremony, never here."""
+
+    token: str
+    key_label: str
+    module: str | None = None
+
+
+@dataclass(frozen=True)
+class CeremonyPlan(PlanPeople):
+    ceremony_id: str
+    purpose: str
+    cps_reference: str
+    location: str
+    participants: tuple[Participant, ...]
+    root: rootca.RootCaRequest
+    custodians: CustodianScheme
+    output_name: str
+    waivers: Mapping[str, str]
+    text: str
+    file_name: str
+    token: TokenKeySpec | None = None  # the root key on a PKCS#11 token instead of a key file
 
     def summary_lines(self) -> list[str]:
         digest = self.sha256

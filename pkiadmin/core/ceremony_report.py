@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -20,6 +20,7 @@ from pkiadmin.core.errors import PkiError
 
 if TYPE_CHECKING:
     from pkiadmin.core.ceremony import CeremonyRun
+    from pkiadmin.core.step_run import StepLike
 
 FORMAT = "pkiadmin-ceremony-report/1"
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -50,25 +51,6 @@ def build(
     preflight = facts["done"].get("preflight", {})
     key_facts = facts["key_facts"]
     signoffs = {e.person: e.at for e in events if e.kind == "signed-off"}
-    steps = []
-    for step in STEPS:
-        done_at = next(
-            (e.at for e in events if e.step == step.value and e.kind == "step-done"), None
-        )
-        steps.append(
-            {
-                "step": step.value,
-                "title": step.title,
-                "what": step.explanation,
-                "completed_at": done_at,
-                "acknowledged_by": [
-                    {"name": e.person, "at": e.at}
-                    for e in events
-                    if e.step == step.value and e.kind == "acknowledged"
-                ],
-                "result": facts["done"].get(step.value, {}),
-            }
-        )
     head = audit.entries(run.ws.db, limit=1)
     return {
         "format": FORMAT,
@@ -88,15 +70,7 @@ def build(
             {"name": p.name, "role": p.role.value, "signed_off_at": signoffs.get(p.name)}
             for p in plan.participants
         ],
-        "steps": steps,
-        "exceptions": [
-            {"at": e.at, "step": e.step, "approved_by": e.person, **e.detail}
-            for e in events
-            if e.kind == "exception"
-        ],
-        "failures": [
-            {"at": e.at, "step": e.step, **e.detail} for e in events if e.kind == "step-failed"
-        ],
+        **log_sections(STEPS, events, facts["done"]),
         "environment": {
             **preflight.get("environment", {}),
             "preflight": preflight.get("checks", []),
@@ -149,6 +123,42 @@ def build(
             "share_ids": facts["done"].get("share-distribution", {}).get("share_ids", {}),
         },
         "audit": {"head_before_completion": head[0].entry_hash if head else audit.GENESIS_HASH},
+    }
+
+
+def log_sections(
+    steps: Sequence[StepLike],
+    events: Sequence[ceremony_store.CeremonyEvent],
+    results: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The parts of every ceremony report that come from its event log: each step with when it
+    was done and who acknowledged it, exceptions, failed attempts, and every event."""
+    return {
+        "steps": [
+            {
+                "step": step.value,
+                "title": step.title,
+                "what": step.explanation,
+                "completed_at": next(
+                    (e.at for e in events if e.step == step.value and e.kind == "step-done"), None
+                ),
+                "acknowledged_by": [
+                    {"name": e.person, "at": e.at}
+                    for e in events
+                    if e.step == step.value and e.kind == "acknowledged"
+                ],
+                "result": results.get(step.value, {}),
+            }
+            for step in steps
+        ],
+        "exceptions": [
+            {"at": e.at, "step": e.step, "approved_by": e.person, **e.detail}
+            for e in events
+            if e.kind == "exception"
+        ],
+        "failures": [
+            {"at": e.at, "step": e.step, **e.detail} for e in events if e.kind == "step-failed"
+        ],
         "events": [
             {
                 "at": e.at,

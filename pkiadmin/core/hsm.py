@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -143,7 +143,7 @@ def current_session(token_label: str) -> Any | None:
 
 def release(key: object) -> None:
     """Log out of the token a key lives on, when done with it (file keys: nothing to do)."""
-    if isinstance(key, (Pkcs11EcKey, Pkcs11RsaKey)):
+    if isinstance(key, _OnToken):
         logout(key.token)
 
 
@@ -205,17 +205,45 @@ class _TokenHandle:
         return self._handle
 
 
-class Pkcs11EcKey(ec.EllipticCurvePrivateKey):
-    """An EC key on the token: cryptography calls sign(); the digest is signed on the token."""
+class _OnToken:
+    """What both token key adapters share: where the key is, and that it never comes out."""
 
-    def __init__(self, handle: _TokenHandle, public: ec.EllipticCurvePublicKey) -> None:
+    def __init__(self, handle: _TokenHandle) -> None:
         self._token_handle = handle
-        self._public = public
         self.label = handle.label
         self.token = handle.token
 
     def __repr__(self) -> str:
-        return f"Pkcs11EcKey(label={self.label!r})"
+        return f"{type(self).__name__}(token={self.token!r}, label={self.label!r})"
+
+    def _sign_on_token(self, data: bytes, mechanism: Any) -> bytes:
+        return bytes(
+            _on_token(
+                lambda: self._token_handle.current().sign(data, mechanism=mechanism), self.label
+            )
+        )
+
+    def private_bytes(
+        self,
+        encoding: serialization.Encoding,
+        format: serialization.PrivateFormat,
+        encryption_algorithm: serialization.KeySerializationEncryption,
+    ) -> bytes:
+        raise HsmError("The key is on the token and cannot be extracted.")
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Self:
+        return self
+
+
+class Pkcs11EcKey(_OnToken, ec.EllipticCurvePrivateKey):
+    """An EC key on the token: cryptography calls sign(); the digest is signed on the token."""
+
+    def __init__(self, handle: _TokenHandle, public: ec.EllipticCurvePublicKey) -> None:
+        super().__init__(handle)
+        self._public = public
 
     def sign(
         self,
@@ -232,11 +260,9 @@ class Pkcs11EcKey(ec.EllipticCurvePrivateKey):
         digest = hashes.Hash(signature_algorithm.algorithm)
         digest.update(bytes(data))
         # SoftHSM2 and most HSMs offer raw CKM_ECDSA: hash here, sign the digest there.
-        raw = _on_token(
-            lambda: self._token_handle.current().sign(digest.finalize(), mechanism=Mechanism.ECDSA),
-            self.label,
+        return bytes(
+            encode_ecdsa_signature(self._sign_on_token(digest.finalize(), Mechanism.ECDSA))
         )
-        return bytes(encode_ecdsa_signature(raw))
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
         return self._public
@@ -255,20 +281,6 @@ class Pkcs11EcKey(ec.EllipticCurvePrivateKey):
     def private_numbers(self) -> ec.EllipticCurvePrivateNumbers:
         raise HsmError("The key is on the token and cannot be extracted.")
 
-    def private_bytes(
-        self,
-        encoding: serialization.Encoding,
-        format: serialization.PrivateFormat,
-        encryption_algorithm: serialization.KeySerializationEncryption,
-    ) -> bytes:
-        raise HsmError("The key is on the token and cannot be extracted.")
-
-    def __copy__(self) -> Pkcs11EcKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, object]) -> Pkcs11EcKey:
-        return self
-
 
 _RSA_MECHANISMS = {
     "sha256": "SHA256_RSA_PKCS",
@@ -277,17 +289,12 @@ _RSA_MECHANISMS = {
 }
 
 
-class Pkcs11RsaKey(rsa.RSAPrivateKey):
+class Pkcs11RsaKey(_OnToken, rsa.RSAPrivateKey):
     """An RSA key on the token, PKCS#1 v1.5 signatures (what pkiadmin's profiles use)."""
 
     def __init__(self, handle: _TokenHandle, public: rsa.RSAPublicKey) -> None:
-        self._token_handle = handle
+        super().__init__(handle)
         self._public = public
-        self.label = handle.label
-        self.token = handle.token
-
-    def __repr__(self) -> str:
-        return f"Pkcs11RsaKey(label={self.label!r})"
 
     def sign(
         self,
@@ -304,13 +311,7 @@ class Pkcs11RsaKey(rsa.RSAPrivateKey):
             or algorithm.name not in _RSA_MECHANISMS
         ):
             raise TypeError("Only PKCS#1 v1.5 with SHA-256/384/512 is supported by the token key.")
-        mechanism = getattr(Mechanism, _RSA_MECHANISMS[algorithm.name])
-        return bytes(
-            _on_token(
-                lambda: self._token_handle.current().sign(bytes(data), mechanism=mechanism),
-                self.label,
-            )
-        )
+        return self._sign_on_token(bytes(data), getattr(Mechanism, _RSA_MECHANISMS[algorithm.name]))
 
     def public_key(self) -> rsa.RSAPublicKey:
         return self._public
@@ -324,20 +325,6 @@ class Pkcs11RsaKey(rsa.RSAPrivateKey):
 
     def private_numbers(self) -> rsa.RSAPrivateNumbers:
         raise HsmError("The key is on the token and cannot be extracted.")
-
-    def private_bytes(
-        self,
-        encoding: serialization.Encoding,
-        format: serialization.PrivateFormat,
-        encryption_algorithm: serialization.KeySerializationEncryption,
-    ) -> bytes:
-        raise HsmError("The key is on the token and cannot be extracted.")
-
-    def __copy__(self) -> Pkcs11RsaKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, object]) -> Pkcs11RsaKey:
-        return self
 
 
 def _on_token(action: Any, label: str) -> Any:

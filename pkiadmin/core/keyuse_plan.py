@@ -6,7 +6,6 @@ line), with the task in [signing] or [crl] instead of [root] and [custodians].""
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from pkiadmin.core import fingerprint
-from pkiadmin.core.ceremony_plan import Participant, PlanChecker, PlanError, PlanShape, Role
+from pkiadmin.core.ceremony_plan import (
+    Participant,
+    PlanChecker,
+    PlanError,
+    PlanPeople,
+    PlanShape,
+)
 from pkiadmin.core.intermediate import DEFAULT_VALIDITY_DAYS, CaProfile, IntermediateRequest
 from pkiadmin.core.resources import read_text
 
@@ -38,7 +43,7 @@ class CrlSpec:
 
 
 @dataclass(frozen=True)
-class KeyUsePlan:
+class KeyUsePlan(PlanPeople):
     ceremony_id: str
     purpose: str
     cps_reference: str
@@ -50,27 +55,6 @@ class KeyUsePlan:
     waivers: Mapping[str, str]
     text: str
     file_name: str
-
-    @property
-    def sha256(self) -> bytes:
-        return hashlib.sha256(self.text.encode("utf-8")).digest()
-
-    def by_role(self, role: Role) -> tuple[Participant, ...]:
-        return tuple(p for p in self.participants if p.role is role)
-
-    @property
-    def administrator(self) -> Participant:
-        return self.by_role(Role.ADMINISTRATOR)[0]
-
-    @property
-    def internal_witness(self) -> Participant:
-        return self.by_role(Role.INTERNAL_WITNESS)[0]
-
-    def participant(self, name: str) -> Participant:
-        for p in self.participants:
-            if p.name == name:
-                return p
-        raise PlanError(f"'{name}' is not a participant in the plan.")
 
     def summary_lines(self) -> list[str]:
         digest = self.sha256

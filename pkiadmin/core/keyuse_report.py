@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core import atomicfile, audit, ceremony_store, fingerprint, inventory, keys
 from pkiadmin.core.authorities import Authority
-from pkiadmin.core.ceremony_report import ReportVerdict, sign_bytes, signature_ok
+from pkiadmin.core.ceremony_report import ReportVerdict, log_sections, sign_bytes, signature_ok
 from pkiadmin.core.errors import PkiError
 
 if TYPE_CHECKING:
@@ -55,31 +55,7 @@ def build(run: KeyUseRun, stored: Mapping[str, Any]) -> dict[str, Any]:
             {"name": p.name, "role": p.role.value, "signed_off_at": signoffs.get(p.name)}
             for p in plan.participants
         ],
-        "steps": [
-            {
-                "step": step.value,
-                "title": step.title,
-                "what": step.explanation,
-                "completed_at": next(
-                    (e.at for e in events if e.step == step.value and e.kind == "step-done"), None
-                ),
-                "acknowledged_by": [
-                    {"name": e.person, "at": e.at}
-                    for e in events
-                    if e.step == step.value and e.kind == "acknowledged"
-                ],
-                "result": results.get(step.value, {}),
-            }
-            for step in run.steps
-        ],
-        "exceptions": [
-            {"at": e.at, "step": e.step, "approved_by": e.person, **e.detail}
-            for e in events
-            if e.kind == "exception"
-        ],
-        "failures": [
-            {"at": e.at, "step": e.step, **e.detail} for e in events if e.kind == "step-failed"
-        ],
+        **log_sections(run.steps, events, results),
         "environment": {
             **preflight.get("environment", {}),
             "preflight": preflight.get("checks", []),
@@ -87,16 +63,6 @@ def build(run: KeyUseRun, stored: Mapping[str, Any]) -> dict[str, Any]:
         "outputs": [{"name": o.name, "file": o.file, **_words(o.sha256)} for o in run.outputs],
         "stored": dict(stored),
         "audit": {"head_before_completion": head[0].entry_hash if head else audit.GENESIS_HASH},
-        "events": [
-            {
-                "at": e.at,
-                "step": e.step,
-                "kind": e.kind,
-                "person": e.person,
-                "detail": dict(e.detail),
-            }
-            for e in events
-        ],
     }
 
 
