@@ -181,21 +181,29 @@ def template() -> str:
     return read_text("ceremony-plan-template.toml")
 
 
-def load(path: Path) -> CeremonyPlan:
+def read_text_file(path: Path) -> str:
+    """A plan's text, or a PlanError saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlanError(f"Cannot read the plan {path}: {exc.strerror}.") from exc
     except UnicodeDecodeError as exc:
         raise PlanError(f"The plan {path} is not UTF-8 text.") from exc
-    return parse(text, path.name)
+
+
+def load_toml(text: str, file_name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"{file_name}: not valid TOML ({exc}).") from exc
+
+
+def load(path: Path) -> CeremonyPlan:
+    return parse(read_text_file(path), path.name)
 
 
 def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{file_name}: not valid TOML ({exc}).") from exc
+    data = load_toml(text, file_name)
     checker = PlanChecker(text, file_name)
     checker.check_shape(data)
     ceremony = data["ceremony"]

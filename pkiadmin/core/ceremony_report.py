@@ -239,21 +239,7 @@ def verify(folder: Path) -> ReportVerdict:
     """Check the signature, the root certificate and the hash of every file the report lists."""
     checks: list[str] = []
     problems: list[str] = []
-    try:
-        report_bytes = (folder / "report.json").read_bytes()
-        signature = (folder / "report.json.sig").read_bytes()
-        root_pem = (folder / "root.pem").read_bytes()
-    except OSError as exc:
-        raise PkiError(
-            f"{folder} is not a complete ceremony report ({exc.strerror}: {exc.filename})."
-        ) from exc
-    try:
-        report = json.loads(report_bytes)
-        cert = x509.load_pem_x509_certificate(root_pem)
-    except ValueError as exc:
-        raise PkiError(
-            f"The report or root certificate in {folder} cannot be read ({exc})."
-        ) from exc
+    report_bytes, signature, report, cert = read_signed_report(folder, "root.pem")
     public_key = cert.public_key()
     root_sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
     if signature_ok(public_key, signature, report_bytes):
@@ -272,6 +258,37 @@ def verify(folder: Path) -> ReportVerdict:
         checks.append("root.pem matches the certificate SHA-256 in the report")
     else:
         problems.append("root.pem is not the certificate the report records")
+    check_listed_files(folder, report, checks, problems)
+    return ReportVerdict(not problems, tuple(checks), tuple(problems), root_sha256)
+
+
+def read_signed_report(
+    folder: Path, cert_file: str
+) -> tuple[bytes, bytes, dict[str, Any], x509.Certificate]:
+    """report.json, its signature, the parsed report and the signing certificate, or a clear error."""
+    try:
+        report_bytes = (folder / "report.json").read_bytes()
+        signature = (folder / "report.json.sig").read_bytes()
+        cert_pem = (folder / cert_file).read_bytes()
+    except OSError as exc:
+        raise PkiError(
+            f"{folder} is not a complete ceremony report ({exc.strerror}: {exc.filename})."
+        ) from exc
+    try:
+        return (
+            report_bytes,
+            signature,
+            json.loads(report_bytes),
+            x509.load_pem_x509_certificate(cert_pem),
+        )
+    except ValueError as exc:
+        raise PkiError(f"The report or {cert_file} in {folder} cannot be read ({exc}).") from exc
+
+
+def check_listed_files(
+    folder: Path, report: Mapping[str, Any], checks: list[str], problems: list[str]
+) -> None:
+    """Every file the report lists must be there with the SHA-256 it records."""
     for name, expected in sorted(report.get("files", {}).items()):
         path = folder / name
         if not path.is_file():
@@ -280,7 +297,6 @@ def verify(folder: Path) -> ReportVerdict:
             problems.append(f"{name} was changed: its SHA-256 differs from the report")
         else:
             checks.append(f"{name} matches its SHA-256")
-    return ReportVerdict(not problems, tuple(checks), tuple(problems), root_sha256)
 
 
 def signature_ok(public_key: object, signature: bytes, data: bytes) -> bool:

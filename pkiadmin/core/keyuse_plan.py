@@ -20,6 +20,8 @@ from pkiadmin.core.ceremony_plan import (
     PlanError,
     PlanPeople,
     PlanShape,
+    load_toml,
+    read_text_file,
 )
 from pkiadmin.core.intermediate import DEFAULT_VALIDITY_DAYS, CaProfile, IntermediateRequest
 from pkiadmin.core.resources import read_text
@@ -139,20 +141,11 @@ def kind_of(text: str) -> str | None:
 
 
 def load(path: Path) -> KeyUsePlan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanError(f"Cannot read the plan {path}: {exc.strerror}.") from exc
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"The plan {path} is not UTF-8 text.") from exc
-    return parse(text, path.name)
+    return parse(read_text_file(path), path.name)
 
 
 def parse(text: str, file_name: str = "plan.toml") -> KeyUsePlan:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{file_name}: not valid TOML ({exc}).") from exc
+    data = load_toml(text, file_name)
     checker = PlanChecker(text, file_name, SHAPE)
     checker.check_shape(data)
     ceremony = data["ceremony"]

@@ -10,13 +10,18 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core import atomicfile, audit, ceremony_store, fingerprint, inventory, keys
 from pkiadmin.core.authorities import Authority
-from pkiadmin.core.ceremony_report import ReportVerdict, log_sections, sign_bytes, signature_ok
-from pkiadmin.core.errors import PkiError
+from pkiadmin.core.ceremony_report import (
+    ReportVerdict,
+    check_listed_files,
+    log_sections,
+    read_signed_report,
+    sign_bytes,
+    signature_ok,
+)
 
 if TYPE_CHECKING:
     from pkiadmin.core.keyuse import KeyUseRun
@@ -98,21 +103,7 @@ def verify(folder: Path) -> ReportVerdict:
     """The signature by the key of the CA in signer.pem, and the SHA-256 of every listed file."""
     checks: list[str] = []
     problems: list[str] = []
-    try:
-        report_bytes = (folder / "report.json").read_bytes()
-        signature = (folder / "report.json.sig").read_bytes()
-        signer_pem = (folder / SIGNER_FILE).read_bytes()
-    except OSError as exc:
-        raise PkiError(
-            f"{folder} is not a complete ceremony report ({exc.strerror}: {exc.filename})."
-        ) from exc
-    try:
-        report = json.loads(report_bytes)
-        cert = x509.load_pem_x509_certificate(signer_pem)
-    except ValueError as exc:
-        raise PkiError(
-            f"The report or signer certificate in {folder} cannot be read ({exc})."
-        ) from exc
+    report_bytes, signature, report, cert = read_signed_report(folder, SIGNER_FILE)
     signer_sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
     if signature_ok(cert.public_key(), signature, report_bytes):
         checks.append(f"report.json is signed by the key of the CA in {SIGNER_FILE}")
@@ -122,14 +113,7 @@ def verify(folder: Path) -> ReportVerdict:
         checks.append(f"{SIGNER_FILE} is the CA certificate the report names")
     else:
         problems.append(f"{SIGNER_FILE} is not the CA certificate the report names")
-    for name, expected in sorted(report.get("files", {}).items()):
-        path = folder / name
-        if not path.is_file():
-            problems.append(f"{name} is missing")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            problems.append(f"{name} was changed: its SHA-256 differs from the report")
-        else:
-            checks.append(f"{name} matches its SHA-256")
+    check_listed_files(folder, report, checks, problems)
     return ReportVerdict(not problems, tuple(checks), tuple(problems), signer_sha256)
 
 
