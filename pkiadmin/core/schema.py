@@ -149,6 +149,40 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         "ALTER TABLE authorities ADD COLUMN crl_period_days INTEGER NOT NULL DEFAULT 365",
         "ALTER TABLE authorities ADD COLUMN crl_overlap_days INTEGER NOT NULL DEFAULT 30",
     ),
+    (
+        # Partner organisations, identified by the full primary fingerprint of their OpenPGP key.
+        """CREATE TABLE partners (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            organisation TEXT NOT NULL,
+            pgp_fingerprint TEXT,
+            key_status TEXT NOT NULL DEFAULT 'none'
+                CHECK (key_status IN ('none', 'unverified', 'verified')),
+            notes TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE partner_contacts (
+            id INTEGER PRIMARY KEY,
+            partner_id INTEGER NOT NULL REFERENCES partners(id),
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            phone_source TEXT NOT NULL
+        )""",
+        # Trust packages built for partners and opened from them, with what the checks found.
+        """CREATE TABLE packages (
+            id INTEGER PRIMARY KEY,
+            direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+            partner_id INTEGER NOT NULL REFERENCES partners(id),
+            package_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            file TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            manifest_sha256 TEXT,
+            result TEXT NOT NULL,
+            findings TEXT NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

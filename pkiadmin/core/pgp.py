@@ -1,0 +1,245 @@
+"""OpenPGP through python-gnupg and the gpg binary, in pkiadmin's own GnuPG home (never ~/.gnupg).
+
+Hygiene from the research (trust-exchange-research.md §1.3): a short home path (gpg-agent's
+socket path limit), no passphrase caching, an explicit trust model, UTF-8, a time limit on every
+call, the agent stopped when pkiadmin exits. Identity is the full primary fingerprint, never a
+name, e-mail or key id."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pkiadmin.core.errors import PkiError, ValidationError
+
+TIMEOUT_S = 60.0
+_GPG_CONF = (
+    "trust-model always\n"  # pkiadmin pins fingerprints itself; gpg's web of trust is not used
+    "no-auto-key-retrieve\n"
+    "auto-key-locate local\n"
+    "keyid-format long\n"
+    "with-fingerprint\n"
+    "personal-digest-preferences SHA512 SHA384 SHA256\n"
+    "no-emit-version\n"
+)
+_AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 0\nallow-loopback-pinentry\n"
+_MAX_HOME_CHARS = 60
+T = TypeVar("T")
+
+
+class PgpError(PkiError):
+    """gpg is missing, did not answer, or refused; the message says which and what to do."""
+
+
+def normalise_fingerprint(value: str) -> str:
+    fpr = value.replace(" ", "").replace(":", "").upper()
+    if len(fpr) != 40 or any(c not in "0123456789ABCDEF" for c in fpr):
+        raise ValidationError(
+            f"'{value}' is not a full OpenPGP fingerprint (40 hex digits); short key ids and names are not accepted."
+        )
+    return fpr
+
+
+def grouped(fpr: str) -> str:
+    """gpg's own grouping: ten groups of four, a double space in the middle."""
+    groups = [fpr[i : i + 4] for i in range(0, 40, 4)]
+    return " ".join(groups[:5]) + "  " + " ".join(groups[5:])
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    fingerprint: str
+    uids: tuple[str, ...]
+    expires: str
+    validity: str  # gpg's letter: e expired, r revoked, ...
+    secret: bool
+
+
+class Keyring:
+    """One GnuPG home. Every call has a time limit; gpg waits forever on a lock held by a live process."""
+
+    def __init__(self, home: Path, timeout: float = TIMEOUT_S) -> None:
+        if shutil.which("gpg") is None:
+            raise PgpError(
+                "gpg is not installed on this machine; install the 'gnupg' package (make run does)."
+            )
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        home.chmod(0o700)
+        for name, text in (("gpg.conf", _GPG_CONF), ("gpg-agent.conf", _AGENT_CONF)):
+            path = home / name
+            if not path.exists() or path.read_text() != text:
+                path.write_text(text)
+                path.chmod(0o600)
+        self.home = home
+        self.short_home = _short(home)
+        self.timeout = timeout
+        import gnupg
+
+        self.gpg = gnupg.GPG(gnupghome=str(self.short_home), encoding="utf-8")
+        atexit.register(self.stop_agent)
+
+    def stop_agent(self) -> None:
+        gpgconf = shutil.which("gpgconf")
+        if gpgconf is None:
+            return
+        subprocess.run(
+            [gpgconf, "--homedir", str(self.short_home), "--kill", "all"],
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )
+
+    def call(self, what: str, action: Callable[[], T]) -> T:
+        """Run one gpg operation on a helper thread; give up (and stop the agent) after the time limit."""
+        result: list[T] = []
+        error: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                result.append(action())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+                error.append(exc)
+
+        worker = threading.Thread(target=run, name="pkiadmin-gpg", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            self.stop_agent()
+            raise PgpError(
+                f"gpg did not finish '{what}' within {self.timeout:.0f} s; another program may hold a lock "
+                f"in {self.home}. Close it and try again."
+            )
+        if error:
+            if isinstance(error[0], ValueError):
+                raise PgpError(f"gpg refused '{what}': {error[0]}") from error[0]
+            raise error[0]
+        return result[0]
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def keys(self, secret: bool = False) -> tuple[KeyInfo, ...]:
+        listed = self.call("list keys", lambda: self.gpg.list_keys(secret=secret))
+        return tuple(
+            KeyInfo(
+                k["fingerprint"], tuple(k["uids"]), k.get("expires", ""), k.get("trust", ""), secret
+            )
+            for k in listed
+        )
+
+    def key(self, fingerprint: str) -> KeyInfo | None:
+        fpr = normalise_fingerprint(fingerprint)
+        return next((k for k in self.keys() if k.fingerprint == fpr), None)
+
+    def import_public(self, data: bytes) -> KeyInfo:
+        """Import exactly one public key (no secret key); returns it."""
+        scanned = self.call(
+            "scan key", lambda: self.gpg.scan_keys_mem(data.decode("utf-8", "replace"))
+        )
+        if len(scanned) != 1:
+            raise ValidationError(
+                f"The file holds {len(scanned)} OpenPGP keys; import the partner's key on its own (exactly one)."
+            )
+        if scanned[0].get("type") == "sec":
+            raise ValidationError("That is a secret key; import only the partner's public key.")
+        imported = self.call("import key", lambda: self.gpg.import_keys(data))
+        fprs = list(getattr(imported, "fingerprints", []))
+        if not fprs:
+            raise ValidationError(
+                "gpg imported no key from that file (it is not an OpenPGP public key)."
+            )
+        info = self.key(fprs[0])
+        assert info is not None  # noqa: S101
+        return info
+
+    def generate(self, name: str, email: str, passphrase: str, expire: str = "2y") -> KeyInfo:
+        """An ed25519 signing key with a cv25519 encryption subkey, protected by the passphrase."""
+        if not name.strip() or "@" not in email:
+            raise ValidationError("The key needs a name and an e-mail address.")
+        params = self.gpg.gen_key_input(
+            key_type="EDDSA", key_curve="ed25519", key_usage="sign,cert",
+            subkey_type="ECDH", subkey_curve="cv25519", subkey_usage="encrypt",
+            name_real=name, name_email=email, expire_date=expire, passphrase=passphrase,
+        )  # fmt: skip
+        made = self.call("generate key", lambda: self.gpg.gen_key(params))
+        if not made.fingerprint:
+            raise PgpError(f"gpg could not generate the key ({made.status}): {made.stderr[-300:]}")
+        info = self.key(made.fingerprint)
+        assert info is not None  # noqa: S101
+        return info
+
+    def export_public(self, fingerprint: str) -> str:
+        fpr = normalise_fingerprint(fingerprint)
+        armored = str(self.call("export key", lambda: self.gpg.export_keys(fpr)))
+        if not armored.strip():
+            raise ValidationError(f"No key {grouped(fpr)} in pkiadmin's keyring.")
+        return armored
+
+    # --- sign, encrypt, decrypt, verify ---------------------------------------------------
+
+    def sign_detached(self, data: bytes, signer: str, passphrase: str) -> bytes:
+        signed = self.call(
+            "sign",
+            lambda: self.gpg.sign(
+                data, keyid=signer, passphrase=passphrase, detach=True, binary=True
+            ),
+        )
+        if not signed.data:
+            raise PgpError(_why(signed, "signing failed"))
+        return bytes(signed.data)
+
+    def encrypt_signed(self, data: bytes, recipient: str, signer: str, passphrase: str) -> bytes:
+        done = self.call(
+            "encrypt",
+            lambda: self.gpg.encrypt(
+                data,
+                [recipient],
+                sign=signer,
+                passphrase=passphrase,
+                armor=False,
+                always_trust=True,
+            ),
+        )
+        if not done.ok:
+            raise PgpError(_why(done, "encryption failed"))
+        return bytes(done.data)
+
+    def decrypt(self, data: bytes, passphrase: str) -> Any:
+        """The raw result; pkiadmin's acceptance rule (packages.accept_signature) judges it."""
+        return self.call("decrypt", lambda: self.gpg.decrypt(data, passphrase=passphrase))
+
+    def verify_detached(self, signature: bytes, data: bytes) -> Any:
+        with tempfile.NamedTemporaryFile(dir=self.home, prefix="sig-", delete=True) as sig:
+            sig.write(signature)
+            sig.flush()
+            return self.call("verify", lambda: self.gpg.verify_data(sig.name, data))
+
+
+def _why(result: Any, default: str) -> str:
+    detail = getattr(result, "status_detail", "") or ""
+    status = getattr(result, "status", "") or default
+    return f"gpg: {status}{f' ({detail})' if detail else ''}."
+
+
+def _short(home: Path) -> Path:
+    """gpg-agent puts its sockets in the home when /run/user/<uid> is missing, and a socket path
+    over ~107 characters makes it fail: a long home is reached through a short link instead."""
+    if len(str(home)) <= _MAX_HOME_CHARS:
+        return home
+    link = (
+        Path(tempfile.gettempdir())
+        / f"pkiadmin-gpg-{hashlib.sha256(str(home).encode()).hexdigest()[:12]}"
+    )
+    if link.is_symlink() and link.resolve() == home.resolve():
+        return link
+    if link.exists() or link.is_symlink():
+        link.unlink()
+    link.symlink_to(home, target_is_directory=True)
+    return link
