@@ -15,6 +15,8 @@ from pkiadmin.cli import (
     crl_cmd,
     csr_cmd,
     hsm_cmd,
+    package_cmd,
+    partner_cmd,
     workspace_cmd,
 )
 from pkiadmin.cli.context import CliState
@@ -60,6 +62,8 @@ cli.add_command(audit_cmd.group)
 cli.add_command(ceremony_cmd.group)
 cli.add_command(crl_cmd.group)
 cli.add_command(hsm_cmd.group)
+cli.add_command(partner_cmd.group)
+cli.add_command(package_cmd.group)
 
 
 def main() -> None:

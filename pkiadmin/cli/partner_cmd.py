@@ -1,0 +1,202 @@
+"""`pkiadmin-cli partner ...`: partner organisations, their OpenPGP keys, and our officer key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pkiadmin.cli.context import (
+    echo_json,
+    echo_table,
+    opened_workspace,
+    read_passphrase,
+    user_errors,
+)
+from pkiadmin.core import fingerprint, partners, pgp
+
+
+@click.group("partner")
+def group() -> None:
+    """Partner organisations and the OpenPGP keys packages travel under."""
+
+
+@group.command("add")
+@click.argument("name")
+@click.option("--organisation", required=True, help="The partner organisation's full name.")
+@click.option(
+    "--contact",
+    "contacts",
+    multiple=True,
+    metavar="NAME|ROLE|PHONE|SOURCE",
+    help="A contact; SOURCE says where the phone number came from (obtained independently). Repeatable.",
+)
+@click.option("--notes", default="", help="Free text.")
+@click.pass_context
+def add(
+    ctx: click.Context, name: str, organisation: str, contacts: tuple[str, ...], notes: str
+) -> None:
+    """Register a partner under a short NAME."""
+    parsed = []
+    for text in contacts:
+        parts = [p.strip() for p in text.split("|")]
+        if len(parts) != 4:
+            raise click.UsageError(f"--contact '{text}' needs NAME|ROLE|PHONE|SOURCE.")
+        parsed.append(partners.Contact(*parts))
+    with opened_workspace(ctx) as ws, user_errors():
+        partner = partners.add(ws, name, organisation, tuple(parsed), notes)
+    click.echo(f"Added partner {partner.id}: {partner.name} ({partner.organisation}).")
+    click.echo(
+        f"Next: pkiadmin-cli partner import-key {partner.name} THEIR-KEY.asc --fingerprint FPR"
+    )
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_partners(ctx: click.Context, as_json: bool) -> None:
+    """Partners with their key and its status."""
+    with opened_workspace(ctx) as ws:
+        found = partners.list_partners(ws.db)
+    if as_json:
+        echo_json(found)
+        return
+    echo_table(
+        ("ID", "NAME", "ORGANISATION", "OPENPGP KEY", "STATUS"),
+        [
+            (
+                str(p.id),
+                p.name,
+                p.organisation,
+                pgp.grouped(p.pgp_fingerprint) if p.pgp_fingerprint else "-",
+                p.key_status,
+            )
+            for p in found
+        ],
+    )
+
+
+@group.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show(ctx: click.Context, name: str, as_json: bool) -> None:
+    """One partner: contacts, key fingerprint (hex and PGP words), packages sent and received."""
+    with opened_workspace(ctx) as ws, user_errors():
+        partner = partners.get(ws.db, name)
+        packages = list(
+            ws.db.query(
+                "SELECT direction, package_id, at, result, file FROM packages WHERE partner_id = ? ORDER BY id",
+                [partner.id],
+            )
+        )
+    if as_json:
+        echo_json({"partner": partner, "packages": packages})
+        return
+    click.echo(f"{partner.name}: {partner.organisation} (key {partner.key_status})")
+    if partner.pgp_fingerprint:
+        click.echo(f"  OpenPGP key: {pgp.grouped(partner.pgp_fingerprint)}")
+        click.echo(
+            f"  PGP words:   {' '.join(fingerprint.pgp_words(bytes.fromhex(partner.pgp_fingerprint)))}"
+        )
+    for c in partner.contacts:
+        click.echo(f"  contact: {c.name} ({c.role}), {c.phone} — number from {c.phone_source}")
+    for p in packages:
+        click.echo(
+            f"  {p['direction']:<8} {p['at']}  {p['result']:<8} {p['package_id']}  {p['file']}"
+        )
+
+
+@group.command("import-key")
+@click.argument("name")
+@click.argument("key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--fingerprint",
+    "expected",
+    default=None,
+    help="The full fingerprint as read out by the partner; a different key is refused.",
+)
+@click.pass_context
+def import_key(ctx: click.Context, name: str, key_file: Path, expected: str | None) -> None:
+    """Import the partner's OpenPGP public key; it stays unverified until the fingerprint call."""
+    with opened_workspace(ctx) as ws, user_errors():
+        partner = partners.import_key(ws, name, key_file.read_bytes(), expected)
+    assert partner.pgp_fingerprint is not None  # noqa: S101
+    click.echo(f"Imported {pgp.grouped(partner.pgp_fingerprint)} for {partner.name}: unverified.")
+    click.echo(
+        "Confirm it on a call to a number obtained independently before trusting anything it signs."
+    )
+
+
+@group.command("officer-key")
+@click.option(
+    "--generate",
+    "generate_for",
+    nargs=2,
+    metavar="NAME EMAIL",
+    default=None,
+    help="Generate our officer key.",
+)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Use an existing key (secret key file, armored).",
+)
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write our public key for partners.",
+)
+@click.option(
+    "--passphrase-env",
+    metavar="VAR",
+    default=None,
+    help="The officer key's passphrase from this variable.",
+)
+@click.pass_context
+def officer_key(
+    ctx: click.Context,
+    generate_for: tuple[str, str] | None,
+    import_file: Path | None,
+    export_file: Path | None,
+    passphrase_env: str | None,
+) -> None:
+    """Our officer key, which signs packages and receives partners' packages: show, generate, import, export."""
+    with opened_workspace(ctx) as ws, user_errors():
+        if generate_for:
+            secret = read_passphrase(
+                passphrase_env, None, new=True, prompt="Officer key passphrase"
+            )
+            partners.generate_officer_key(ws, generate_for[0], generate_for[1], secret)
+        elif import_file:
+            keyring = partners.keyring(ws)
+            imported = keyring.call(
+                "import key", lambda: keyring.gpg.import_keys(import_file.read_bytes())
+            )
+            secret_keys = [
+                k for k in keyring.keys(secret=True) if k.fingerprint in set(imported.fingerprints)
+            ]
+            if len(secret_keys) != 1:
+                raise click.ClickException(
+                    "The file must hold exactly one secret key (the officer key)."
+                )
+            partners.set_officer_key(ws, secret_keys[0], "imported")
+        fpr = partners.officer_fingerprint(ws.db)
+        if fpr is None:
+            raise click.ClickException(
+                "There is no officer key yet: pkiadmin-cli partner officer-key --generate NAME EMAIL"
+            )
+        if export_file:
+            from pkiadmin.core import atomicfile
+
+            atomicfile.write_new_file(
+                export_file, partners.keyring(ws).export_public(fpr).encode(), mode=0o644
+            )
+    click.echo(f"Officer key: {pgp.grouped(fpr)}")
+    click.echo(f"PGP words:   {' '.join(fingerprint.pgp_words(bytes.fromhex(fpr)))}")
+    if export_file:
+        click.echo(f"Wrote the public key to {export_file}.")
