@@ -56,6 +56,7 @@ def main() -> int:
         dialog.reject()
         grab_requests(window, Path(tmp), grab)
         grab_revocation(window, grab, suffix)
+        grab_partners(window, Path(tmp), grab)
         grab_ceremony(app, window, Path(tmp), suffix)
         grab_signing_ceremony(window, Path(tmp), suffix)
         window.close()
@@ -141,6 +142,38 @@ def grab_signing_ceremony(window: object, tmp: Path, suffix: str) -> None:
     QApplication.processEvents()
     wizard.grab().save(str(OUT / f"sign-ceremony-review{suffix}.png"))
     wizard.abort("screenshots only")
+
+
+def grab_partners(window: object, tmp: Path, grab: object) -> None:
+    """An officer key, a partner with their key, a package built for them."""
+    import subprocess
+
+    home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
+    home.chmod(0o700)
+
+    def gpg(*args: str) -> bytes:
+        return subprocess.run(
+            ["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", "--passphrase", "", *args],
+            capture_output=True, check=True,
+        ).stdout  # fmt: skip
+
+    gpg("--quick-gen-key", "Pat Partner <pat@partner.example>", "ed25519", "sign", "2y")
+    fpr = [line.split(":")[9] for line in gpg("--with-colons", "--list-keys").decode().splitlines() if line.startswith("fpr:")][0]
+    gpg("--quick-add-key", fpr, "cv25519", "encr", "2y")
+    key = tmp / "pat.asc"
+    key.write_bytes(gpg("--armor", "--export", fpr))
+    actions = window.partner_actions  # type: ignore[attr-defined]
+    actions.generate_officer_key("Olivia Officer", "olivia@example.com", "an example officer passphrase")
+    actions.add_partner("partner-sa", "Partner SA", "Pat Partner|security officer|+33 1 23 45 67 89|signed contract, annex 2")
+    actions.import_key("partner-sa", key, fpr)
+    build = actions.open_build("partner-sa")
+    build.out_dir.setText(str(tmp / "packages"))
+    build.passphrase.setText("an example officer passphrase")
+    build.run_button.click()
+    build.reject()
+    window.nav.setCurrentRow(5)  # type: ignore[attr-defined]
+    grab("partners")  # type: ignore[operator]
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
 
 
 def grab_revocation(window: object, grab: object, suffix: str) -> None:

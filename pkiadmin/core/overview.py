@@ -14,6 +14,7 @@ from pkiadmin.core import (
     crl,
     crl_status,
     inventory,
+    partners,
     requests,
     revocation,
 )
@@ -32,6 +33,9 @@ class Overview:
     crl_calendar: tuple[crl_status.CrlStatus, ...] = ()
     revocations: tuple[revocation.Revocation, ...] = ()
     crls: tuple[crl.CrlRecord, ...] = ()
+    partners: tuple[partners.Partner, ...] = ()
+    packages: tuple[dict[str, object], ...] = ()
+    officer_fingerprint: str | None = None
 
     @property
     def revoked_ids(self) -> frozenset[int]:
@@ -69,4 +73,13 @@ def load(db: Database) -> Overview:
         crl_calendar=crl_status.status(db),
         revocations=revocation.list_revocations(db),
         crls=crl.list_crls(db),
+        partners=partners.list_partners(db),
+        packages=tuple(
+            dict(r)
+            for r in db.query(
+                "SELECT p.id, p.direction, p.partner_id, p.package_id, p.at, p.file, p.result,"
+                " p.findings, p.manifest_sha256 FROM packages p ORDER BY p.id"
+            )
+        ),
+        officer_fingerprint=partners.officer_fingerprint(db),
     )

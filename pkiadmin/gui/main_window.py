@@ -53,7 +53,9 @@ from pkiadmin.gui.errors import show_error
 from pkiadmin.gui.hsm_dialog import HsmDialog
 from pkiadmin.gui.keyuse_pages import KEY_USE_PAGES, describe_result
 from pkiadmin.gui.new_root_dialog import NewRootDialog
-from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage, PlannedPage
+from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage
+from pkiadmin.gui.partner_actions import PartnerActions
+from pkiadmin.gui.partners_page import PartnersPage
 from pkiadmin.gui.plan_form import PlanFormDialog
 from pkiadmin.gui.requests_page import RequestsPage
 from pkiadmin.gui.revocation_actions import RevocationActions
@@ -96,6 +98,7 @@ class MainWindow(QMainWindow):
         self.ceremonies = CeremoniesPage()
         self.requests = RequestsPage()
         self.revocation = RevocationPage()
+        self.partners = PartnersPage()
         self.ceremony_wizard: CeremonyWizard | None = None
         self.overview_data: overview.Overview | None = None
         self.sign_dialog: SignCsrDialog | None = None
@@ -105,10 +108,7 @@ class MainWindow(QMainWindow):
             "Certificates": self.certificates,
             "Requests": self.requests,
             "Revocation": self.revocation,
-            "Partners": PlannedPage(
-                "Partners",
-                "Register partners, build and open PGP-encrypted trust packages, and run the fingerprint verification call.",
-            ),
+            "Partners": self.partners,
             "Ceremonies": self.ceremonies,
             "Audit log": self.audit,
         }
@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.requests.details_requested.connect(self.load_csr_details)
         self.requests.sign_requested.connect(self.open_sign_dialog)
         self.revocation_actions = RevocationActions(self)
+        self.partner_actions = PartnerActions(self)
         self.ceremonies.run_requested.connect(self.choose_and_start_ceremony)
         self.ceremonies.new_plan_requested.connect(self.open_plan_form)
         self.ceremonies.verify_requested.connect(self.verify_report)
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
         self.requests.set_requests(result.csrs)
         self.certificates.set_records(result.certificates, result.revoked_ids)
         self.revocation.set_data(result.crl_calendar, result.revocations, result.crls)
+        self.partners.set_data(result.partners, result.packages, result.officer_fingerprint)
         self.overview_data = result
         self.audit.set_entries(result.audit_entries)
         self.audit.set_verdict(result.audit_verdict)

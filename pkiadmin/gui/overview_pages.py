@@ -291,16 +291,3 @@ def _stub(ca: Authority) -> CertRecord:
         ca.cert_id if ca.kind == "root" else None,
         Source.ISSUED,
     )
-
-
-class PlannedPage(QWidget):
-    """A section whose operations are not built yet: says so plainly instead of pretending."""
-
-    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<h2>{title}</h2>"))
-        body = QLabel(text + "<br><br><i>Not available in this version of pkiadmin.</i>")
-        body.setWordWrap(True)
-        layout.addWidget(body)
-        layout.addStretch(1)

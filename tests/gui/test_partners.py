@@ -1,0 +1,121 @@
+"""The Partners section: officer key, a partner with their key, our package built and theirs opened
+(accepted, then a rejected one with the problem named), as a security officer would click it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from pkiadmin.gui.main_window import MainWindow
+from tests.gui.conftest import MessageLog
+from tests.gui.test_main_window import fill_and_create
+from tests.package_helpers import (
+    crl_of,
+    gpg,
+    kill_agent,
+    layout,
+    make_key,
+    manifest_for,
+    new_home,
+    partner_ca,
+    seal,
+    tar_of,
+)
+
+OFFICER = "officer passphrase for the GUI test"
+
+
+def test_partner_onboarding_in_the_gui(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, messages: MessageLog
+) -> None:
+    home = new_home()
+    try:
+        fpr = make_key(home, "Pat Partner <pat@partner.example>")
+        key_file = tmp_path / "pat.asc"
+        key_file.write_bytes(gpg(home, "--armor", "--export", fpr).stdout)
+        fill_and_create(qtbot, window.open_new_root_dialog())
+        window.nav.setCurrentRow(5)
+        page = window.partners
+        assert window.stack.currentWidget() is page
+        assert page.officer.text() == "No officer key yet" and not page.buttons["build"].isEnabled()
+        actions = window.partner_actions
+        actions.generate_officer_key("Olivia Officer", "olivia@example.com", OFFICER)
+        assert page.officer.text().startswith("Our officer key: ")
+        actions.add_partner(
+            "pat", "Partner SA", "Pat Partner|officer|+33 1 23 45 67 89|signed contract"
+        )
+        assert page.model.rowCount() == 1 and page.buttons["build"].isEnabled()
+        actions.import_key("pat", key_file, "0" * 40)
+        assert "not the one given" in messages.texts[-1]
+        actions.import_key("pat", key_file, fpr)
+        assert page.model.records()[0].key_status == "unverified"
+        assert "number from signed contract" in page.details.text()
+
+        build = actions.open_build("pat")
+        build.out_dir.setText(str(tmp_path / "out"))
+        build.passphrase.setText(OFFICER)
+        build.run_button.click()
+        assert "✔ Wrote" in build.summary.text(), build.error.text()
+        build.reject()
+
+        officer = window.overview_data.officer_fingerprint if window.overview_data else None
+        assert officer is not None
+        ca = partner_ca()
+        files = layout({"root": ca.root, "issuing": ca.issuing}, {"root": crl_of(ca)})
+        manifest = manifest_for(files, fpr)
+        sig = gpg(
+            home,
+            "--passphrase",
+            "",
+            "--local-user",
+            fpr,
+            "--detach-sign",
+            "--output",
+            "-",
+            data=manifest,
+        ).stdout
+        ours_pub = tmp_path / "ours.asc"
+        from pkiadmin.core import partners, workspace
+
+        with workspace.open_workspace(window.workspace_path) as ws:
+            ours_pub.write_text(partners.keyring(ws).export_public(officer))
+        assert gpg(home, "--import", str(ours_pub)).returncode == 0
+        theirs = tmp_path / "theirs.tar.gpg"
+        theirs.write_bytes(
+            seal(
+                home,
+                tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig}),
+                officer,
+                fpr,
+            )
+        )
+        opened = actions.open_package_dialog("pat")
+        opened.file.setText(str(theirs))
+        opened.passphrase.setText(OFFICER)
+        opened.run_button.click()
+        assert opened.summary.text().startswith("✔ ACCEPTED"), opened.error.text()
+        assert any(
+            "chains to a root" in opened.findings.item(i).text()
+            for i in range(opened.findings.count())
+        )
+        unsigned = tmp_path / "unsigned.tar.gpg"
+        unsigned.write_bytes(
+            seal(
+                home,
+                tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig}),
+                officer,
+                None,
+            )
+        )
+        opened.file.setText(str(unsigned))
+        opened.passphrase.setText(OFFICER)
+        opened.run_button.click()
+        assert "The package has no valid signature" in opened.error.text()
+        opened.reject()
+        details = page.details.text()
+        assert "accepted" in details and "rejected" in details and "sent" in details
+    finally:
+        kill_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
