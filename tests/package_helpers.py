@@ -36,8 +36,8 @@ def new_home() -> Path:
     return home
 
 
-def make_key(home: Path, uid: str) -> str:
-    made = gpg(home, "--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", "2y")
+def make_key(home: Path, uid: str, expire: str = "2y") -> str:
+    made = gpg(home, "--passphrase", "", "--quick-gen-key", uid, "ed25519", "sign", expire)
     assert made.returncode == 0, made.stderr
     listed = gpg(home, "--with-colons", "--list-keys", uid).stdout.decode()
     fpr = [line.split(":")[9] for line in listed.splitlines() if line.startswith("fpr:")][-1]

@@ -205,6 +205,49 @@ def test_signed_with_a_revoked_key(exchange: Exchange) -> None:
     _rejected(exchange, path, "signed by a key whose status is: signing key was revoked")
 
 
+def test_signed_with_a_key_that_has_expired(root_ws: Workspace) -> None:
+    import time
+
+    home = new_home()
+    try:
+        fpr = make_key(home, "Short Lived <short@partner.example>", expire="seconds=6")
+        officer = partners.generate_officer_key(
+            root_ws, "Olivia Officer", "olivia@example.com", OFFICER_PASSPHRASE
+        )
+        partners.add(root_ws, "short", "Short Lived SA")
+        partners.import_key(root_ws, "short", gpg(home, "--armor", "--export", fpr).stdout, fpr)
+        ours = partners.keyring(root_ws).export_public(officer.fingerprint).encode()
+        assert gpg(home, "--import", data=ours).returncode == 0
+        files, _ = partner_files()
+        manifest = manifest_for(files, fpr)
+        sig = gpg(
+            home,
+            "--passphrase",
+            "",
+            "--local-user",
+            fpr,
+            "--detach-sign",
+            "--output",
+            "-",
+            data=manifest,
+        ).stdout
+        sealed = seal(
+            home,
+            tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig}),
+            officer.fingerprint,
+            fpr,
+        )
+        path = home / "late.tar.gpg"
+        path.write_bytes(sealed)
+        time.sleep(7)  # the signature was made while the key was valid; it has expired since
+        with pytest.raises(PackageRejectedError, match="signing key has expired"):
+            package_open.open_package(root_ws, "short", path, OFFICER_PASSPHRASE)
+    finally:
+        kill_agent(home)
+        partners.keyring(root_ws).stop_agent()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def test_tampered_ciphertext_and_wrong_recipient(exchange: Exchange) -> None:
     files, _ = partner_files()
     path = partner_package(exchange, files)
