@@ -206,3 +206,36 @@ def seal(home: Path, tar: bytes, recipient: str, signer: str | None) -> bytes:
     done = gpg(home, *args, data=tar)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def partner_package_bytes(
+    home: Path,
+    partner_fpr: str,
+    recipient: str,
+    files: dict[str, bytes],
+    signed: bool = True,
+    manifest: bytes | None = None,
+    sig: bytes | None = None,
+) -> bytes:
+    """The documented layout as a partner builds it: manifest.json, its binary detached signature,
+    tar, then gpg --sign --encrypt to our officer key (or --encrypt alone when not signed)."""
+    manifest = manifest or manifest_for(files, partner_fpr)
+    if sig is None:
+        sig = gpg(
+            home,
+            "--passphrase",
+            "",
+            "--local-user",
+            partner_fpr,
+            "--detach-sign",
+            "--output",
+            "-",
+            data=manifest,
+        ).stdout
+    tar = tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig})
+    return seal(home, tar, recipient, partner_fpr if signed else None)
+
+
+def standard_files() -> dict[str, bytes]:
+    ca = partner_ca()
+    return layout({"root": ca.root, "issuing": ca.issuing}, {"root": crl_of(ca)})

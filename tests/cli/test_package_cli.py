@@ -11,16 +11,12 @@ from pkiadmin.cli.main import cli
 from pkiadmin.core import partners, workspace
 from tests.conftest import PASSPHRASE
 from tests.package_helpers import (
-    crl_of,
     gpg,
     kill_agent,
-    layout,
     make_key,
-    manifest_for,
     new_home,
-    partner_ca,
-    seal,
-    tar_of,
+    partner_package_bytes,
+    standard_files,
 )
 
 OFFICER = "officer passphrase for tests"
@@ -75,41 +71,14 @@ def test_partner_onboarding_both_ways(root_ws_path: Path, tmp_path: Path) -> Non
         with workspace.open_workspace(ws) as opened_ws:
             officer = partners.officer_fingerprint(opened_ws.db)
         assert officer is not None
-        ca = partner_ca()
-        files = layout({"root": ca.root, "issuing": ca.issuing}, {"root": crl_of(ca)})
-        manifest = manifest_for(files, partner_fpr)
-        sig = gpg(
-            home,
-            "--passphrase",
-            "",
-            "--local-user",
-            partner_fpr,
-            "--detach-sign",
-            "--output",
-            "-",
-            data=manifest,
-        ).stdout
+        files = standard_files()
         theirs = tmp_path / "theirs.tar.gpg"
-        theirs.write_bytes(
-            seal(
-                home,
-                tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig}),
-                officer,
-                partner_fpr,
-            )
-        )
+        theirs.write_bytes(partner_package_bytes(home, partner_fpr, officer, files))
         accepted = run(ws, "package", "open", "pat", str(theirs), "--passphrase-env", "OP")
         assert accepted.exit_code == 0, accepted.output
         assert "ACCEPTED: every check passed" in accepted.output
         assert "CA CN=Partner Root,O=Partner SA,C=FR:" in accepted.output
-        theirs.write_bytes(
-            seal(
-                home,
-                tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig}),
-                officer,
-                None,
-            )
-        )
+        theirs.write_bytes(partner_package_bytes(home, partner_fpr, officer, files, signed=False))
         rejected = run(ws, "package", "open", "pat", str(theirs), "--passphrase-env", "OP")
         assert (
             rejected.exit_code == 1

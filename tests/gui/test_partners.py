@@ -12,16 +12,12 @@ from pkiadmin.gui.main_window import MainWindow
 from tests.gui.conftest import MessageLog
 from tests.gui.test_main_window import fill_and_create
 from tests.package_helpers import (
-    crl_of,
     gpg,
     kill_agent,
-    layout,
     make_key,
-    manifest_for,
     new_home,
-    partner_ca,
-    seal,
-    tar_of,
+    partner_package_bytes,
+    standard_files,
 )
 
 OFFICER = "officer passphrase for the GUI test"
@@ -62,20 +58,7 @@ def test_partner_onboarding_in_the_gui(
 
         officer = window.overview_data.officer_fingerprint if window.overview_data else None
         assert officer is not None
-        ca = partner_ca()
-        files = layout({"root": ca.root, "issuing": ca.issuing}, {"root": crl_of(ca)})
-        manifest = manifest_for(files, fpr)
-        sig = gpg(
-            home,
-            "--passphrase",
-            "",
-            "--local-user",
-            fpr,
-            "--detach-sign",
-            "--output",
-            "-",
-            data=manifest,
-        ).stdout
+        files = standard_files()
         ours_pub = tmp_path / "ours.asc"
         from pkiadmin.core import partners, workspace
 
@@ -83,14 +66,7 @@ def test_partner_onboarding_in_the_gui(
             ours_pub.write_text(partners.keyring(ws).export_public(officer))
         assert gpg(home, "--import", str(ours_pub)).returncode == 0
         theirs = tmp_path / "theirs.tar.gpg"
-        theirs.write_bytes(
-            seal(
-                home,
-                tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig}),
-                officer,
-                fpr,
-            )
-        )
+        theirs.write_bytes(partner_package_bytes(home, fpr, officer, files))
         opened = actions.open_package_dialog("pat")
         opened.file.setText(str(theirs))
         opened.passphrase.setText(OFFICER)
@@ -101,14 +77,7 @@ def test_partner_onboarding_in_the_gui(
             for i in range(opened.findings.count())
         )
         unsigned = tmp_path / "unsigned.tar.gpg"
-        unsigned.write_bytes(
-            seal(
-                home,
-                tar_of({**files, "manifest.json": manifest, "manifest.json.sig": sig}),
-                officer,
-                None,
-            )
-        )
+        unsigned.write_bytes(partner_package_bytes(home, fpr, officer, files, signed=False))
         opened.file.setText(str(unsigned))
         opened.passphrase.setText(OFFICER)
         opened.run_button.click()
