@@ -20,6 +20,8 @@ from cryptography.x509.oid import NameOID
 
 from pkiadmin.core.keyid import SkiMethod, subject_key_identifier
 
+OFFICER_PASSPHRASE = "officer passphrase for tests"
+
 
 def gpg(home: Path, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
@@ -57,6 +59,7 @@ class PartnerCa:
     root: x509.Certificate
     root_key: ec.EllipticCurvePrivateKey
     issuing: x509.Certificate
+    issuing_key: ec.EllipticCurvePrivateKey
 
 
 def _name(cn: str) -> x509.Name:
@@ -121,7 +124,7 @@ def partner_ca() -> PartnerCa:
     root = ca_cert(_name("Partner Root"), root_key, _name("Partner Root"), root_key)
     issuing_key = ec.generate_private_key(ec.SECP256R1())
     issuing = ca_cert(_name("Partner Issuing CA"), issuing_key, root.subject, root_key)
-    return PartnerCa(root, root_key, issuing)
+    return PartnerCa(root, root_key, issuing, issuing_key)
 
 
 def crl_of(ca: PartnerCa, next_days: int = 30) -> bytes:
@@ -239,3 +242,41 @@ def partner_package_bytes(
 def standard_files() -> dict[str, bytes]:
     ca = partner_ca()
     return layout({"root": ca.root, "issuing": ca.issuing}, {"root": crl_of(ca)})
+
+
+def client_identity(
+    folder: Path, name: str, issuer: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey
+) -> tuple[Path, Path]:
+    """An end-entity client certificate (clientAuth) and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC) - timedelta(hours=1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_usage(False), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+        .add_extension(subject_key_identifier(key.public_key(), SkiMethod.SHA1), critical=False)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path

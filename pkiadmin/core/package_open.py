@@ -41,6 +41,7 @@ class Findings:
 @dataclass(frozen=True)
 class OpenedPackage:
     accepted: bool
+    pem_certificates: tuple[bytes, ...]
     package_id: str
     manifest_sha256: str
     signer_fingerprint: str
@@ -97,6 +98,7 @@ def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) 
         "accepted" if opened.accepted else "rejected",
         list(opened.blocking) + list(opened.notes),
         opened.package_id,
+        opened.pem_certificates if opened.accepted else (),
     )
     return opened
 
@@ -138,8 +140,11 @@ def _checked(
     findings = Findings()
     certs = _check_certificates(files, manifest, findings)
     _check_crls(files, certs, findings)
+    from cryptography.hazmat.primitives import serialization
+
     return OpenedPackage(
         accepted=not findings.blocking,
+        pem_certificates=tuple(c.public_bytes(serialization.Encoding.PEM) for c in certs.values()),
         package_id=str(manifest.get("package_id", "")),
         manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
         signer_fingerprint=partner.pgp_fingerprint,
@@ -323,9 +328,12 @@ def _record(
     result: str,
     findings: list[str],
     package_id: str,
+    certificates: tuple[bytes, ...] = (),
 ) -> None:
+    """The package's row and audit entry; an accepted package's CA certificates go into the
+    inventory as the partner's, untrusted until a verified call (in the same transaction)."""
     with ws.db.atomic():
-        ws.db.execute(
+        cursor = ws.db.execute(
             "INSERT INTO packages (direction, partner_id, package_id, at, file, sha256, manifest_sha256, result, findings)"
             " VALUES ('received', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -339,6 +347,12 @@ def _record(
                 json.dumps(findings),
             ),
         )
+        if certificates:
+            from pkiadmin.core import trust
+
+            trust.store_partner_certificates(
+                ws, partner_id, int(cursor.lastrowid or 0), certificates
+            )
         audit.append(
             ws.db,
             "package.open",

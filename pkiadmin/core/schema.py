@@ -183,6 +183,36 @@ MIGRATIONS: Sequence[Sequence[str]] = (
             findings TEXT NOT NULL
         )""",
     ),
+    (
+        # Fingerprint verification calls. A record is never edited: corrections are new records.
+        """CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            partner_id INTEGER NOT NULL REFERENCES partners(id),
+            direction TEXT NOT NULL CHECK (direction IN ('we-read', 'they-read')),
+            our_officer TEXT NOT NULL,
+            their_officer TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            phone_source TEXT NOT NULL,
+            at TEXT NOT NULL,
+            compared TEXT NOT NULL,
+            result TEXT NOT NULL CHECK (result IN ('verified', 'mismatch', 'aborted')),
+            note TEXT NOT NULL
+        )""",
+        """CREATE TRIGGER calls_are_never_edited BEFORE UPDATE ON calls
+           BEGIN SELECT RAISE(ABORT, 'a call record is never edited; record a new call'); END""",
+        """CREATE TRIGGER calls_are_never_deleted BEFORE DELETE ON calls
+           BEGIN SELECT RAISE(ABORT, 'a call record is never deleted'); END""",
+        # The CA certificates a partner's accepted package carried; trusted only after a verified call.
+        """CREATE TABLE partner_certs (
+            id INTEGER PRIMARY KEY,
+            partner_id INTEGER NOT NULL REFERENCES partners(id),
+            cert_id INTEGER NOT NULL REFERENCES certificates(id),
+            package_row INTEGER NOT NULL REFERENCES packages(id),
+            trusted INTEGER NOT NULL DEFAULT 0,
+            call_id INTEGER REFERENCES calls(id),
+            UNIQUE (partner_id, cert_id)
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

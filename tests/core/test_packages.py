@@ -8,8 +8,6 @@ import json
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,9 @@ from pkiadmin.core import crl, package_build, package_open, partners, pgp
 from pkiadmin.core.package_open import PackageRejectedError
 from pkiadmin.core.workspace import Workspace
 from tests.conftest import PASSPHRASE
+from tests.core.conftest import Exchange
 from tests.package_helpers import (
+    OFFICER_PASSPHRASE,
     ca_cert,
     crl_of,
     gpg,
@@ -32,43 +32,6 @@ from tests.package_helpers import (
     seal,
     tar_of,
 )
-
-OFFICER_PASSPHRASE = "officer passphrase for tests"
-
-
-@dataclass
-class Exchange:
-    ws: Workspace
-    home: Path  # the partner's own GnuPG home
-    partner_fpr: str
-    officer_fpr: str
-
-
-@pytest.fixture
-def exchange(root_ws: Workspace) -> Iterator[Exchange]:
-    home = new_home()
-    partner_fpr = make_key(home, "Pat Partner <pat@partner.example>")
-    officer = partners.generate_officer_key(
-        root_ws, "Olivia Officer", "olivia@example.com", OFFICER_PASSPHRASE
-    )
-    partners.add(
-        root_ws,
-        "partner",
-        "Partner SA",
-        (
-            partners.Contact(
-                "Pat Partner", "security officer", "+33 1 23 45 67 89", "signed contract, annex 2"
-            ),
-        ),
-    )
-    exported = gpg(home, "--armor", "--export", partner_fpr).stdout
-    partners.import_key(root_ws, "partner", exported, partner_fpr)
-    ours = partners.keyring(root_ws).export_public(officer.fingerprint).encode()
-    assert gpg(home, "--import", data=ours).returncode == 0
-    yield Exchange(root_ws, home, partner_fpr, officer.fingerprint)
-    kill_agent(home)
-    partners.keyring(root_ws).stop_agent()
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_our_package_opens_with_plain_gpg_and_tar(exchange: Exchange, tmp_path: Path) -> None:
