@@ -17,6 +17,7 @@ from pkiadmin.cli import (
     hsm_cmd,
     package_cmd,
     partner_cmd,
+    verify_cmd,
     workspace_cmd,
 )
 from pkiadmin.cli.context import CliState
@@ -62,7 +63,9 @@ cli.add_command(audit_cmd.group)
 cli.add_command(ceremony_cmd.group)
 cli.add_command(crl_cmd.group)
 cli.add_command(hsm_cmd.group)
+partner_cmd.group.add_command(verify_cmd.verify)
 cli.add_command(partner_cmd.group)
+cli.add_command(verify_cmd.trust_group)
 cli.add_command(package_cmd.group)
 
 

@@ -28,6 +28,32 @@ def run(ws: Path, *args: str) -> Result:
     )
 
 
+def verify_by_phone(ws: Path, tmp_path: Path) -> None:
+    """They read, we type: a typo is pointed out and typed again; then every value matches."""
+    from pkiadmin.core import calls, fingerprint
+
+    with workspace.open_workspace(ws) as opened_ws:
+        values = calls.values_for(opened_ws, "pat")
+    spoken = [" ".join(fingerprint.pgp_words(v.data)) for v in values]
+    typo = spoken[0].replace(spoken[0].split()[0], spoken[0].split()[0] + "x", 1)
+    answers = "\n".join([typo, *spoken]) + "\n"
+    args = ["partner", "verify", "pat", "--direction", "they-read", "--our-officer", "Olivia",
+            "--their-officer", "Pat", "--phone", "+33 1 23 45 67 89", "--phone-source", "contract",
+            "--passphrase-env", "OP"]  # fmt: skip
+    refused = run(ws, "trust", "export", "--out", str(tmp_path / "early.pem"))
+    assert refused.exit_code == 1 and "No partner CA certificate is trusted yet" in refused.output
+    done = CliRunner().invoke(
+        cli, ["--workspace", str(ws), *args], input=answers, env={"OP": OFFICER}
+    )
+    assert done.exit_code == 0, done.output
+    assert "is not a PGP word; check the spelling" in done.output
+    assert "Pair code (both sides compute the same):" in done.output
+    assert "recorded: VERIFIED" in done.output
+    exported = run(ws, "trust", "export", "--out", str(tmp_path / "partners.pem"))
+    assert exported.exit_code == 0 and "with 2 certificate(s)" in exported.output
+    assert "verified" in run(ws, "partner", "list").output
+
+
 def test_partner_onboarding_both_ways(root_ws_path: Path, tmp_path: Path) -> None:
     home = new_home()
     try:
@@ -89,6 +115,7 @@ def test_partner_onboarding_both_ways(root_ws_path: Path, tmp_path: Path) -> Non
         assert "number from signed contract, annex 2" in shown.output
         listed = run(ws, "partner", "list")
         assert "Partner SA" in listed.output and "unverified" in listed.output
+        verify_by_phone(ws, tmp_path)
     finally:
         kill_agent(home)
         shutil.rmtree(home, ignore_errors=True)
