@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core import fingerprint, package_build, package_open, partners, pgp
+from pkiadmin.core import calls, fingerprint, package_build, package_open, partners, pgp
+from pkiadmin.core.call import Value
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.workspace import Workspace
+from pkiadmin.gui.call_dialog import CallDialog
 from pkiadmin.gui.errors import error_label, show_error
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
@@ -190,6 +193,7 @@ class PartnerActions:
         page.officer_key_requested.connect(self.officer_key)
         page.build_requested.connect(self.open_build)
         page.open_requested.connect(self.open_package_dialog)
+        page.call_requested.connect(self.open_call)
 
     def _submit(self, operation: object, message: str) -> None:
         def done(_result: object) -> None:
@@ -290,3 +294,32 @@ class PartnerActions:
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def open_call(self, name: str) -> None:
+        """Load the values to compare on the worker, then open the call screen."""
+
+        def operation(ws: Workspace, _p: Progress) -> _CallSetup:
+            partner = partners.get(ws.db, name)
+            return _CallSetup(
+                calls.values_for(ws, name),
+                partners.officer_fingerprint(ws.db),
+                partner.pgp_fingerprint,
+            )
+
+        def done(result: object) -> None:
+            assert isinstance(result, _CallSetup)  # noqa: S101
+            dialog = CallDialog(
+                self.window.worker, name, result.values, result.ours, result.theirs, self.window
+            )
+            dialog.finished.connect(lambda _c: self.window.refresh())
+            self.dialog = dialog
+            dialog.open()
+
+        self.window.worker.submit(operation, done, self.window.show_failure)
+
+
+@dataclass(frozen=True)
+class _CallSetup:
+    values: tuple[Value, ...]
+    ours: str | None
+    theirs: str | None

@@ -42,6 +42,7 @@ class PartnersPage(QWidget):
     officer_key_requested = Signal()
     build_requested = Signal(str)
     open_requested = Signal(str)
+    call_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +61,7 @@ class PartnersPage(QWidget):
             ("key", "&Import their key…", lambda: self._with_selected(self.import_key_requested)),
             ("build", "&Build package…", lambda: self._with_selected(self.build_requested)),
             ("open", "&Open package…", lambda: self._with_selected(self.open_requested)),
+            ("call", "Verification &call…", lambda: self._with_selected(self.call_requested)),
             ("officer", "Our o&fficer key…", self.officer_key_requested.emit),
         ):
             button = QPushButton(text)
@@ -121,7 +123,7 @@ class PartnersPage(QWidget):
 
     def _update_buttons(self) -> None:
         partner = self.selected()
-        for key in ("key", "build", "open"):
+        for key in ("key", "build", "open", "call"):
             self.buttons[key].setEnabled(partner is not None)
 
     def _show_selected(self) -> None:

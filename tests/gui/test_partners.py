@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from pkiadmin.gui.call_dialog import CallDialog
 from pkiadmin.gui.main_window import MainWindow
 from tests.gui.conftest import MessageLog
 from tests.gui.test_main_window import fill_and_create
@@ -88,3 +89,99 @@ def test_partner_onboarding_in_the_gui(
     finally:
         kill_agent(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def drive_call(
+    qtbot: QtBot, window: MainWindow, direction: str, wrong_group: int | None = None
+) -> CallDialog:
+    """The call screen as the officer uses it: keyboard only."""
+    from PySide6.QtCore import Qt
+
+    from pkiadmin.core import fingerprint
+
+    window.partner_actions.open_call("pat")
+    dialog = window.partner_actions.dialog
+    assert isinstance(dialog, CallDialog)
+    dialog.direction.setCurrentIndex(dialog.direction.findData(direction))
+    for field, text in ((dialog.our_officer, "Olivia"), (dialog.their_officer, "Pat"),
+                        (dialog.phone, "+33 1 23 45 67 89"), (dialog.phone_source, "signed contract")):  # fmt: skip
+        field.setText(text)
+    assert "Pair code:" in dialog.findChild(type(dialog.title), "pairCode").text()  # type: ignore[union-attr]
+    for value_index, value in enumerate(dialog.values):
+        assert f"Value {value_index + 1} of {len(dialog.values)}" in dialog.title.text()
+        for group in range(value.groups):
+            if direction == "we-read":
+                qtbot.keyClick(dialog, Qt.Key.Key_Space)
+                continue
+            words = list(value.group_words(group))
+            if wrong_group == group and value_index == 0:
+                words = list(
+                    fingerprint.pgp_words(
+                        bytes([value.data[group * 2] ^ 1, value.data[group * 2 + 1]])
+                    )
+                )
+            if group == 0 and value_index == 0:
+                dialog.heard.setText("tigerx " + words[1])
+                qtbot.keyClick(dialog.heard, Qt.Key.Key_Return)
+                assert "is not a PGP word" in dialog.verdict.text()
+            dialog.heard.setText(" ".join(words))
+            qtbot.keyClick(dialog.heard, Qt.Key.Key_Return)
+            if dialog.mismatch:
+                return dialog
+    return dialog
+
+
+def test_the_verification_call_both_ways_and_a_mismatch(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, messages: MessageLog
+) -> None:
+    home = new_home()
+    try:
+        fpr = _onboard(qtbot, window, tmp_path, home)
+        mismatch = drive_call(qtbot, window, "they-read", wrong_group=3)
+        assert "MISMATCH" in mismatch.verdict.text() and "group 4" in mismatch.verdict.text()
+        assert not mismatch.heard.isEnabled()  # cannot be talked into 'verified'
+        mismatch.record()
+        assert mismatch.recorded is not None and mismatch.recorded.result == "mismatch"
+        mismatch.reject()
+        assert window.partners.model.records()[0].key_status == "unverified"
+
+        for direction in ("we-read", "they-read"):
+            call = drive_call(qtbot, window, direction)
+            assert "All 4 values compared." in call.title.text()
+            call.passphrase.setText(OFFICER)
+            call.record()
+            assert call.recorded is not None, call.error.text()
+            assert call.recorded.result == "verified"
+            call.reject()
+        assert window.partners.model.records()[0].key_status == "verified"
+        assert fpr
+    finally:
+        kill_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _onboard(qtbot: QtBot, window: MainWindow, tmp_path: Path, home: Path) -> str:
+    fpr = make_key(home, "Pat Partner <pat@partner.example>")
+    key_file = tmp_path / "pat.asc"
+    key_file.write_bytes(gpg(home, "--armor", "--export", fpr).stdout)
+    fill_and_create(qtbot, window.open_new_root_dialog())
+    actions = window.partner_actions
+    actions.generate_officer_key("Olivia Officer", "olivia@example.com", OFFICER)
+    actions.add_partner("pat", "Partner SA", "")
+    actions.import_key("pat", key_file, fpr)
+    officer = window.overview_data.officer_fingerprint if window.overview_data else None
+    assert officer is not None
+    from pkiadmin.core import partners, workspace
+
+    with workspace.open_workspace(window.workspace_path) as ws:
+        (tmp_path / "ours.asc").write_text(partners.keyring(ws).export_public(officer))
+    assert gpg(home, "--import", str(tmp_path / "ours.asc")).returncode == 0
+    theirs = tmp_path / "theirs.tar.gpg"
+    theirs.write_bytes(partner_package_bytes(home, fpr, officer, standard_files()))
+    opened = actions.open_package_dialog("pat")
+    opened.file.setText(str(theirs))
+    opened.passphrase.setText(OFFICER)
+    opened.run_button.click()
+    assert opened.summary.text().startswith("✔ ACCEPTED"), opened.error.text()
+    opened.reject()
+    return fpr
