@@ -149,3 +149,22 @@ def export(ctx: click.Context, fmt: str, out: Path, password_env: str | None) ->
     click.echo(f"Wrote {result.path} with {len(result.certificates)} certificate(s):")
     for line in result.listing():
         click.echo(f"  {line}")
+
+
+@click.command("sheet")
+@click.argument("name")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PDF to write (never overwritten).",
+)
+@click.pass_context
+def sheet(ctx: click.Context, name: str, out: Path) -> None:
+    """A printable verification sheet (PDF) for the call with NAME: every value in PGP words and
+    hex, the pair code, tick boxes, and a QR code of the values."""
+    from pkiadmin.core import call_sheet
+
+    with opened_workspace(ctx) as ws, user_errors():
+        call_sheet.write(ws, name, out)
+    click.echo(f"Wrote {out}. Print it for the officer making the call.")

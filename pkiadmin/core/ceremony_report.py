@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pkiadmin.core.step_run import StepLike
 
 FORMAT = "pkiadmin-ceremony-report/1"
-_DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
 def _hash_entry(name: str, data: bytes) -> dict[str, str]:
@@ -410,8 +410,8 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    if _DEJAVU.is_file():
-        pdf.add_font("DejaVu", "", str(_DEJAVU))
+    if DEJAVU.is_file():
+        pdf.add_font("DejaVu", "", str(DEJAVU))
         family = "DejaVu"
     else:  # the core font covers Latin-1 only
         family = "Helvetica"

@@ -40,6 +40,10 @@ def verify_by_phone(ws: Path, tmp_path: Path) -> None:
     args = ["partner", "verify", "pat", "--direction", "they-read", "--our-officer", "Olivia",
             "--their-officer", "Pat", "--phone", "+33 1 23 45 67 89", "--phone-source", "contract",
             "--passphrase-env", "OP"]  # fmt: skip
+    sheet = run(ws, "partner", "sheet", "pat", "--out", str(tmp_path / "sheet.pdf"))
+    assert sheet.exit_code == 0, sheet.output
+    pdf = (tmp_path / "sheet.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" in pdf  # the QR code
     refused = run(ws, "trust", "export", "--out", str(tmp_path / "early.pem"))
     assert refused.exit_code == 1 and "No partner CA certificate is trusted yet" in refused.output
     done = CliRunner().invoke(

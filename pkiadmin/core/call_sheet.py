@@ -1,0 +1,71 @@
+"""The printable verification sheet (PDF) for the officer making the call: every value in PGP
+words and grouped hex, the pair code, and a QR code of the values for a second device."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pkiadmin.core import atomicfile, audit, calls, partners
+from pkiadmin.core.call import pair_code
+from pkiadmin.core.ceremony_report import DEJAVU
+from pkiadmin.core.workspace import Workspace
+
+
+def build(ws: Workspace, partner_name: str) -> bytes:
+    import segno
+    from fpdf import FPDF
+
+    partner = partners.get(ws.db, partner_name)
+    values = calls.values_for(ws, partner_name)
+    officer = partners.officer_fingerprint(ws.db)
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    family = "Helvetica"
+    if DEJAVU.is_file():
+        pdf.add_font("DejaVu", "", str(DEJAVU))
+        family = "DejaVu"
+
+    def text(value: str, size: int = 11) -> None:
+        pdf.set_font(family, size=size)
+        pdf.multi_cell(0, size * 0.5 + 1.5, value, new_x="LMARGIN", new_y="NEXT")
+
+    text(f"Fingerprint verification call — {partner.organisation} ({partner.name})", 16)
+    text(f"Prepared {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Call a number obtained independently:")
+    for c in partner.contacts:
+        text(f"  {c.name} ({c.role}), {c.phone} — number from {c.phone_source}")
+    if officer and partner.pgp_fingerprint:
+        text(
+            f"Pair code (both sides compute the same): {pair_code(officer, partner.pgp_fingerprint)}",
+            13,
+        )
+    for value in values:
+        text("")
+        text(value.label, 13)
+        for i in range(value.groups):
+            words = " ".join(value.group_words(i))
+            text(f"  {i + 1:2}. {words:<30} {value.group_hex(i)}    [  ]", 12)
+    qr = segno.make(
+        json.dumps({v.label: v.data.hex() for v in values}, separators=(",", ":")), error="m"
+    )
+    png = io.BytesIO()
+    qr.save(png, kind="png", scale=4)
+    png.seek(0)
+    text("")
+    text("The same values as a QR code, for a second device:")
+    pdf.image(png, w=60)
+    text(
+        "Result:  verified [  ]   mismatch [  ]   aborted [  ]      Signature: ____________________"
+    )
+    return bytes(pdf.output())
+
+
+def write(ws: Workspace, partner_name: str, out: Path) -> Path:
+    data = build(ws, partner_name)
+    atomicfile.write_new_file(out, data, mode=0o644)
+    with ws.db.atomic():
+        audit.append(ws.db, "call.sheet", {"partner": partner_name}, details={"path": str(out)})
+    return out
