@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
@@ -17,6 +17,7 @@ from pkiadmin.core import (
     partners,
     requests,
     revocation,
+    trust,
 )
 
 EXPIRY_WARNING_DAYS = 90
@@ -36,6 +37,8 @@ class Overview:
     partners: tuple[partners.Partner, ...] = ()
     packages: tuple[dict[str, object], ...] = ()
     officer_fingerprint: str | None = None
+    partner_certs: tuple[trust.PartnerCert, ...] = ()
+    last_verified: dict[int, datetime] = field(default_factory=dict)
 
     @property
     def revoked_ids(self) -> frozenset[int]:
@@ -82,4 +85,6 @@ def load(db: Database) -> Overview:
             )
         ),
         officer_fingerprint=partners.officer_fingerprint(db),
+        partner_certs=trust.partner_certificates(db),
+        last_verified=trust.last_verification(db),
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from sqlite_utils import Database
 
 from pkiadmin.core import atomicfile, audit, fingerprint, inventory
 from pkiadmin.core.errors import ValidationError
@@ -72,8 +73,8 @@ def store_partner_certificates(
         )
 
 
-def partner_certificates(ws: Workspace, trusted_only: bool = False) -> tuple[PartnerCert, ...]:
-    rows = ws.db.query(
+def partner_certificates(db: Database, trusted_only: bool = False) -> tuple[PartnerCert, ...]:
+    rows = db.query(
         "SELECT pc.partner_id, p.name, pc.cert_id, c.subject, c.sha256, c.not_after, pc.trusted, pc.call_id"
         " FROM partner_certs pc JOIN partners p ON p.id = pc.partner_id JOIN certificates c ON c.id = pc.cert_id"
         " WHERE pc.trusted >= ? ORDER BY p.name, c.subject",
@@ -103,7 +104,7 @@ class TrustExport:
 def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> TrustExport:
     """pem (a bundle for nginx ssl_client_certificate), openssl-dir (hashed links for -CApath),
     or p12 (a Java truststore). Only certificates confirmed on a verified call."""
-    certs = partner_certificates(ws, trusted_only=True)
+    certs = partner_certificates(ws.db, trusted_only=True)
     if not certs:
         raise ValidationError(
             "No partner CA certificate is trusted yet: verify a partner on a call first."
@@ -174,14 +175,10 @@ def _openssl() -> str:
     return found
 
 
-def last_verification(ws: Workspace) -> dict[int, datetime]:
+def last_verification(db: Database) -> dict[int, datetime]:
     return {
         int(r[0]): datetime.fromisoformat(r[1])
-        for r in ws.db.execute(
+        for r in db.execute(
             "SELECT partner_id, max(at) FROM calls WHERE result = 'verified' GROUP BY partner_id"
         )
     }
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

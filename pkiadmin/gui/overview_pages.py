@@ -87,6 +87,12 @@ class DashboardPage(QWidget):
         self.crl_list.setTextFormat(Qt.TextFormat.RichText)
         self.crl_list.setWordWrap(True)
         layout.addWidget(self.crl_list)
+        layout.addWidget(QLabel("<h3>Partners</h3>"))
+        self.partner_list = QLabel()
+        self.partner_list.setObjectName("dashboard_partners")
+        self.partner_list.setTextFormat(Qt.TextFormat.RichText)
+        self.partner_list.setWordWrap(True)
+        layout.addWidget(self.partner_list)
         self.empty_hint = QLabel(
             "This workspace holds no CA yet. Create the root CA to begin "
             "(File → New root CA, Ctrl+N)."
@@ -124,6 +130,7 @@ class DashboardPage(QWidget):
             "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>None yet.</i>"
         )
         self.crl_list.setText(crl_calendar_html(overview))
+        self.partner_list.setText(partners_html(overview, now))
         has_ca = bool(overview.authorities)
         self.empty_hint.setVisible(not has_ca)
         self.new_root_button.setVisible(not has_ca)
@@ -136,6 +143,29 @@ STATE_COLOURS = {
     CrlState.EXPIRED: "#8e0000",
     CrlState.MISSING: "#c62828",
 }
+
+
+def partners_html(overview: Overview, now: datetime) -> str:
+    """Per partner: key status, how long ago it was verified, and their CA certificate expiring first."""
+    rows = []
+    for p in overview.partners:
+        verified = overview.last_verified.get(p.id)
+        age = f"verified {(now - verified).days} days ago" if verified else "never verified"
+        certs = [c for c in overview.partner_certs if c.partner_id == p.id and c.trusted]
+        first = min(certs, key=lambda c: c.not_after) if certs else None
+        expiry = (
+            f"{escape(first.subject)} expires {first.not_after:%Y-%m-%d} ({_remaining(first.not_after, now)})"
+            if first
+            else "no trusted CA certificate"
+        )
+        colour = "#2e7d32" if p.key_status == "verified" else "#b26a00"
+        rows.append(
+            f"<tr><td><b>{escape(p.name)}</b></td><td style='color:{colour}'>{escape(p.key_status)}</td>"
+            f"<td>{escape(age)}</td><td>{expiry}</td></tr>"
+        )
+    return (
+        "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No partner yet.</i>"
+    )
 
 
 def crl_calendar_html(overview: Overview) -> str:

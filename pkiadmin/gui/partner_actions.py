@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core import calls, fingerprint, package_build, package_open, partners, pgp
+from pkiadmin.core import (
+    calls,
+    fingerprint,
+    package_build,
+    package_open,
+    partners,
+    pgp,
+    trust,
+)
 from pkiadmin.core.call import Value
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.workspace import Workspace
@@ -194,6 +202,7 @@ class PartnerActions:
         page.build_requested.connect(self.open_build)
         page.open_requested.connect(self.open_package_dialog)
         page.call_requested.connect(self.open_call)
+        page.export_trust_requested.connect(self.choose_and_export_trust)
 
     def _submit(self, operation: object, message: str) -> None:
         def done(_result: object) -> None:
@@ -294,6 +303,31 @@ class PartnerActions:
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def choose_and_export_trust(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "Export the partner trust store",
+            str(self.window.workspace_path / "exports" / "partner-cas.pem"),
+            "PEM bundle for nginx ssl_client_certificate (*.pem)",
+        )
+        if chosen:
+            self.export_trust(Path(chosen))
+
+    def export_trust(self, path: Path) -> None:
+        """The CA certificates confirmed on verified calls, as a PEM bundle listing each fingerprint."""
+
+        def operation(ws: Workspace, _p: Progress) -> trust.TrustExport:
+            return trust.export(ws, "pem", path)
+
+        def done(result: object) -> None:
+            assert isinstance(result, trust.TrustExport)  # noqa: S101
+            self.window.statusBar().showMessage(
+                f"Wrote {result.path} with {len(result.certificates)} partner CA certificate(s).",
+                15_000,
+            )
+
+        self.window.worker.submit(operation, done, self.window.show_failure)
 
     def open_call(self, name: str) -> None:
         """Load the values to compare on the worker, then open the call screen."""

@@ -43,6 +43,7 @@ class PartnersPage(QWidget):
     build_requested = Signal(str)
     open_requested = Signal(str)
     call_requested = Signal(str)
+    export_trust_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,7 @@ class PartnersPage(QWidget):
             ("open", "&Open package…", lambda: self._with_selected(self.open_requested)),
             ("call", "Verification &call…", lambda: self._with_selected(self.call_requested)),
             ("officer", "Our o&fficer key…", self.officer_key_requested.emit),
+            ("trust", "E&xport trust store…", self.export_trust_requested.emit),
         ):
             button = QPushButton(text)
             button.clicked.connect(slot)

@@ -157,7 +157,7 @@ def _handshake(folder: Path, bundle: Path, cert: Path, key: Path) -> bool:
 def test_certificates_from_the_bundle_are_what_was_verified(exchange: Exchange) -> None:
     _opened(exchange)
     _call(exchange, {})
-    trusted = trust.partner_certificates(exchange.ws, trusted_only=True)
+    trusted = trust.partner_certificates(exchange.ws.db, trusted_only=True)
     assert {c.subject for c in trusted} == {
         "CN=Partner Root,O=Partner SA,C=FR",
         "CN=Partner Issuing CA,O=Partner SA,C=FR",

@@ -144,6 +144,8 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         assert mismatch.recorded is not None and mismatch.recorded.result == "mismatch"
         mismatch.reject()
         assert window.partners.model.records()[0].key_status == "unverified"
+        window.partner_actions.export_trust(tmp_path / "too-early.pem")
+        assert "No partner CA certificate is trusted yet" in messages.texts[-1]
 
         for direction in ("we-read", "they-read"):
             call = drive_call(qtbot, window, direction)
@@ -154,6 +156,10 @@ def test_the_verification_call_both_ways_and_a_mismatch(
             assert call.recorded.result == "verified"
             call.reject()
         assert window.partners.model.records()[0].key_status == "verified"
+        assert "verified 0 days ago" in window.dashboard.partner_list.text()
+        assert "CN=Partner" in window.dashboard.partner_list.text()
+        window.partner_actions.export_trust(tmp_path / "partner-cas.pem")
+        assert (tmp_path / "partner-cas.pem").read_text().count("BEGIN CERTIFICATE") == 2
         assert fpr
     finally:
         kill_agent(home)
