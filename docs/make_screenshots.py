@@ -173,6 +173,20 @@ def grab_partners(window: object, tmp: Path, grab: object) -> None:
     build.reject()
     window.nav.setCurrentRow(5)  # type: ignore[attr-defined]
     grab("partners")  # type: ignore[operator]
+    actions.open_call("partner-sa")
+    call = actions.dialog
+    call.resize(1280, 800)
+    for field, value in ((call.our_officer, "Olivia Officer"), (call.their_officer, "Pat Partner"),
+                         (call.phone, "+33 1 23 45 67 89"), (call.phone_source, "signed contract, annex 2")):  # fmt: skip
+        field.setText(value)
+    for group in range(2):
+        call.heard.setText(" ".join(call.values[0].group_words(group)))
+        call.check_group()
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    call.grab().save(str(OUT / "verification-call.png"))
+    call.reject()
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
 
 
