@@ -6,7 +6,7 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from cryptography.hazmat.primitives import hashes
 
@@ -21,6 +21,7 @@ from pkiadmin.core.ceremony import (
 from pkiadmin.core.ceremony_plan import CeremonyPlan, Participant
 from pkiadmin.core.errors import PkiError, ValidationError
 from pkiadmin.core.shares import CustodianShare
+from pkiadmin.core.step_run import StepLike, StepRun
 
 
 class Responder(Protocol):
@@ -47,6 +48,36 @@ class CeremonyAbortedError(PkiError):
     """The people in the room stopped the ceremony; it is recorded as aborted and no CA exists."""
 
 
+class StepScript:
+    """Stopping a ceremony (recorded as aborted) and retrying a failed step, for every driver."""
+
+    def __init__(
+        self,
+        run: StepRun[Any, Any],
+        retry_after: Callable[[Any, PkiError], bool],
+        outcome: str,
+    ) -> None:
+        self.run = run
+        self.retry_after = retry_after
+        self.outcome = outcome  # what an abort leaves: "no CA was created", ...
+
+    def stop(self, step: StepLike, reason: str) -> NoReturn:
+        self.run.abort(reason, self.run.plan.administrator.name)
+        raise CeremonyAbortedError(
+            f"The ceremony was aborted at '{step.title}': {reason}. It is recorded; {self.outcome}."
+        )
+
+    def attempt(self, step: StepLike, action: Callable[[], object]) -> None:
+        while True:
+            try:
+                action()
+            except CeremonyError as exc:
+                if not self.retry_after(step, exc):
+                    self.stop(step, str(exc))
+            else:
+                return
+
+
 def drive(
     run: CeremonyRun, responder: Responder, progress: Callable[[str], None] | None = None
 ) -> CeremonyResult:
@@ -59,21 +90,8 @@ def drive(
                 stop(step, f"{person.name} did not acknowledge '{step.title}'")
             run.acknowledge(step, person.name)
 
-    def stop(step: Step, reason: str) -> None:
-        run.abort(reason, plan.administrator.name)
-        raise CeremonyAbortedError(
-            f"The ceremony was aborted at '{step.title}': {reason}. It is recorded; no CA was created."
-        )
-
-    def attempt(step: Step, action: Callable[[], object]) -> None:
-        while True:
-            try:
-                action()
-            except CeremonyError as exc:
-                if not responder.retry_after(step, exc):
-                    stop(step, str(exc))
-            else:
-                return
+    script = StepScript(run, responder.retry_after, "no CA was created")
+    stop, attempt = script.stop, script.attempt
 
     for step in Step:
         responder.announce(step)

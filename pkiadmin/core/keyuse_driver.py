@@ -6,9 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from pkiadmin.core.authorities import Authority
-from pkiadmin.core.ceremony_driver import CeremonyAbortedError
+from pkiadmin.core.ceremony_driver import StepScript
 from pkiadmin.core.ceremony_plan import Participant
-from pkiadmin.core.ceremony_steps import CeremonyError
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.keyuse import KeyUseResult, KeyUseRun, KeyUseStep, Output, Review
 from pkiadmin.core.keyuse_plan import KeyUsePlan
@@ -32,21 +31,8 @@ def drive(
     report = progress or (lambda _text: None)
     plan = run.plan
 
-    def stop(step: KeyUseStep, reason: str) -> None:
-        run.abort(reason, plan.administrator.name)
-        raise CeremonyAbortedError(
-            f"The ceremony was aborted at '{step.title}': {reason}. It is recorded; nothing was signed or stored."
-        )
-
-    def attempt(step: KeyUseStep, action: Callable[[], object]) -> None:
-        while True:
-            try:
-                action()
-            except CeremonyError as exc:
-                if not responder.retry_after(step, exc):
-                    stop(step, str(exc))
-            else:
-                return
+    script = StepScript(run, responder.retry_after, "nothing was signed or stored")
+    stop, attempt = script.stop, script.attempt
 
     def unlock_all() -> None:
         for authority in run.locked_issuers():

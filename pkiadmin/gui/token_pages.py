@@ -12,9 +12,8 @@ from pkiadmin.gui.ceremony_base import StepPage
 from pkiadmin.gui.worker import CaWorkerApi
 
 
-class TokenKeyPage(StepPage):
-    run: CeremonyRun
-    step = Step.KEY_GENERATION
+class TokenKeyPage(pages.KeyPage):
+    """The key page with a PIN field: the key is generated on the token named in the plan."""
 
     def __init__(
         self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
@@ -22,25 +21,20 @@ class TokenKeyPage(StepPage):
         super().__init__(run, worker, parent)
         spec = run.plan.token
         assert spec is not None  # noqa: S101 - only used for token plans
-        self.body.addWidget(
-            QLabel(
-                f"The key is generated on token '{spec.token}' as '{spec.key_label}' and never leaves it."
-            )
-        )
-        form = QFormLayout()
         self.pin = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.pin.setObjectName("tokenPin")
+        form = QFormLayout()
         form.addRow("Token &PIN:", self.pin)
-        self.body.addLayout(form)
-        self.generate = QPushButton(
-            f"&Generate the {run.plan.root.algorithm.label} key on the token"
+        self.body.insertWidget(
+            0,
+            QLabel(
+                f"The key is generated on token '{spec.token}' as '{spec.key_label}' and never leaves it."
+            ),
         )
+        self.body.insertLayout(1, form)
+        self.generate.setText(f"&Generate the {run.plan.root.algorithm.label} key on the token")
+        self.generate.clicked.disconnect()
         self.generate.clicked.connect(self._generate)
-        self.body.addWidget(self.generate)
-        self.facts = QLabel()
-        self.facts.setWordWrap(True)
-        self.body.addWidget(self.facts)
-        self.finish_layout()
 
     def _generate(self) -> None:
         pin = self.pin.text()
@@ -59,10 +53,6 @@ class TokenKeyPage(StepPage):
                 f"Read back: {read_back}\n"
                 f"Public key SHA-256: {fingerprint.grouped_hex(bytes.fromhex(facts.spki_sha256))}"
             )
-
-    def refresh(self) -> None:
-        self.generate.setEnabled(not self.run.is_done(self.step))
-        super().refresh()
 
 
 class _NotApplicablePage(StepPage):
