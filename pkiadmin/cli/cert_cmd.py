@@ -174,3 +174,39 @@ def revoke(
         f"Sign a CRL of CA {done.ca_id} by {done.crl_deadline:%Y-%m-%d %H:%M} UTC: "
         f"pkiadmin-cli crl issue {done.ca_id} (or a crl ceremony)."
     )
+
+
+@group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--p12-password-env",
+    metavar="VAR",
+    default=None,
+    help="The password of PKCS#12 files, from this variable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def import_certs(
+    ctx: click.Context, paths: tuple[Path, ...], p12_password_env: str | None, as_json: bool
+) -> None:
+    """Import existing certificates from files and folders (PEM bundles, DER, PKCS#7, PKCS#12);
+    duplicates are skipped, issuers linked, every refused file named with its reason. Imported
+    certificates are never trusted automatically."""
+    import os
+
+    from pkiadmin.core import bulk_import
+
+    password = os.environ.get(p12_password_env) if p12_password_env else None
+    with opened_workspace(ctx) as ws, user_errors():
+        summary = bulk_import.import_paths(ws, list(paths), password)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(
+            f"{summary.files} file(s): {summary.imported} certificate(s) imported, "
+            f"{summary.duplicates} already in the inventory, {len(summary.refused)} file(s) refused."
+        )
+        for name, reason in summary.refused:
+            click.echo(f"  refused {name}: {reason}")
+    if summary.refused:
+        ctx.exit(1)

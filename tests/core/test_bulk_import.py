@@ -1,0 +1,115 @@
+"""Bulk import: every format, duplicates, issuer links, and every kind of bad file refused with
+its reason while what was already imported stays consistent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+from pkiadmin.core import audit, bulk_import, inventory
+from pkiadmin.core.workspace import Workspace
+from tests.core.test_csr import VECTORS
+from tests.package_helpers import client_identity, partner_ca
+
+
+def _pem(*certs: object) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)  # type: ignore[attr-defined]
+
+
+def test_every_format_duplicates_and_issuer_links(ws: Workspace, tmp_path: Path) -> None:
+    ca = partner_ca()
+    folder = tmp_path / "in" / "nested"
+    folder.mkdir(parents=True)
+    (folder / "bundle.pem").write_bytes(_pem(ca.issuing, ca.root))  # issuer after the issued
+    (tmp_path / "in" / "root.der").write_bytes(ca.root.public_bytes(serialization.Encoding.DER))
+    (tmp_path / "in" / "chain.p7b").write_bytes(
+        pkcs7.serialize_certificates([ca.root, ca.issuing], serialization.Encoding.DER)
+    )
+    leaf_pem, leaf_key = client_identity(tmp_path, "client", ca.issuing, ca.issuing_key)
+    from cryptography import x509
+
+    leaf = x509.load_pem_x509_certificate(leaf_pem.read_bytes())
+    key = serialization.load_pem_private_key(leaf_key.read_bytes(), None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    (tmp_path / "in" / "client.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"client",
+            key,
+            leaf,
+            None,
+            serialization.BestAvailableEncryption(b"s3cret"),
+        )
+    )
+    summary = bulk_import.import_paths(ws, [tmp_path / "in"], p12_password="s3cret")
+    assert (summary.files, summary.imported, summary.duplicates, summary.refused) == (4, 3, 3, [])
+    records = {r.common_name: r for r in inventory.list_certificates(ws.db)}
+    assert records["Partner Issuing CA"].issuer_cert_id == records["Partner Root"].id
+    assert records["client"].issuer_cert_id == records["Partner Issuing CA"].id
+    assert all(r.source is inventory.Source.IMPORTED for r in records.values())
+    assert [e.operation for e in audit.entries(ws.db)].count("cert.import") == 4
+
+
+def test_bad_files_are_refused_with_reasons(ws: Workspace, tmp_path: Path) -> None:
+    ca = partner_ca()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.pem").write_bytes(_pem(ca.root))
+    (folder / "garbage.crt").write_bytes(b"this is not a certificate at all")
+    (folder / "truncated.pem").write_bytes(_pem(ca.issuing)[:300])
+    with (folder / "huge.bin").open("wb") as handle:
+        handle.truncate(100 * 1024 * 1024)  # sparse: 100 MB without writing them
+    (folder / "locked.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"x", None, ca.root, None, serialization.BestAvailableEncryption(b"right")
+        )
+    )
+    summary = bulk_import.import_paths(
+        ws, [folder, tmp_path / "vanished.pem"], p12_password="wrong"
+    )
+    reasons = {Path(name).name: reason for name, reason in summary.refused}
+    assert summary.imported == 1
+    assert "not a certificate file pkiadmin can read" in reasons["garbage.crt"]
+    assert "not a certificate file pkiadmin can read" in reasons["truncated.pem"]
+    assert reasons["huge.bin"] == "104 MB is far more than a certificate file"
+    assert "password does not open" in reasons["locked.p12"]
+    assert reasons["vanished.pem"] == "the file disappeared before it could be read"
+    assert audit.verify(ws.db).ok
+
+
+def test_a_cancelled_import_keeps_what_was_imported(ws: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.pem").write_bytes(_pem(partner_ca().root))
+    seen: list[int] = []
+    summary = bulk_import.import_paths(
+        ws, [folder], progress=lambda n, _name: seen.append(n), cancelled=lambda: len(seen) >= 2
+    )
+    assert summary.cancelled and summary.files == 2 and summary.imported == 2
+    assert len(inventory.list_certificates(ws.db)) == 2
+
+
+def test_the_malformed_certificates_in_cryptography_vectors_do_not_crash(ws: Workspace) -> None:
+    corpus = sorted(
+        p for p in (VECTORS).rglob("*") if p.is_file() and p.suffix in {".pem", ".der", ".crt"}
+    )
+    assert len(corpus) > 100
+    summary = bulk_import.import_paths(ws, corpus)
+    assert summary.files == len(corpus)
+    assert summary.imported > 50 and summary.refused  # some are fine, the malformed are refused
+    assert audit.verify(ws.db).ok
+
+
+@pytest.mark.parametrize("suffix", [".pem", ".der"])
+def test_a_file_is_imported_whole_or_not_at_all(ws: Workspace, tmp_path: Path, suffix: str) -> None:
+    ca = partner_ca()
+    path = tmp_path / f"one{suffix}"
+    path.write_bytes(
+        _pem(ca.root) if suffix == ".pem" else ca.root.public_bytes(serialization.Encoding.DER)
+    )
+    assert bulk_import.import_paths(ws, [path]).imported == 1
+    assert bulk_import.import_paths(ws, [path]).duplicates == 1
