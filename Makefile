@@ -35,6 +35,7 @@ pytest:
 benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/crl_100k.py
+	$(BIN)/python benchmarks/inventory.py
 
 system-deps:
 	./packaging/install-system-deps.sh

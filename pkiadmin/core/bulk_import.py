@@ -21,7 +21,7 @@ from pkiadmin.core import audit, inventory
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.workspace import Workspace
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 80 * 1024 * 1024  # a 100,000-certificate PEM bundle is about 65 MB
 # cryptography raises more than ValueError for malformed certificates, some only when a field is read.
 _MALFORMED = (
     ValueError,
@@ -151,19 +151,34 @@ def _read(path: Path, summary: ImportSummary) -> bytes | None:
     return None
 
 
-def _issuer_of(ws: Workspace, cert: x509.Certificate) -> int | None:
-    """The inventory certificate that verifiably signed this one, if present."""
-    for row in ws.db.execute(
-        "SELECT id FROM certificates WHERE subject = ? AND is_ca = 1",
-        (cert.issuer.rfc4514_string(),),
-    ):
-        candidate = inventory.load_certificate(ws.db, int(row[0]))
+def _issuer_of(
+    ws: Workspace, cert: x509.Certificate, cache: dict[bytes, list[tuple[int, x509.Certificate]]]
+) -> int | None:
+    """The inventory certificate that verifiably signed this one, if present (candidates by name,
+    looked up once per issuer name in a file)."""
+    key = cert.issuer.public_bytes()
+    if key not in cache:
+        cache[key] = [
+            (int(row[0]), inventory.load_certificate(ws.db, int(row[0])))
+            for row in ws.db.execute(
+                "SELECT id FROM certificates WHERE subject = ? AND is_ca = 1",
+                (cert.issuer.rfc4514_string(),),
+            )
+        ]
+    for cert_id, candidate in cache[key]:
         try:
             cert.verify_directly_issued_by(candidate)
         except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
             continue
-        return int(row[0])
+        return cert_id
     return None
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
 
 
 def _store(
@@ -171,6 +186,7 @@ def _store(
 ) -> tuple[int, int]:
     """One transaction per file: all its new certificates and one audit entry, or nothing."""
     added = duplicates = 0
+    cache: dict[bytes, list[tuple[int, x509.Certificate]]] = {}
     # Issuers first, so a bundle's chain links within the bundle.
     ordered = sorted(certs, key=lambda c: 0 if c.issuer == c.subject else 1)
     with ws.db.atomic():
@@ -192,7 +208,9 @@ def _store(
                     "contents: a reused serial number, which RFC 5280 forbids"
                 )
             cert_id = inventory.insert_certificate(ws.db, cert, inventory.Source.IMPORTED)
-            issuer = cert_id if cert.issuer == cert.subject else _issuer_of(ws, cert)
+            issuer = cert_id if cert.issuer == cert.subject else _issuer_of(ws, cert, cache)
+            if cert.extensions and _is_ca(cert):
+                cache.pop(cert.subject.public_bytes(), None)  # a new CA: look its name up again
             if issuer is not None:
                 ws.db.execute(
                     "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (issuer, cert_id)
