@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -160,18 +161,47 @@ class Keyring:
         return info
 
     def generate(self, name: str, email: str, passphrase: str, expire: str = "2y") -> KeyInfo:
-        """An ed25519 signing key with a cv25519 encryption subkey, protected by the passphrase."""
-        if not name.strip() or "@" not in email:
-            raise ValidationError("The key needs a name and an e-mail address.")
-        params = self.gpg.gen_key_input(
-            key_type="EDDSA", key_curve="ed25519", key_usage="sign,cert",
-            subkey_type="ECDH", subkey_curve="cv25519", subkey_usage="encrypt",
-            name_real=name, name_email=email, expire_date=expire, passphrase=passphrase,
-        )  # fmt: skip
-        made = self.call("generate key", lambda: self.gpg.gen_key(params))
-        if not made.fingerprint:
-            raise PgpError(f"gpg could not generate the key ({made.status}): {made.stderr[-300:]}")
-        info = self.key(made.fingerprint)
+        """An ed25519 signing key with a cv25519 encryption subkey, protected by the passphrase.
+
+        The passphrase goes to gpg through loopback pinentry on a pipe, never into a file or the
+        command line; with the agent's cache at 0 s it must also be there for the self-signature,
+        which python-gnupg's parameter-file route does not guarantee."""
+        if not name.strip() or "@" not in email or any(c in name + email for c in "\r\n"):
+            raise ValidationError("The key needs a name and an e-mail address (one line each).")
+        if any(c in passphrase for c in "\r\n\0"):
+            raise ValidationError("The passphrase cannot contain line breaks.")
+        params = self.home / f"keyparams-{secrets.token_hex(4)}"
+        params.write_text(
+            "Key-Type: EDDSA\nKey-Curve: ed25519\nKey-Usage: sign,cert\n"
+            "Subkey-Type: ECDH\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
+            f"Name-Real: {name}\nName-Email: {email}\nExpire-Date: {expire}\n%commit\n",
+            encoding="utf-8",
+        )
+        params.chmod(0o600)
+        gpg = shutil.which("gpg") or "gpg"
+        args = [
+            gpg, "--homedir", str(self.short_home), "--batch", "--status-fd", "1",
+            "--pinentry-mode", "loopback", "--passphrase-fd", "0", "--gen-key", str(params),
+        ]  # fmt: skip
+        try:
+            done = self.call(
+                "generate key",
+                lambda: subprocess.run(
+                    args, input=passphrase.encode() + b"\n", capture_output=True, check=False
+                ),
+            )
+        finally:
+            params.unlink(missing_ok=True)
+        created = [
+            line.split()[-1]
+            for line in done.stdout.decode(errors="replace").splitlines()
+            if line.startswith("[GNUPG:] KEY_CREATED")
+        ]
+        if done.returncode != 0 or not created:
+            raise PgpError(
+                f"gpg could not generate the key: {done.stderr.decode(errors='replace')[-300:]}"
+            )
+        info = self.key(created[-1])
         assert info is not None  # noqa: S101
         return info
 
