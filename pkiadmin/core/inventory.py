@@ -6,7 +6,7 @@ import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from cryptography import x509
@@ -74,6 +74,22 @@ def _extension_value(cert: x509.Certificate, kind: type[_Ext]) -> _Ext | None:
         return None
 
 
+def subject_alt_names(cert: x509.Certificate) -> tuple[str, ...]:
+    """'dns:…', 'ip:…', 'uri:…' (spiffe:// included), 'email:…' from subjectAltName."""
+    san = _extension_value(cert, x509.SubjectAlternativeName)
+    if san is None:
+        return ()
+    kinds = (
+        ("dns", x509.DNSName),
+        ("ip", x509.IPAddress),
+        ("uri", x509.UniformResourceIdentifier),
+        ("email", x509.RFC822Name),
+    )
+    return tuple(
+        f"{prefix}:{value}" for prefix, kind in kinds for value in san.get_values_for_type(kind)
+    )
+
+
 def insert_certificate(
     db: Database, cert: x509.Certificate, source: Source, issuer_cert_id: int | None = None
 ) -> int:
@@ -90,8 +106,8 @@ def insert_certificate(
     cursor = db.execute(
         """INSERT INTO certificates (serial_hex, issuer_hash, subject, issuer, common_name, not_before,
                not_after, key_algorithm, key_size, signature_algorithm, sha256, sha1, ski, aki, is_ca,
-               path_length, issuer_cert_id, source, added_at, der)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               path_length, issuer_cert_id, source, added_at, der, sans)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             serial_hex(cert.serial_number),
             hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
@@ -113,6 +129,7 @@ def insert_certificate(
             source.value,
             datetime.now(UTC).isoformat(),
             der,
+            " ".join(subject_alt_names(cert)),
         ),
     )
     row_id = cursor.lastrowid
@@ -184,3 +201,60 @@ def chain(db: Database, cert_id: int) -> tuple[x509.Certificate, ...]:
         ).fetchone()
         current = row[0] if row and row[0] != current else None
     return tuple(result)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Structured filters, combinable; None means 'any'."""
+
+    text: str | None = None  # free text over names, SANs, serial and fingerprint (FTS5)
+    expires_within_days: int | None = None
+    expired: bool | None = None
+    revoked: bool | None = None
+    ca: bool | None = None
+    issuer: str | None = None  # substring of the issuer name
+    algorithm: str | None = None  # e.g. 'EC P-256', 'RSA'
+    source: Source | None = None
+
+
+def search(
+    db: Database, f: Filter, now: datetime | None = None, limit: int | None = None
+) -> tuple[CertRecord, ...]:
+    """The certificates matching every given filter, newest id first; parameters only, no SQL text from input."""
+    now = now or datetime.now(UTC)
+    where: list[str] = []
+    args: list[object] = []
+    if f.text:
+        terms = [t for t in f.text.replace('"', " ").split() if t]
+        if terms:
+            where.append(
+                "id IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ?)"
+            )
+            args.append(" ".join(f'"{t}"*' for t in terms))
+    if f.expires_within_days is not None:
+        where.append("not_after >= ? AND not_after <= ?")
+        args += [now.isoformat(), (now + timedelta(days=f.expires_within_days)).isoformat()]
+    if f.expired is not None:
+        where.append("not_after < ?" if f.expired else "not_after >= ?")
+        args.append(now.isoformat())
+    if f.revoked is not None:
+        revoked_clause = "EXISTS (SELECT 1 FROM revocations r WHERE r.cert_id = certificates.id)"
+        where.append(revoked_clause if f.revoked else f"NOT {revoked_clause}")
+    if f.ca is not None:
+        where.append("is_ca = ?")
+        args.append(int(f.ca))
+    if f.issuer:
+        where.append("issuer LIKE ?")
+        args.append(f"%{f.issuer}%")
+    if f.algorithm:
+        where.append("key_algorithm = ? OR (key_algorithm || ' ' || key_size) = ?")
+        args += [f.algorithm, f.algorithm]
+    if f.source is not None:
+        where.append("source = ?")
+        args.append(f.source.value)
+    clause = (" WHERE " + " AND ".join(f"({w})" for w in where)) if where else ""
+    tail = f" ORDER BY id DESC{' LIMIT ?' if limit else ''}"
+    if limit:
+        args.append(limit)
+    query = f"SELECT {_COLUMNS} FROM certificates{clause}{tail}"  # noqa: S608 - fixed clauses, values are parameters
+    return tuple(_record(r) for r in db.query(query, args))

@@ -217,6 +217,29 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # Finding a certificate's issuer by name stays fast with many certificates.
         "CREATE INDEX certificates_subject ON certificates(subject)",
     ),
+    (
+        # Subject alternative names (DNS, IP, URI incl. spiffe://, e-mail), and free-text search
+        # over names, SANs, serial and fingerprint kept in step with the table by triggers.
+        "ALTER TABLE certificates ADD COLUMN sans TEXT NOT NULL DEFAULT ''",
+        """CREATE VIRTUAL TABLE certificates_fts USING fts5(
+            subject, issuer, sans, serial_hex, sha256, content='certificates', content_rowid='id'
+        )""",
+        """CREATE TRIGGER certificates_fts_insert AFTER INSERT ON certificates BEGIN
+            INSERT INTO certificates_fts(rowid, subject, issuer, sans, serial_hex, sha256)
+            VALUES (new.id, new.subject, new.issuer, new.sans, new.serial_hex, new.sha256);
+        END""",
+        """CREATE TRIGGER certificates_fts_delete AFTER DELETE ON certificates BEGIN
+            INSERT INTO certificates_fts(certificates_fts, rowid, subject, issuer, sans, serial_hex, sha256)
+            VALUES ('delete', old.id, old.subject, old.issuer, old.sans, old.serial_hex, old.sha256);
+        END""",
+        """CREATE TRIGGER certificates_fts_update AFTER UPDATE ON certificates BEGIN
+            INSERT INTO certificates_fts(certificates_fts, rowid, subject, issuer, sans, serial_hex, sha256)
+            VALUES ('delete', old.id, old.subject, old.issuer, old.sans, old.serial_hex, old.sha256);
+            INSERT INTO certificates_fts(rowid, subject, issuer, sans, serial_hex, sha256)
+            VALUES (new.id, new.subject, new.issuer, new.sans, new.serial_hex, new.sha256);
+        END""",
+        "INSERT INTO certificates_fts(certificates_fts) VALUES ('rebuild')",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
