@@ -43,11 +43,7 @@ def values_for(ws: Workspace, partner_name: str) -> tuple[Value, ...]:
     if not partner.pgp_fingerprint:
         raise ValidationError(f"'{partner.name}' has no OpenPGP key to verify; import it first.")
     values = [Value("partner's OpenPGP key fingerprint", bytes.fromhex(partner.pgp_fingerprint))]
-    package = ws.db.execute(
-        "SELECT id, manifest_sha256 FROM packages WHERE partner_id = ? AND direction = 'received'"
-        " AND result = 'accepted' ORDER BY id DESC LIMIT 1",
-        (partner.id,),
-    ).fetchone()
+    package = _latest_accepted(ws.db, partner.id)
     if package is not None:
         values.append(Value("manifest SHA-256 of their package", bytes.fromhex(package[1])))
         for row in ws.db.execute(
@@ -57,6 +53,16 @@ def values_for(ws: Workspace, partner_name: str) -> tuple[Value, ...]:
         ):
             values.append(Value(f"CA certificate {row[0]} (SHA-256)", bytes.fromhex(row[1])))
     return tuple(values)
+
+
+def _latest_accepted(db: Database, partner_id: int) -> tuple[int, str] | None:
+    """(row id, manifest SHA-256) of the partner's last accepted package."""
+    row = db.execute(
+        "SELECT id, manifest_sha256 FROM packages WHERE partner_id = ? AND direction = 'received'"
+        " AND result = 'accepted' ORDER BY id DESC LIMIT 1",
+        (partner_id,),
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
 
 
 def _record(row: Any) -> CallRecord:
@@ -127,11 +133,7 @@ def record(
         call_id = int(cursor.lastrowid or 0)
         if verified:
             ws.db.execute("UPDATE partners SET key_status = 'verified' WHERE id = ?", (partner.id,))
-            package = ws.db.execute(
-                "SELECT id FROM packages WHERE partner_id = ? AND direction = 'received' AND result = 'accepted'"
-                " ORDER BY id DESC LIMIT 1",
-                (partner.id,),
-            ).fetchone()
+            package = _latest_accepted(ws.db, partner.id)
             ws.db.execute(
                 "UPDATE partner_certs SET trusted = 0 WHERE partner_id = ?", (partner.id,)
             )

@@ -219,14 +219,8 @@ def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
     output = data["output"]["name"]
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", output):
         raise checker.error("output", "name", "must be a simple file name (letters, digits, . _ -)")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", ceremony["id"]):
-        raise checker.error(
-            "ceremony", "id", "must be letters, digits, '.', '_' or '-' (at most 64)"
-        )
-    waivers = {w["code"]: w["reason"] for w in data.get("waivers", [])}
-    for i, w in enumerate(data.get("waivers", [])):
-        if not w["reason"].strip():
-            raise checker.error("waivers", "reason", "must say why the finding is acceptable", i)
+    checker.check_ceremony_id(ceremony["id"])
+    waivers = checker.waivers(data.get("waivers", []))
     return CeremonyPlan(
         ceremony_id=ceremony["id"],
         purpose=ceremony["purpose"],
@@ -340,6 +334,19 @@ class PlanChecker:
             if not isinstance(group, dict):
                 raise self.error("custodians.groups", None, "entries must be tables", i)
             self.check_table("custodians.groups", group, i)
+
+    def check_ceremony_id(self, value: str) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", value):
+            raise self.error(
+                "ceremony", "id", "must be letters, digits, '.', '_' or '-' (at most 64)"
+            )
+
+    def waivers(self, raw: list[Mapping[str, str]]) -> dict[str, str]:
+        """Lint finding code -> the plan's reason, which must say something."""
+        for i, w in enumerate(raw):
+            if not w["reason"].strip():
+                raise self.error("waivers", "reason", "must say why the finding is acceptable", i)
+        return {w["code"]: w["reason"] for w in raw}
 
     def participant(self, index: int, raw: Mapping[str, Any]) -> Participant:
         try:

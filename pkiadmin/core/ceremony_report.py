@@ -312,27 +312,43 @@ def signature_ok(public_key: object, signature: bytes, data: bytes) -> bool:
     return False
 
 
-def render_html(report: Mapping[str, Any]) -> str:
-    """A printable HTML page of the report."""
+_STYLE = (
+    "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{border:1px solid #999;"
+    "padding:4px;vertical-align:top}table{border-collapse:collapse;width:100%}tt,pre{word-break:break-all;"
+    "white-space:pre-wrap}</style>"
+)
+
+
+def html_head(report: Mapping[str, Any], title: str) -> list[str]:
+    """Every ceremony report's page opening: the ceremony, its times, and the plan's hash."""
     c = report["ceremony"]
     e = escape
-    parts = [
+    marks = (" (REHEARSAL)" if c.get("rehearsal") else "") + (
+        f" ({c['kind']})" if "kind" in c else ""
+    )
+    return [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>Key ceremony report {e(c['id'])}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{border:1px solid #999;"
-        "padding:4px;vertical-align:top}table{border-collapse:collapse;width:100%}tt{word-break:break-all}</style>",
+        f"<title>{e(title)} {e(c['id'])}</title>",
+        _STYLE,
         "</head><body>",
-        f"<h1>Key ceremony report: {e(c['id'])}{' (REHEARSAL)' if c['rehearsal'] else ''}</h1>",
+        f"<h1>{e(title)}: {e(c['id'])}{e(marks)}</h1>",
         f"<p><b>Purpose:</b> {e(c['purpose'])}<br><b>CP/CPS:</b> {e(c['cps_reference'])}<br>"
         f"<b>Location:</b> {e(c['location'] or '-')}<br><b>Started:</b> {e(c['started_at'])} "
         f"<b>Ended:</b> {e(c['ended_at'])} ({e(c['time_zone'])})</p>",
         f"<h2>Plan</h2><p><tt>{e(report['plan']['sha256'])}</tt><br>{e(report['plan']['pgp_words'])}</p>",
-        "<h2>Participants and sign-off</h2><table><tr><th>Name</th><th>Role</th><th>Signed off</th><th>Signature</th></tr>",
     ]
-    for p in report["participants"]:
-        parts.append(
-            f"<tr><td>{e(p['name'])}</td><td>{e(p['role'])}</td><td>{e(p['signed_off_at'] or '-')}</td><td>&nbsp;</td></tr>"
-        )
+
+
+def html_people_and_steps(report: Mapping[str, Any]) -> list[str]:
+    """Participants with room for their signatures, then each step and who acknowledged it."""
+    e = escape
+    parts = [
+        "<h2>Participants and sign-off</h2><table><tr><th>Name</th><th>Role</th><th>Signed off</th><th>Signature</th></tr>"
+    ]
+    parts += [
+        f"<tr><td>{e(p['name'])}</td><td>{e(p['role'])}</td><td>{e(p['signed_off_at'] or '-')}</td><td>&nbsp;</td></tr>"
+        for p in report["participants"]
+    ]
     parts.append(
         "</table><h2>Steps</h2><table><tr><th>Step</th><th>Completed</th><th>Acknowledged by</th></tr>"
     )
@@ -341,6 +357,13 @@ def render_html(report: Mapping[str, Any]) -> str:
         parts.append(
             f"<tr><td><b>{e(s['title'])}</b><br>{e(s['what'])}</td><td>{e(s['completed_at'] or '-')}</td><td>{e(acks)}</td></tr>"
         )
+    return parts
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    """A printable HTML page of the report."""
+    e = escape
+    parts = html_head(report, "Key ceremony report") + html_people_and_steps(report)
     parts.append("</table><h2>Exceptions</h2>")
     if report["exceptions"]:
         parts.append(

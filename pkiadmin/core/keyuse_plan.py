@@ -156,10 +156,7 @@ def parse(text: str, file_name: str = "plan.toml") -> KeyUsePlan:
         raise checker.error(
             "ceremony", "kind", f"'{ceremony['kind']}' is not a key-use ceremony (use {kinds})"
         ) from None
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", ceremony["id"]):
-        raise checker.error(
-            "ceremony", "id", "must be letters, digits, '.', '_' or '-' (at most 64)"
-        )
+    checker.check_ceremony_id(ceremony["id"])
     participants = tuple(checker.participant(i, p) for i, p in enumerate(data["participants"]))
     checker.check_roles(participants)
     signing = crl = None
@@ -173,10 +170,7 @@ def parse(text: str, file_name: str = "plan.toml") -> KeyUsePlan:
         if "signing" in data:
             raise checker.error("signing", None, "does not belong in a CRL plan")
         crl = CrlSpec(_strings(checker, "crl", "authorities", data.get("crl", {})))
-    waivers = {w["code"]: w["reason"] for w in data.get("waivers", [])}
-    for i, w in enumerate(data.get("waivers", [])):
-        if not w["reason"].strip():
-            raise checker.error("waivers", "reason", "must say why the finding is acceptable", i)
+    waivers = checker.waivers(data.get("waivers", []))
     return KeyUsePlan(
         ceremony_id=ceremony["id"],
         purpose=ceremony["purpose"],

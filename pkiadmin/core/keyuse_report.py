@@ -17,6 +17,8 @@ from pkiadmin.core.authorities import Authority
 from pkiadmin.core.ceremony_report import (
     ReportVerdict,
     check_listed_files,
+    html_head,
+    html_people_and_steps,
     log_sections,
     read_signed_report,
     sign_bytes,
@@ -118,35 +120,13 @@ def verify(folder: Path) -> ReportVerdict:
 
 
 def render_html(report: Mapping[str, Any]) -> str:
-    c = report["ceremony"]
     e = escape
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>Key-use ceremony report {e(c['id'])}</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{border:1px solid #999;"
-        "padding:4px;vertical-align:top}table{border-collapse:collapse;width:100%}tt,pre{word-break:break-all;"
-        "white-space:pre-wrap}</style></head><body>",
-        f"<h1>Key-use ceremony report: {e(c['id'])} ({e(c['kind'])})</h1>",
-        f"<p><b>Purpose:</b> {e(c['purpose'])}<br><b>CP/CPS:</b> {e(c['cps_reference'])}<br>"
-        f"<b>Location:</b> {e(c['location'] or '-')}<br><b>Started:</b> {e(c['started_at'])} "
-        f"<b>Ended:</b> {e(c['ended_at'])} ({e(c['time_zone'])})</p>",
-        f"<h2>Plan</h2><p><tt>{e(report['plan']['sha256'])}</tt><br>{e(report['plan']['pgp_words'])}</p>",
-        f"<h2>Signed by</h2><p>{e(report['signer']['ca'])}: {e(report['signer']['subject'])}<br>"
-        f"<tt>{e(report['signer']['sha256'])}</tt><br>{e(report['signer']['pgp_words'])}</p>",
-        "<h2>Participants and sign-off</h2><table><tr><th>Name</th><th>Role</th><th>Signed off</th><th>Signature</th></tr>",
-    ]
-    parts += [
-        f"<tr><td>{e(p['name'])}</td><td>{e(p['role'])}</td><td>{e(p['signed_off_at'] or '-')}</td><td>&nbsp;</td></tr>"
-        for p in report["participants"]
-    ]
+    parts = html_head(report, "Key-use ceremony report")
     parts.append(
-        "</table><h2>Steps</h2><table><tr><th>Step</th><th>Completed</th><th>Acknowledged by</th></tr>"
+        f"<h2>Signed by</h2><p>{e(report['signer']['ca'])}: {e(report['signer']['subject'])}<br>"
+        f"<tt>{e(report['signer']['sha256'])}</tt><br>{e(report['signer']['pgp_words'])}</p>"
     )
-    for s in report["steps"]:
-        acks = ", ".join(f"{a['name']} ({a['at']})" for a in s["acknowledged_by"])
-        parts.append(
-            f"<tr><td><b>{e(s['title'])}</b><br>{e(s['what'])}</td><td>{e(s['completed_at'] or '-')}</td><td>{e(acks)}</td></tr>"
-        )
+    parts += html_people_and_steps(report)
     parts.append("</table>")
     shown = next((s["result"].get("shown") for s in report["steps"] if s["step"] == "review"), None)
     if shown:

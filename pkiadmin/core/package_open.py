@@ -16,6 +16,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification
 
@@ -140,8 +141,6 @@ def _checked(
     findings = Findings()
     certs = _check_certificates(files, manifest, findings)
     _check_crls(files, certs, findings)
-    from cryptography.hazmat.primitives import serialization
-
     return OpenedPackage(
         accepted=not findings.blocking,
         pem_certificates=tuple(c.public_bytes(serialization.Encoding.PEM) for c in certs.values()),
@@ -149,18 +148,12 @@ def _checked(
         manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
         signer_fingerprint=partner.pgp_fingerprint,
         certificates=tuple(
-            {"subject": c.subject.rfc4514_string(), "sha256": c.fingerprint(_sha256()).hex()}
+            {"subject": c.subject.rfc4514_string(), "sha256": c.fingerprint(hashes.SHA256()).hex()}
             for c in certs.values()
         ),
         blocking=tuple(findings.blocking),
         notes=tuple(findings.notes),
     )
-
-
-def _sha256() -> Any:
-    from cryptography.hazmat.primitives import hashes
-
-    return hashes.SHA256()
 
 
 def _untar(data: bytes) -> dict[str, bytes]:
@@ -223,7 +216,7 @@ def _check_certificates(
         except (KeyError, ValueError) as exc:
             raise PackageRejectedError(f"{path} is not a certificate ({exc}).") from exc
         name = cert.subject.rfc4514_string()
-        if cert.fingerprint(_sha256()).hex() != entry.get("sha256"):
+        if cert.fingerprint(hashes.SHA256()).hex() != entry.get("sha256"):
             findings.blocking.append(f"{name}: its SHA-256 differs from the manifest's")
         try:
             bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value

@@ -37,7 +37,7 @@ class Partner:
 
 
 def keyring(ws: Workspace) -> pgp.Keyring:
-    return pgp.Keyring(ws.gnupg_dir)
+    return pgp.Keyring.for_home(ws.gnupg_dir)
 
 
 def _partner(db: Database, row: Mapping[str, Any]) -> Partner:

@@ -34,6 +34,7 @@ _GPG_CONF = (
 _AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 0\nallow-loopback-pinentry\n"
 _MAX_HOME_CHARS = 60
 T = TypeVar("T")
+_KEYRINGS: dict[Path, Keyring] = {}
 
 
 class PgpError(PkiError):
@@ -86,6 +87,16 @@ class Keyring:
 
         self.gpg = gnupg.GPG(gnupghome=str(self.short_home), encoding="utf-8")
         atexit.register(self.stop_agent)
+
+    @classmethod
+    def for_home(cls, home: Path) -> Keyring:
+        """One Keyring per home in this process: gpg's version probe, the configuration check and
+        the exit hook that stops the agent happen once, not on every call."""
+        key = home.resolve()
+        found = _KEYRINGS.get(key)
+        if found is None or shutil.which("gpg") is None:
+            found = _KEYRINGS[key] = cls(home)
+        return found
 
     def stop_agent(self) -> None:
         gpgconf = shutil.which("gpgconf")

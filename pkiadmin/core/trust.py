@@ -3,6 +3,7 @@ confirmed on a verified fingerprint call; exported for nginx, OpenSSL and Java."
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,11 +123,12 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
         )
     elif fmt == "openssl-dir":
         out.mkdir(parents=True, exist_ok=False)
-        for c, cert in zip(certs, loaded, strict=True):
+        openssl = _openssl()
+        for cert in loaded:
             pem = cert.public_bytes(serialization.Encoding.PEM)
             subject_hash = (
                 subprocess.run(
-                    [_openssl(), "x509", "-noout", "-subject_hash"],
+                    [openssl, "x509", "-noout", "-subject_hash"],
                     input=pem,
                     capture_output=True,
                     check=True,
@@ -138,7 +140,6 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
             while (out / f"{subject_hash}.{n}").exists():
                 n += 1
             atomicfile.write_new_file(out / f"{subject_hash}.{n}", pem, mode=0o644)
-            del c
     elif fmt == "p12":
         if not password:
             raise ValidationError("A Java truststore needs a password (keytool asks for it).")
@@ -165,8 +166,6 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
 
 
 def _openssl() -> str:
-    import shutil
-
     found = shutil.which("openssl")
     if found is None:
         raise ValidationError(

@@ -134,7 +134,7 @@ class UnlockPage(StepPage):
                 field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
                 field.setObjectName(f"unlock_{authority.id}_{i}")
                 self.form.addRow(
-                    f"{label[0].upper()}{label[1:]} {i + 1 if count > 1 else ''}:", field
+                    f"{label[0].upper()}{label[1:]}{f' {i + 1}' if count > 1 else ''}:", field
                 )
                 fields.append(field)
             self.fields[authority.id] = fields

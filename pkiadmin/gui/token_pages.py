@@ -32,6 +32,9 @@ class TokenKeyPage(pages.KeyPage):
             ),
         )
         self.body.insertLayout(1, form)
+        self.setSubTitle(
+            "Generate the root key on the token, where it stays; the token's PIN protects it."
+        )
         self.generate.setText(f"&Generate the {run.plan.root.algorithm.label} key on the token")
         self.generate.clicked.disconnect()
         self.generate.clicked.connect(self._generate)
@@ -65,6 +68,9 @@ class _NotApplicablePage(StepPage):
         self, run: CeremonyRun, worker: CaWorkerApi, parent: QWidget | None = None
     ) -> None:
         super().__init__(run, worker, parent)
+        self.setSubTitle(
+            "Covered by the HSM's own controls: the witnesses confirm that, and it is recorded."
+        )
         reason = QLabel(f"Not applicable: {TOKEN_NOT_APPLICABLE[self.step]}.")
         reason.setWordWrap(True)
         self.body.addWidget(reason)
