@@ -1,27 +1,35 @@
 """Bulk import of existing certificates into the inventory: files and folders (recursive), PEM
 bundles, DER, PKCS#7 and PKCS#12 (certificates only). Each file is imported whole or not at all,
 duplicates are recognised by SHA-256, issuers are linked when present and verifiably the signer,
-and every refused file gets its reason. Imported certificates are never trusted automatically."""
+and every refused file gets its reason. Imported certificates are never trusted automatically.
+
+A large PEM bundle is read by worker processes (reading every field of a certificate costs more
+than storing it), while this process stores what they return, in order, in one transaction."""
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
+import os
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
 
-from pkiadmin.core import audit, inventory
+from pkiadmin.core import bulk_store, certfields
+from pkiadmin.core.bulk_store import Cancelled
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.workspace import Workspace
 
 MAX_FILE_BYTES = 80 * 1024 * 1024  # a 100,000-certificate PEM bundle is about 65 MB
+PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
+CHUNK = 2_500  # certificates per piece of work handed to a worker
+_BEGIN, _END = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
 # cryptography raises more than ValueError for malformed certificates, some only when a field is read.
 _MALFORMED = (
     ValueError,
@@ -42,6 +50,14 @@ class ImportSummary:
     cancelled: bool = False
 
 
+@dataclass(frozen=True)
+class ImportProgress:
+    file_number: int  # 1-based
+    file_count: int
+    path: str
+    certificates: int  # stored so far in this file
+
+
 def _files(paths: Sequence[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
@@ -50,33 +66,18 @@ def _files(paths: Sequence[Path]) -> Iterator[Path]:
             yield path
 
 
-def _read_all_fields(cert: x509.Certificate) -> None:
-    """Touch every field, so a certificate that only fails when an extension is read fails here."""
-    cert.subject.rfc4514_string()
-    cert.issuer.rfc4514_string()
-    cert.serial_number  # noqa: B018
-    cert.not_valid_before_utc  # noqa: B018
-    cert.not_valid_after_utc  # noqa: B018
-    cert.public_key()
-    cert.signature_algorithm_oid  # noqa: B018
-    for extension in cert.extensions:
-        extension.value  # noqa: B018
-
-
-def parse(data: bytes, name: str, p12_password: str | None = None) -> list[x509.Certificate]:
-    """Every certificate in a file of any supported format; a ValueError says why there is none.
+def parse(data: bytes, name: str, p12_password: str | None = None) -> list[certfields.CertFields]:
+    """Every certificate in a file of any supported format with all its fields read (where
+    cryptography reports many malformed certificates); a ValueError says why there is none.
     A certificate cryptography only warns about (a negative serial, ...) breaks RFC 5280: refused."""
+    names = certfields.NameCache()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        certs = _parse(data, name, p12_password)
-        for cert in certs:
-            _read_all_fields(cert)
-            for attribute in (*cert.subject, *cert.issuer):
-                attribute.value  # noqa: B018 - cryptography warns about bad lengths when read
+        parsed = [certfields.read_fields(cert, names) for cert in _parse(data, name, p12_password)]
     for warning in caught:
         if issubclass(warning.category, (CryptographyDeprecationWarning, UserWarning)):
             raise ValueError(f"it breaks RFC 5280: {warning.message}")  # noqa: TRY004 - a bad file
-    return certs
+    return parsed
 
 
 def _parse(data: bytes, name: str, p12_password: str | None) -> list[x509.Certificate]:
@@ -99,40 +100,113 @@ def _parse(data: bytes, name: str, p12_password: str | None) -> list[x509.Certif
     return [x509.load_der_x509_certificate(data)]
 
 
+def _parse_piece(piece: bytes) -> list[certfields.CertFields] | str:
+    """In a worker process: the fields of a piece of a PEM bundle, or why it cannot be read."""
+    try:
+        return parse(piece, "piece.pem")
+    except _MALFORMED as exc:
+        return f"not a certificate file pkiadmin can read ({exc})"
+
+
+def _pieces(data: bytes) -> list[bytes]:
+    """The bundle cut after every CHUNK-th certificate (text between certificates is kept)."""
+    pieces, start, count, pos = [], 0, 0, 0
+    while (end := data.find(_END, pos)) >= 0:
+        pos = end + len(_END)
+        count += 1
+        if count % CHUNK == 0:
+            pieces.append(data[start:pos])
+            start = pos
+    if data[start:].strip():
+        pieces.append(data[start:])
+    return pieces
+
+
+def _batches(
+    data: bytes, name: str, p12_password: str | None, pool: ProcessPoolExecutor | None
+) -> Iterator[list[certfields.CertFields]]:
+    if pool is None:
+        yield parse(data, name, p12_password)
+        return
+    for result in pool.map(_parse_piece, _pieces(data)):
+        if isinstance(result, str):
+            raise ValueError(result)  # noqa: TRY004 - a malformed certificate
+        yield result
+
+
+def _wants_pool(data: bytes) -> bool:
+    return b"-----BEGIN PKCS7-----" not in data and data.count(_BEGIN) >= PARALLEL_MIN
+
+
 def import_paths(
     ws: Workspace,
     paths: Sequence[Path],
     p12_password: str | None = None,
-    progress: Callable[[int, str], None] | None = None,
+    progress: Callable[[ImportProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ImportSummary:
     summary = ImportSummary()
-    for path in _files(paths):
-        if cancelled is not None and cancelled():
-            summary.cancelled = True
-            break
-        summary.files += 1
-        if progress is not None:
-            progress(summary.files, str(path))
-        data = _read(path, summary)
-        if data is None:
-            continue
-        try:
-            certs = parse(data, path.name, p12_password)
-        except _MALFORMED as exc:
-            summary.refused.append((str(path), f"not a certificate file pkiadmin can read ({exc})"))
-            continue
-        if not certs:
-            summary.refused.append((str(path), "holds no certificate"))
-            continue
-        try:
-            added, duplicates = _store(ws, path, data, certs)
-        except (PkiError, *_MALFORMED) as exc:
-            summary.refused.append((str(path), str(exc)))
-            continue
-        summary.imported += added
-        summary.duplicates += duplicates
+    files = list(_files(paths))
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for number, path in enumerate(files, start=1):
+            if cancelled is not None and cancelled():
+                summary.cancelled = True
+                break
+            summary.files += 1
+            report = _reporter(progress, number, len(files), str(path))
+            report(0)
+            data = _read(path, summary)
+            if data is None:
+                continue
+            if pool is None and _wants_pool(data):
+                pool = _start_pool()
+            batches = _batches(data, path.name, p12_password, pool if _wants_pool(data) else None)
+            try:
+                added, duplicates = bulk_store.store(ws, path, data, batches, report, cancelled)
+            except Cancelled:
+                summary.cancelled = True
+                break
+            except bulk_store.NothingInFile:
+                summary.refused.append((str(path), "holds no certificate"))
+                continue
+            except _MALFORMED as exc:
+                summary.refused.append((str(path), _reason(exc)))
+                continue
+            except PkiError as exc:
+                summary.refused.append((str(path), str(exc)))
+                continue
+            summary.imported += added
+            summary.duplicates += duplicates
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return summary
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if text.startswith(("not a certificate file", "it ", "a PKCS#12")):
+        return text
+    return f"not a certificate file pkiadmin can read ({text})"
+
+
+def _reporter(
+    progress: Callable[[ImportProgress], None] | None, number: int, count: int, path: str
+) -> Callable[[int], None]:
+    def report(certificates: int) -> None:
+        if progress is not None:
+            progress(ImportProgress(number, count, path, certificates))
+
+    return report
+
+
+def _start_pool() -> ProcessPoolExecutor:
+    # 'spawn': the GUI has threads, and a forked child of a threaded process can deadlock.
+    return ProcessPoolExecutor(
+        max_workers=max(1, min(2, os.cpu_count() or 1)),
+        mp_context=multiprocessing.get_context("spawn"),
+    )
 
 
 def _read(path: Path, summary: ImportSummary) -> bytes | None:
@@ -149,78 +223,3 @@ def _read(path: Path, summary: ImportSummary) -> bytes | None:
     except OSError as exc:
         summary.refused.append((str(path), f"cannot be read ({exc.strerror})"))
     return None
-
-
-def _issuer_of(
-    ws: Workspace, cert: x509.Certificate, cache: dict[bytes, list[tuple[int, x509.Certificate]]]
-) -> int | None:
-    """The inventory certificate that verifiably signed this one, if present (candidates by name,
-    looked up once per issuer name in a file)."""
-    key = cert.issuer.public_bytes()
-    if key not in cache:
-        cache[key] = [
-            (int(row[0]), inventory.load_certificate(ws.db, int(row[0])))
-            for row in ws.db.execute(
-                "SELECT id FROM certificates WHERE subject = ? AND is_ca = 1",
-                (cert.issuer.rfc4514_string(),),
-            )
-        ]
-    for cert_id, candidate in cache[key]:
-        try:
-            cert.verify_directly_issued_by(candidate)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-            continue
-        return cert_id
-    return None
-
-
-def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
-
-
-def _store(
-    ws: Workspace, path: Path, data: bytes, certs: list[x509.Certificate]
-) -> tuple[int, int]:
-    """One transaction per file: all its new certificates and one audit entry, or nothing."""
-    added = duplicates = 0
-    cache: dict[bytes, list[tuple[int, x509.Certificate]]] = {}
-    # Issuers first, so a bundle's chain links within the bundle.
-    ordered = sorted(certs, key=lambda c: 0 if c.issuer == c.subject else 1)
-    with ws.db.atomic():
-        for cert in ordered:
-            digest = cert.fingerprint(hashes.SHA256()).hex()
-            if ws.db.execute("SELECT 1 FROM certificates WHERE sha256 = ?", (digest,)).fetchone():
-                duplicates += 1
-                continue
-            clash = ws.db.execute(
-                "SELECT id FROM certificates WHERE issuer_hash = ? AND serial_hex = ?",
-                (
-                    hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
-                    inventory.serial_hex(cert.serial_number),
-                ),
-            ).fetchone()
-            if clash:
-                raise ValueError(
-                    f"it holds a certificate with the issuer and serial of certificate {clash[0]} but other "
-                    "contents: a reused serial number, which RFC 5280 forbids"
-                )
-            cert_id = inventory.insert_certificate(ws.db, cert, inventory.Source.IMPORTED)
-            issuer = cert_id if cert.issuer == cert.subject else _issuer_of(ws, cert, cache)
-            if cert.extensions and _is_ca(cert):
-                cache.pop(cert.subject.public_bytes(), None)  # a new CA: look its name up again
-            if issuer is not None:
-                ws.db.execute(
-                    "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (issuer, cert_id)
-                )
-            added += 1
-        audit.append(
-            ws.db,
-            "cert.import",
-            {"file": str(path)},
-            artefacts=(audit.Artefact(str(path), hashlib.sha256(data).hexdigest()),),
-            details={"imported": added, "duplicates": duplicates},
-        )
-    return added, duplicates

@@ -240,6 +240,59 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         END""",
         "INSERT INTO certificates_fts(certificates_fts) VALUES ('rebuild')",
     ),
+    (
+        # The DER moves to its own table, so that the row a search scans stays small.
+        """CREATE TABLE certificate_der (
+            cert_id INTEGER PRIMARY KEY REFERENCES certificates(id),
+            der BLOB NOT NULL
+        )""",
+        "INSERT INTO certificate_der (cert_id, der) SELECT id, der FROM certificates",
+        "ALTER TABLE certificates DROP COLUMN der",
+        # The remaining fields of the certificate (lists space-separated), re-read from the DER
+        # after this migration (meta 'refresh_fields'), and the operator's own metadata.
+        "ALTER TABLE certificates ADD COLUMN key_usage TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN eku TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN policies TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN crl_urls TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN ocsp_urls TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN ca_issuers_urls TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN service TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN environment TEXT",
+        "ALTER TABLE certificates ADD COLUMN owner_team TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN partner_id INTEGER REFERENCES partners(id)",
+        "ALTER TABLE certificates ADD COLUMN tags TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE certificates ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        """UPDATE certificates SET partner_id =
+               (SELECT MIN(pc.partner_id) FROM partner_certs pc WHERE pc.cert_id = certificates.id)""",
+        "INSERT INTO meta (key, value) VALUES ('refresh_fields', '1')",
+        # Compliance findings that do not depend on the clock, per certificate (see compliance.py).
+        """CREATE TABLE cert_findings (
+            code TEXT NOT NULL,
+            cert_id INTEGER NOT NULL REFERENCES certificates(id),
+            PRIMARY KEY (code, cert_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX cert_findings_cert ON cert_findings(cert_id)",
+        # The free-text index is filled in bulk by inventory.insert_fields (a per-row trigger costs
+        # five times as much), and follows an update only when an indexed column changes.
+        "DROP TRIGGER certificates_fts_insert",
+        "DROP TRIGGER certificates_fts_update",
+        """CREATE TRIGGER certificates_fts_update
+           AFTER UPDATE OF subject, issuer, sans, serial_hex, sha256 ON certificates BEGIN
+            INSERT INTO certificates_fts(certificates_fts, rowid, subject, issuer, sans, serial_hex, sha256)
+            VALUES ('delete', old.id, old.subject, old.issuer, old.sans, old.serial_hex, old.sha256);
+            INSERT INTO certificates_fts(rowid, subject, issuer, sans, serial_hex, sha256)
+            VALUES (new.id, new.subject, new.issuer, new.sans, new.serial_hex, new.sha256);
+        END""",
+        # Every filter and sortable column of the certificates view is served by an index.
+        "CREATE INDEX certificates_common_name ON certificates(common_name)",
+        "CREATE INDEX certificates_issuer_name ON certificates(issuer)",
+        "CREATE INDEX certificates_not_before ON certificates(not_before)",
+        "CREATE INDEX certificates_key ON certificates(key_algorithm, key_size)",
+        "CREATE INDEX certificates_ca ON certificates(is_ca)",
+        "CREATE INDEX certificates_source ON certificates(source)",
+        "CREATE INDEX certificates_environment ON certificates(environment) WHERE environment IS NOT NULL",
+        "CREATE INDEX certificates_partner ON certificates(partner_id) WHERE partner_id IS NOT NULL",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ import platformdirs
 from sqlite_utils import Database
 
 from pkiadmin import __version__
-from pkiadmin.core import audit, schema
+from pkiadmin.core import audit, compliance, inventory, schema
 from pkiadmin.core.errors import SchemaTooNewError, StorageError, WorkspaceError
 
 ENV_VAR = "PKIADMIN_WORKSPACE"
@@ -157,6 +157,8 @@ def _connect(db_path: Path) -> Database:
     if str(mode).lower() != "wal":
         raise sqlite3.OperationalError(f"cannot switch {db_path} to WAL mode")
     db.execute("PRAGMA synchronous = FULL")
+    # Up to 128 MB of page cache: bulk imports touch many index pages (SQLite allocates on demand).
+    db.execute("PRAGMA cache_size = -131072")
     return db
 
 
@@ -168,6 +170,11 @@ def _migrate_with_backup(path: Path, db: Database, version: int) -> None:
             shutil.copy2(path / DB_NAME, backup)
         schema.migrate(db, version)
         with db.atomic():
+            if db.execute("SELECT 1 FROM meta WHERE key = 'refresh_fields'").fetchone():
+                # Columns added by the upgrade are filled from each certificate's DER.
+                inventory.refresh_fields(db)
+                compliance.record_findings(db, None, None)
+                db.execute("DELETE FROM meta WHERE key = 'refresh_fields'")
             audit.append(
                 db,
                 "workspace.migrate",

@@ -3,12 +3,15 @@ its reason while what was already imported stays consistent."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.x509.oid import NameOID
 
 from pkiadmin.core import audit, bulk_import, inventory
 from pkiadmin.core.workspace import Workspace
@@ -85,12 +88,93 @@ def test_a_cancelled_import_keeps_what_was_imported(ws: Workspace, tmp_path: Pat
     folder.mkdir()
     for i in range(3):
         (folder / f"{i}.pem").write_bytes(_pem(partner_ca().root))
-    seen: list[int] = []
+    started: list[int] = []
+
+    def progress(p: bulk_import.ImportProgress) -> None:
+        assert p.file_count == 3
+        if p.certificates == 0:
+            started.append(p.file_number)
+
     summary = bulk_import.import_paths(
-        ws, [folder], progress=lambda n, _name: seen.append(n), cancelled=lambda: len(seen) >= 2
+        ws, [folder], progress=progress, cancelled=lambda: len(started) >= 2
     )
-    assert summary.cancelled and summary.files == 2 and summary.imported == 2
-    assert len(inventory.list_certificates(ws.db)) == 2
+    # File 1 is kept; file 2 was being stored when the cancel came, and is rolled back whole.
+    assert summary.cancelled and summary.files == 2 and summary.imported == 1
+    assert len(inventory.list_certificates(ws.db)) == 1
+    assert [e.operation for e in audit.entries(ws.db)].count("cert.import") == 1
+
+
+def _leaves(count: int) -> list[x509.Certificate]:
+    ca = partner_ca()
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    now = datetime.now(UTC)
+    return [
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"h{i}.example")]))
+        .issuer_name(ca.issuing.subject)
+        .public_key(key)
+        .serial_number(1000 + i)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"h{i}.example")]), False)
+        .sign(ca.issuing_key, hashes.SHA256())
+        for i in range(count)
+    ] + [ca.issuing]
+
+
+def test_a_large_bundle_read_by_worker_processes(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_import, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(bulk_import, "CHUNK", 7)
+    certs = _leaves(30)  # the issuing CA comes last: the leaves are linked to it all the same
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(_pem(*certs))
+    seen: list[int] = []
+    summary = bulk_import.import_paths(ws, [bundle], progress=lambda p: seen.append(p.certificates))
+    assert (summary.imported, summary.refused) == (31, [])
+    assert seen == [0, 7, 14, 21, 28, 31]
+    records = {r.common_name: r for r in inventory.list_certificates(ws.db)}
+    ca_id = records["Partner Issuing CA"].id
+    assert all(records[f"h{i}.example"].issuer_cert_id == ca_id for i in range(30))
+    assert [r.id for r in inventory.search(ws.db, inventory.Filter(text="h17.example"))] == [
+        records["h17.example"].id
+    ]
+
+
+def test_a_cancel_in_the_middle_of_a_bundle_keeps_nothing_of_it(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_import, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(bulk_import, "CHUNK", 5)
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(_pem(*_leaves(20)))
+    stored: list[int] = []
+    summary = bulk_import.import_paths(
+        ws,
+        [bundle],
+        progress=lambda p: stored.append(p.certificates),
+        cancelled=lambda: max(stored, default=0) >= 10,
+    )
+    assert summary.cancelled and summary.imported == 0
+    assert inventory.list_certificates(ws.db) == ()
+    assert [e.operation for e in audit.entries(ws.db)] == ["workspace.create"]
+
+
+def test_a_malformed_certificate_in_a_large_bundle_refuses_the_file(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_import, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(bulk_import, "CHUNK", 5)
+    text = _pem(*_leaves(20))
+    blocks = text.split(b"-----END CERTIFICATE-----\n")
+    blocks[13] = blocks[13][:200]  # one certificate cut short, in the third piece
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(b"-----END CERTIFICATE-----\n".join(blocks))
+    summary = bulk_import.import_paths(ws, [bundle])
+    assert summary.imported == 0 and len(summary.refused) == 1
+    assert "not a certificate file pkiadmin can read" in summary.refused[0][1]
+    assert inventory.list_certificates(ws.db) == ()
 
 
 def test_the_malformed_certificates_in_cryptography_vectors_do_not_crash(ws: Workspace) -> None:

@@ -1,0 +1,169 @@
+"""Storing the certificates of one imported file: one transaction with one audit entry, or
+nothing. Duplicates (by SHA-256) are counted and skipped, a reused issuer+serial refuses the file,
+and each certificate is linked to the inventory certificate that verifiably signed it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+
+from pkiadmin.core import audit, certfields, inventory
+from pkiadmin.core.workspace import Workspace
+
+
+class Cancelled(Exception):  # noqa: N818 - a request, not an error
+    """The import was cancelled while this file was being stored; the file was rolled back."""
+
+
+class NothingInFile(Exception):  # noqa: N818
+    """The file holds no certificate."""
+
+
+def store(
+    ws: Workspace,
+    path: Path,
+    data: bytes,
+    batches: Iterable[list[certfields.CertFields]],
+    report: Callable[[int], None],
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[int, int]:
+    """Store the file's certificates, batch by batch, in one transaction; (added, duplicates)."""
+    seen: set[str] = set()
+    serials: set[tuple[str, str]] = set()
+    stored: list[tuple[int, certfields.CertFields]] = []
+    total = 0
+    with ws.db.atomic():
+        for batch in batches:
+            total += len(batch)
+            fresh = _fresh(ws, batch, seen)
+            _check_serials(ws, fresh, serials)
+            ids = inventory.insert_fields(
+                ws.db, [(f, None) for f in fresh], inventory.Source.IMPORTED
+            )
+            stored += zip(ids, fresh, strict=True)
+            report(len(stored))
+            if cancelled is not None and cancelled():
+                raise Cancelled
+        if total == 0:
+            raise NothingInFile
+        _link_issuers(ws, stored)
+        audit.append(
+            ws.db,
+            "cert.import",
+            {"file": str(path)},
+            artefacts=(audit.Artefact(str(path), hashlib.sha256(data).hexdigest()),),
+            details={"imported": len(stored), "duplicates": total - len(stored)},
+        )
+    return len(stored), total - len(stored)
+
+
+def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _fresh(
+    ws: Workspace, batch: list[certfields.CertFields], seen: set[str]
+) -> list[certfields.CertFields]:
+    """The certificates of the batch that are neither in the inventory nor earlier in the file."""
+    digests = [f.sha256 for f in batch if f.sha256 not in seen]
+    present: set[str] = set()
+    for chunk in _chunks(digests):
+        marks = ",".join("?" * len(chunk))
+        present.update(
+            str(r[0])
+            for r in ws.db.execute(
+                f"SELECT sha256 FROM certificates WHERE sha256 IN ({marks})",  # noqa: S608 - placeholders
+                tuple(chunk),
+            )
+        )
+    fresh = []
+    for f in batch:
+        if f.sha256 not in seen and f.sha256 not in present:
+            fresh.append(f)
+        seen.add(f.sha256)
+    return fresh
+
+
+def _check_serials(
+    ws: Workspace, fresh: list[certfields.CertFields], serials: set[tuple[str, str]]
+) -> None:
+    """Refuse a certificate whose issuer and serial another one already has (RFC 5280 forbids it)."""
+    by_issuer: dict[str, list[str]] = {}
+    for f in fresh:
+        if (f.issuer_hash, f.serial_hex) in serials:
+            raise ValueError(
+                f"it holds two different certificates with issuer {f.issuer} and serial {f.serial_hex}: "
+                "a reused serial number, which RFC 5280 forbids"
+            )
+        serials.add((f.issuer_hash, f.serial_hex))
+        by_issuer.setdefault(f.issuer_hash, []).append(f.serial_hex)
+    for issuer_hash, numbers in by_issuer.items():
+        for chunk in _chunks(numbers):
+            marks = ",".join("?" * len(chunk))
+            clash = ws.db.execute(
+                f"SELECT id FROM certificates WHERE issuer_hash = ? AND serial_hex IN ({marks}) LIMIT 1",  # noqa: S608
+                (issuer_hash, *chunk),
+            ).fetchone()
+            if clash:
+                raise ValueError(
+                    f"it holds a certificate with the issuer and serial of certificate {clash[0]} but other "
+                    "contents: a reused serial number, which RFC 5280 forbids"
+                )
+
+
+def _link_issuers(ws: Workspace, stored: list[tuple[int, certfields.CertFields]]) -> None:
+    """Self-issued certificates link to themselves; others to the CA certificate in the inventory
+    (this file's included) with the issuer's name whose key verifies their signature."""
+    candidates: dict[str, list[tuple[int, x509.Certificate]]] = {}
+    links: list[tuple[int, int]] = []
+    for cert_id, f in stored:
+        if f.self_issued:
+            links.append((cert_id, cert_id))
+            continue
+        if f.issuer not in candidates:
+            candidates[f.issuer] = [
+                (int(row[0]), inventory.load_certificate(ws.db, int(row[0])))
+                for row in ws.db.execute(
+                    "SELECT id FROM certificates WHERE subject = ? AND is_ca = 1", (f.issuer,)
+                )
+            ]
+        if not candidates[f.issuer]:
+            continue
+        cert = x509.load_der_x509_certificate(f.der)
+        for issuer_id, issuer in candidates[f.issuer]:
+            try:
+                cert.verify_directly_issued_by(issuer)
+            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+                continue
+            links.append((issuer_id, cert_id))
+            break
+    links += _adopt_orphans(ws, [(cert_id, f) for cert_id, f in stored if f.is_ca])
+    ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
+
+
+def _adopt_orphans(
+    ws: Workspace, cas: list[tuple[int, certfields.CertFields]]
+) -> list[tuple[int, int]]:
+    """Certificates imported before their issuer: linked now to a new CA that verifiably signed them."""
+    links = []
+    for ca_id, f in cas:
+        rows = ws.db.execute(
+            "SELECT c.id, d.der FROM certificates c JOIN certificate_der d ON d.cert_id = c.id"
+            " WHERE c.issuer = ? AND c.issuer_cert_id IS NULL AND c.id != ?",
+            (f.subject, ca_id),
+        ).fetchall()
+        if not rows:
+            continue
+        ca = x509.load_der_x509_certificate(f.der)
+        for orphan_id, orphan_der in rows:
+            try:
+                x509.load_der_x509_certificate(orphan_der).verify_directly_issued_by(ca)
+            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+                continue
+            links.append((ca_id, int(orphan_id)))
+    return links
