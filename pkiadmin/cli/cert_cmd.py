@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
-from pkiadmin.core import certinfo, export, inventory, revocation
+from pkiadmin.cli.filters import filter_options, parse_filter
+from pkiadmin.core import certinfo, export, inventory, query, revocation
 
 
 @click.group("cert")
@@ -16,59 +17,37 @@ def group() -> None:
     """Certificates in the inventory."""
 
 
-_YES_NO = {"yes": True, "no": False}
-
-
-def _filter(search: str | None, filters: tuple[str, ...]) -> inventory.Filter:
-    values: dict[str, object] = {"text": search}
-    for item in filters:
-        key, _, value = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if key == "expires_within":
-            if not value.isdigit():
-                raise click.UsageError("expires-within takes a number of days.")
-            values["expires_within_days"] = int(value)
-        elif key in {"expired", "revoked", "ca"}:
-            if value not in _YES_NO:
-                raise click.UsageError(f"{key} takes yes or no.")
-            values[key] = _YES_NO[value]
-        elif key in {"issuer", "algorithm"}:
-            values[key] = value
-        elif key == "source":
-            values[key] = inventory.Source(value) if value in {"issued", "imported"} else None
-            if values[key] is None:
-                raise click.UsageError("source takes issued or imported.")
-        else:
-            raise click.UsageError(
-                f"Unknown filter '{item}'; use expires-within=DAYS, expired=yes|no, revoked=yes|no, "
-                "ca=yes|no, issuer=TEXT, algorithm=TEXT, source=issued|imported."
-            )
-    return inventory.Filter(**values)  # type: ignore[arg-type]
+_SORTS = {"id": query.Sort.ID, "name": query.Sort.COMMON_NAME, "issuer": query.Sort.ISSUER,
+          "not-before": query.Sort.NOT_BEFORE, "not-after": query.Sort.NOT_AFTER,
+          "key": query.Sort.KEY}  # fmt: skip
 
 
 @group.command("list")
-@click.option("--search", default=None, help="Free text over names, SANs, serial and fingerprint.")
-@click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
-              help="expires-within=DAYS, expired=yes|no, revoked=yes|no, ca=yes|no, issuer=TEXT, "
-              "algorithm=TEXT, source=issued|imported; repeatable, combined.")  # fmt: skip
-@click.option("--limit", type=int, default=None, help="At most this many, newest first.")
+@filter_options
+@click.option("--sort", type=click.Choice(list(_SORTS)), default="id", show_default=True,
+              help="Order by this column.")  # fmt: skip
+@click.option("--ascending", is_flag=True, help="Smallest first (default: largest first).")
+@click.option("--limit", type=int, default=None, help="At most this many.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def list_certs(
     ctx: click.Context,
     search: str | None,
     filters: tuple[str, ...],
+    sort: str,
+    ascending: bool,
     limit: int | None,
     as_json: bool,
 ) -> None:
     """List the certificates in the inventory, all or those matching the search and filters."""
-    wanted = _filter(search, filters)
-    with opened_workspace(ctx) as ws:
-        records = (
-            inventory.search(ws.db, wanted, limit=limit)
-            if search or filters or limit
-            else inventory.list_certificates(ws.db)
-        )
+    with opened_workspace(ctx) as ws, user_errors():
+        wanted = parse_filter(ws.db, search, filters)
+        if sort == "id" and not ascending and limit is None:
+            records = tuple(query.iterate(ws.db, wanted))
+        else:
+            records = query.page(
+                ws.db, wanted, sort=_SORTS[sort], descending=not ascending, limit=limit or -1
+            )
         revoked = {r.cert_id for r in revocation.list_revocations(ws.db)}
     if as_json:
         echo_json(records)

@@ -15,6 +15,7 @@ from pkiadmin.cli import (
     crl_cmd,
     csr_cmd,
     hsm_cmd,
+    inventory_cmd,
     package_cmd,
     partner_cmd,
     verify_cmd,
@@ -57,7 +58,11 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
 cli.add_command(workspace_cmd.group)
 ca_cmd.group.add_command(ca_csr_cmd.make_csr)
 cli.add_command(ca_cmd.group)
+cert_cmd.group.add_command(inventory_cmd.export_list)
+cert_cmd.group.add_command(inventory_cmd.set_metadata)
 cli.add_command(cert_cmd.group)
+ca_cmd.group.add_command(inventory_cmd.index_txt)
+cli.add_command(inventory_cmd.group)
 cli.add_command(csr_cmd.group)
 cli.add_command(audit_cmd.group)
 cli.add_command(ceremony_cmd.group)

@@ -5,13 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from pkiadmin.core.errors import StorageError
 
 
 def write_new_file(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write `data` to `path`, which must not exist yet; readers never see a partial file.
+    """Write `data` to `path`, which must not exist yet; readers never see a partial file."""
+    write_new_file_from(path, (data,), mode)
+
+
+def write_new_file_from(path: Path, chunks: Iterable[bytes], mode: int = 0o600) -> None:
+    """Write the chunks to `path`, which must not exist yet; readers never see a partial file.
 
     The content goes to a temporary file in the same folder (created with `mode`, so a key is
     never readable by others, even for a moment), is fsynced, and is then hard-linked to its
@@ -31,10 +37,11 @@ def write_new_file(path: Path, data: bytes, mode: int = 0o600) -> None:
         ) from exc
     try:
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
             os.fsync(fd)
         finally:
             os.close(fd)

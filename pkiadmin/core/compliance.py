@@ -174,3 +174,26 @@ def summary(db: Database, now: datetime) -> dict[str, int]:
         ).fetchone()[0]
     )
     return {code: counts.get(code, 0) for code in CODES}
+
+
+def findings_for(db: Database, ids: list[int], now: datetime) -> dict[int, tuple[str, ...]]:
+    """The findings of many certificates at once (exports, the table's badges)."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    found: dict[int, set[str]] = {i: set() for i in ids}
+    for cert_id, code in db.execute(
+        f"SELECT cert_id, code FROM cert_findings WHERE cert_id IN ({marks})",  # noqa: S608
+        ids,
+    ):
+        found[int(cert_id)].add(str(code))
+    stamp = now.isoformat()
+    for cert_id, expired, early in db.execute(
+        f"SELECT id, not_after < ?, not_before > ? FROM certificates WHERE id IN ({marks})",  # noqa: S608
+        [stamp, stamp, *ids],
+    ):
+        if expired:
+            found[int(cert_id)].add("expired")
+        if early:
+            found[int(cert_id)].add("not-yet-valid")
+    return {i: tuple(c for c in CODES if c in codes) for i, codes in found.items()}

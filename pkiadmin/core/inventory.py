@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
@@ -42,6 +42,19 @@ class CertRecord:
     path_length: int | None
     issuer_cert_id: int | None
     source: Source
+    sans: str = ""
+    key_usage: str = ""
+    eku: str = ""
+    policies: str = ""
+    crl_urls: str = ""
+    ocsp_urls: str = ""
+    ca_issuers_urls: str = ""
+    service: str = ""
+    environment: str = ""
+    owner_team: str = ""
+    partner_id: int | None = None
+    tags: str = ""
+    note: str = ""
 
     def status(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
@@ -182,13 +195,15 @@ def refresh_fields(db: Database, batch: int = 2000) -> int:
         last = chunk[-1][0]
 
 
-_COLUMNS = (
+COLUMNS = (
     "id, serial_hex, subject, issuer, common_name, not_before, not_after, key_algorithm, key_size, "
-    "signature_algorithm, sha256, sha1, ski, aki, is_ca, path_length, issuer_cert_id, source"
+    "signature_algorithm, sha256, sha1, ski, aki, is_ca, path_length, issuer_cert_id, source, sans, "
+    "key_usage, eku, policies, crl_urls, ocsp_urls, ca_issuers_urls, service, environment, "
+    "owner_team, partner_id, tags, note"
 )
 
 
-def _record(row: Mapping[str, Any]) -> CertRecord:
+def record(row: Mapping[str, Any]) -> CertRecord:
     return CertRecord(
         id=int(row["id"]),
         serial_hex=str(row["serial_hex"]),
@@ -208,20 +223,33 @@ def _record(row: Mapping[str, Any]) -> CertRecord:
         path_length=row["path_length"],
         issuer_cert_id=row["issuer_cert_id"],
         source=Source(row["source"]),
+        sans=row["sans"],
+        key_usage=row["key_usage"],
+        eku=row["eku"],
+        policies=row["policies"],
+        crl_urls=row["crl_urls"],
+        ocsp_urls=row["ocsp_urls"],
+        ca_issuers_urls=row["ca_issuers_urls"],
+        service=row["service"],
+        environment=row["environment"] or "",
+        owner_team=row["owner_team"],
+        partner_id=row["partner_id"],
+        tags=row["tags"],
+        note=row["note"],
     )
 
 
 def list_certificates(db: Database) -> tuple[CertRecord, ...]:
-    return tuple(_record(r) for r in db.query(f"SELECT {_COLUMNS} FROM certificates ORDER BY id"))  # noqa: S608
+    return tuple(record(r) for r in db.query(f"SELECT {COLUMNS} FROM certificates ORDER BY id"))  # noqa: S608
 
 
 def get_record(db: Database, cert_id: int) -> CertRecord:
-    rows = list(db.query(f"SELECT {_COLUMNS} FROM certificates WHERE id = ?", [cert_id]))  # noqa: S608
+    rows = list(db.query(f"SELECT {COLUMNS} FROM certificates WHERE id = ?", [cert_id]))  # noqa: S608
     if not rows:
         raise NotFoundError(
             f"There is no certificate with id {cert_id}. List them with: pkiadmin-cli cert list"
         )
-    return _record(rows[0])
+    return record(rows[0])
 
 
 def load_certificate(db: Database, cert_id: int) -> x509.Certificate:
@@ -246,60 +274,3 @@ def chain(db: Database, cert_id: int) -> tuple[x509.Certificate, ...]:
         ).fetchone()
         current = row[0] if row and row[0] != current else None
     return tuple(result)
-
-
-@dataclass(frozen=True)
-class Filter:
-    """Structured filters, combinable; None means 'any'."""
-
-    text: str | None = None  # free text over names, SANs, serial and fingerprint (FTS5)
-    expires_within_days: int | None = None
-    expired: bool | None = None
-    revoked: bool | None = None
-    ca: bool | None = None
-    issuer: str | None = None  # substring of the issuer name
-    algorithm: str | None = None  # e.g. 'EC P-256', 'RSA'
-    source: Source | None = None
-
-
-def search(
-    db: Database, f: Filter, now: datetime | None = None, limit: int | None = None
-) -> tuple[CertRecord, ...]:
-    """The certificates matching every given filter, newest id first; parameters only, no SQL text from input."""
-    now = now or datetime.now(UTC)
-    where: list[str] = []
-    args: list[object] = []
-    if f.text:
-        terms = [t for t in f.text.replace('"', " ").split() if t]
-        if terms:
-            where.append(
-                "id IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH ?)"
-            )
-            args.append(" ".join(f'"{t}"*' for t in terms))
-    if f.expires_within_days is not None:
-        where.append("not_after >= ? AND not_after <= ?")
-        args += [now.isoformat(), (now + timedelta(days=f.expires_within_days)).isoformat()]
-    if f.expired is not None:
-        where.append("not_after < ?" if f.expired else "not_after >= ?")
-        args.append(now.isoformat())
-    if f.revoked is not None:
-        revoked_clause = "EXISTS (SELECT 1 FROM revocations r WHERE r.cert_id = certificates.id)"
-        where.append(revoked_clause if f.revoked else f"NOT {revoked_clause}")
-    if f.ca is not None:
-        where.append("is_ca = ?")
-        args.append(int(f.ca))
-    if f.issuer:
-        where.append("issuer LIKE ?")
-        args.append(f"%{f.issuer}%")
-    if f.algorithm:
-        where.append("key_algorithm = ? OR (key_algorithm || ' ' || key_size) = ?")
-        args += [f.algorithm, f.algorithm]
-    if f.source is not None:
-        where.append("source = ?")
-        args.append(f.source.value)
-    clause = (" WHERE " + " AND ".join(f"({w})" for w in where)) if where else ""
-    tail = f" ORDER BY id DESC{' LIMIT ?' if limit else ''}"
-    if limit:
-        args.append(limit)
-    query = f"SELECT {_COLUMNS} FROM certificates{clause}{tail}"  # noqa: S608 - fixed clauses, values are parameters
-    return tuple(_record(r) for r in db.query(query, args))

@@ -243,7 +243,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     (
         # The DER moves to its own table, so that the row a search scans stays small.
         """CREATE TABLE certificate_der (
-            cert_id INTEGER PRIMARY KEY REFERENCES certificates(id),
+            cert_id INTEGER PRIMARY KEY REFERENCES certificates(id) ON DELETE CASCADE,
             der BLOB NOT NULL
         )""",
         "INSERT INTO certificate_der (cert_id, der) SELECT id, der FROM certificates",
@@ -268,7 +268,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # Compliance findings that do not depend on the clock, per certificate (see compliance.py).
         """CREATE TABLE cert_findings (
             code TEXT NOT NULL,
-            cert_id INTEGER NOT NULL REFERENCES certificates(id),
+            cert_id INTEGER NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,
             PRIMARY KEY (code, cert_id)
         ) WITHOUT ROWID""",
         "CREATE INDEX cert_findings_cert ON cert_findings(cert_id)",

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
-from pkiadmin.core import audit, bulk_import, inventory
+from pkiadmin.core import audit, bulk_import, inventory, query
 from pkiadmin.core.workspace import Workspace
 from tests.core.test_csr import VECTORS
 from tests.package_helpers import client_identity, partner_ca
@@ -137,7 +137,7 @@ def test_a_large_bundle_read_by_worker_processes(
     records = {r.common_name: r for r in inventory.list_certificates(ws.db)}
     ca_id = records["Partner Issuing CA"].id
     assert all(records[f"h{i}.example"].issuer_cert_id == ca_id for i in range(30))
-    assert [r.id for r in inventory.search(ws.db, inventory.Filter(text="h17.example"))] == [
+    assert [r.id for r in query.search(ws.db, query.Filter(text="h17.example"))] == [
         records["h17.example"].id
     ]
 

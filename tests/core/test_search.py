@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from pkiadmin.cli.main import cli
-from pkiadmin.core import bulk_import, inventory
-from pkiadmin.core.inventory import Filter, Source
+from pkiadmin.core import bulk_import, inventory, query
+from pkiadmin.core.inventory import Source
+from pkiadmin.core.query import Filter
 from pkiadmin.core.workspace import Workspace
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
@@ -70,36 +71,36 @@ def test_free_text_over_names_sans_serial_and_fingerprint(
     root_ws: Workspace, tmp_path: Path
 ) -> None:
     ids = stocked(root_ws, tmp_path)
-    assert names(inventory.search(root_ws.db, Filter(text="api.partner"))) == {"api"}
-    assert names(inventory.search(root_ws.db, Filter(text="10.1.2.3"))) == {"api"}
-    assert names(inventory.search(root_ws.db, Filter(text="spiffe"))) == {"workload"}
-    assert names(inventory.search(root_ws.db, Filter(text="ops@partner.example"))) == {"old"}
+    assert names(query.search(root_ws.db, Filter(text="api.partner"))) == {"api"}
+    assert names(query.search(root_ws.db, Filter(text="10.1.2.3"))) == {"api"}
+    assert names(query.search(root_ws.db, Filter(text="spiffe"))) == {"workload"}
+    assert names(query.search(root_ws.db, Filter(text="ops@partner.example"))) == {"old"}
     web = inventory.get_record(root_ws.db, ids["web"])
-    assert names(inventory.search(root_ws.db, Filter(text=web.serial_hex[:10]))) == {"web"}
-    assert names(inventory.search(root_ws.db, Filter(text=web.sha256[:12]))) == {"web"}
-    assert names(inventory.search(root_ws.db, Filter(text='nothing"like this'))) == set()
+    assert names(query.search(root_ws.db, Filter(text=web.serial_hex[:10]))) == {"web"}
+    assert names(query.search(root_ws.db, Filter(text=web.sha256[:12]))) == {"web"}
+    assert names(query.search(root_ws.db, Filter(text='nothing"like this'))) == set()
 
 
 def test_structured_filters_combine(root_ws: Workspace, tmp_path: Path) -> None:
     ids = stocked(root_ws, tmp_path)
     db = root_ws.db
-    assert names(inventory.search(db, Filter(expires_within_days=30), NOW)) == {"web"}
-    assert names(inventory.search(db, Filter(expires_within_days=60), NOW)) == {"web", "api"}
-    assert names(inventory.search(db, Filter(expired=True), NOW)) == {"old"}
-    assert names(inventory.search(db, Filter(ca=True), NOW)) == {"Test Root CA"}
-    assert names(inventory.search(db, Filter(source=Source.IMPORTED, issuer="Partner", expired=False), NOW)) == {
+    assert names(query.search(db, Filter(expires_within_days=30), NOW)) == {"web"}
+    assert names(query.search(db, Filter(expires_within_days=60), NOW)) == {"web", "api"}
+    assert names(query.search(db, Filter(expired=True), NOW)) == {"old"}
+    assert names(query.search(db, Filter(ca=True), NOW)) == {"Test Root CA"}
+    assert names(query.search(db, Filter(source=Source.IMPORTED, issuer="Partner", expired=False), NOW)) == {
         "web", "api", "workload",
     }  # fmt: skip
-    assert names(inventory.search(db, Filter(algorithm="EC P-384"))) == {"Test Root CA"}
+    assert names(query.search(db, Filter(algorithm="EC P-384"))) == {"Test Root CA"}
     with root_ws.db.atomic():  # a revocation as if recorded for an imported certificate
         root_ws.db.execute(
             "INSERT INTO revocations (cert_id, ca_id, serial, revoked_at, reason, note, recorded_at)"
             " VALUES (?, 1, 'x', ?, 'superseded', '', ?)",
             (ids["api"], NOW.isoformat(), NOW.isoformat()),
         )
-    assert names(inventory.search(db, Filter(revoked=True))) == {"api"}
-    assert "api" not in names(inventory.search(db, Filter(revoked=False)))
-    assert len(inventory.search(db, Filter(), limit=2)) == 2
+    assert names(query.search(db, Filter(revoked=True))) == {"api"}
+    assert "api" not in names(query.search(db, Filter(revoked=False)))
+    assert len(query.search(db, Filter(), limit=2)) == 2
 
 
 def test_cli_search_and_filters(root_ws_path: Path, tmp_path: Path) -> None:

@@ -1,0 +1,191 @@
+"""Search, filters, sorting and paging over the inventory, built so that each filter and each
+sortable column is served by an index: a million rows answer in milliseconds. Values are always
+parameters; only fixed clause text is put together."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from pkiadmin.core import compliance, inventory
+from pkiadmin.core.inventory import CertRecord, Source
+
+
+class Sort(enum.Enum):
+    """Sortable columns (each with an index)."""
+
+    ID = "id"
+    COMMON_NAME = "common_name"
+    ISSUER = "issuer"
+    NOT_BEFORE = "not_before"
+    NOT_AFTER = "not_after"
+    KEY = "key_algorithm, key_size"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Structured filters, combinable; None means 'any'."""
+
+    text: str | None = None  # free text over names, SANs, serial and fingerprint (FTS5)
+    expires_within_days: int | None = None  # not expired, and expiring within this many days
+    expired: bool | None = None
+    not_yet_valid: bool | None = None
+    revoked: bool | None = None
+    ca: bool | None = None
+    issuer: str | None = None  # words of the issuer's name
+    issuer_id: int | None = None  # the issuing certificate, by inventory id
+    partner_id: int | None = None
+    environment: str | None = None
+    algorithm: str | None = None  # 'EC P-256', 'RSA', 'RSA 2048'
+    source: Source | None = None
+    finding: str | None = None  # a compliance finding code (compliance.CODES)
+
+    def is_empty(self) -> bool:
+        return self == Filter()
+
+
+def _fts_terms(text: str) -> str | None:
+    terms = [t for t in text.replace('"', " ").replace(":", "").split() if t]
+    return " ".join(f'"{t}"*' for t in terms) if terms else None
+
+
+def where(f: Filter, now: datetime) -> tuple[str, dict[str, object]]:
+    """The WHERE clause (or '') and its parameters."""
+    parts: list[str] = []
+    params: dict[str, object] = {"now": now.isoformat()}
+    match = []
+    if f.text and (terms := _fts_terms(f.text)):
+        match.append(f"({terms})")
+    if f.issuer and (terms := _fts_terms(f.issuer)):
+        match.append(f"(issuer : ({terms}))")
+    if match:
+        parts.append(
+            "id IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH :match)"
+        )
+        params["match"] = " AND ".join(match)
+    if f.expires_within_days is not None:
+        parts.append("not_after >= :now AND not_after <= :horizon")
+        params["horizon"] = (now + timedelta(days=f.expires_within_days)).isoformat()
+    if f.expired is not None:
+        parts.append("not_after < :now" if f.expired else "not_after >= :now")
+    if f.not_yet_valid is not None:
+        parts.append("not_before > :now" if f.not_yet_valid else "not_before <= :now")
+    if f.revoked is not None:
+        parts.append(
+            "id IN (SELECT cert_id FROM revocations)"
+            if f.revoked
+            else "id NOT IN (SELECT cert_id FROM revocations)"
+        )
+    if f.ca is not None:
+        parts.append("is_ca = :ca")
+        params["ca"] = int(f.ca)
+    if f.issuer_id is not None:
+        parts.append("issuer_cert_id = :issuer_id")
+        params["issuer_id"] = f.issuer_id
+    if f.partner_id is not None:
+        parts.append("partner_id = :partner_id")
+        params["partner_id"] = f.partner_id
+    if f.environment:
+        parts.append("environment = :environment")
+        params["environment"] = f.environment
+    if f.algorithm:
+        name, _, size = f.algorithm.partition(" ")
+        if name == "RSA" and size.isdigit():
+            parts.append("key_algorithm = 'RSA' AND key_size = :size")
+            params["size"] = int(size)
+        else:
+            parts.append("key_algorithm = :algorithm")
+            params["algorithm"] = f.algorithm
+    if f.source is not None:
+        parts.append("source = :source")
+        params["source"] = f.source.value
+    if f.finding:
+        clause, extra = compliance.clause(f.finding, now)
+        parts.append(clause)
+        params |= extra
+    return (" WHERE " + " AND ".join(f"({p})" for p in parts)) if parts else "", params
+
+
+def count(db: Database, f: Filter, now: datetime | None = None) -> int:
+    clause, params = where(f, now or datetime.now(UTC))
+    return int(db.execute(f"SELECT COUNT(*) FROM certificates{clause}", params).fetchone()[0])  # noqa: S608
+
+
+def _order(sort: Sort, descending: bool) -> str:
+    direction = " DESC" if descending else ""
+    columns = ", ".join(f"{c}{direction}" for c in sort.value.split(", "))
+    return f" ORDER BY {columns}" + ("" if sort is Sort.ID else f", id{direction}")
+
+
+def page(
+    db: Database,
+    f: Filter,
+    now: datetime | None = None,
+    sort: Sort = Sort.ID,
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 200,
+) -> tuple[CertRecord, ...]:
+    """One page of the matching certificates, in the given order."""
+    clause, params = where(f, now or datetime.now(UTC))
+    params |= {"limit": limit, "offset": offset}
+    sql = (
+        f"SELECT {inventory.COLUMNS} FROM certificates{clause}{_order(sort, descending)}"  # noqa: S608
+        " LIMIT :limit OFFSET :offset"
+    )
+    return tuple(inventory.record(r) for r in db.query(sql, params))
+
+
+def search(
+    db: Database, f: Filter, now: datetime | None = None, limit: int | None = None
+) -> tuple[CertRecord, ...]:
+    """The matching certificates, newest first (all of them, or the first `limit`)."""
+    if limit is not None:
+        return page(db, f, now, limit=limit)
+    return tuple(iterate(db, f, now))
+
+
+def iterate(
+    db: Database, f: Filter, now: datetime | None = None, batch: int = 5000
+) -> Iterator[CertRecord]:
+    """Every matching certificate, newest first, read in batches by id (exports of any size in
+    little memory, without the cost of deep OFFSETs)."""
+    clause, params = where(f, now or datetime.now(UTC))
+    joiner = " AND " if clause else " WHERE "
+    last: int | None = None
+    while True:
+        keyset = "" if last is None else f"{joiner}id < :last"
+        sql = (
+            f"SELECT {inventory.COLUMNS} FROM certificates{clause}{keyset}"  # noqa: S608
+            " ORDER BY id DESC LIMIT :batch"
+        )
+        rows = tuple(
+            inventory.record(r) for r in db.query(sql, params | {"last": last, "batch": batch})
+        )
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].id
+
+
+def revoked_ids(db: Database, ids: list[int]) -> set[int]:
+    """Which of these certificates have a revocation recorded."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            int(r[0])
+            for r in db.execute(
+                f"SELECT cert_id FROM revocations WHERE cert_id IN ({marks})", chunk
+            )  # noqa: S608
+        )
+    return found
+
+
+def with_text(f: Filter, text: str) -> Filter:
+    return replace(f, text=text or None)
