@@ -17,7 +17,7 @@ def group() -> None:
     """Certificates in the inventory."""
 
 
-_SORTS = {"id": query.Sort.ID, "name": query.Sort.COMMON_NAME, "issuer": query.Sort.ISSUER,
+_SORTS = {"id": query.Sort.ID, "name": query.Sort.COMMON_NAME,
           "not-before": query.Sort.NOT_BEFORE, "not-after": query.Sort.NOT_AFTER,
           "key": query.Sort.KEY}  # fmt: skip
 

@@ -183,6 +183,10 @@ def import_paths(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    if summary.imported >= 1000:
+        # Fresh statistics, so that each filter's query uses its index (a sampled ANALYZE: fast).
+        ws.db.execute("PRAGMA analysis_limit = 1000")
+        ws.db.execute("ANALYZE")
     return summary
 
 

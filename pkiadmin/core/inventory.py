@@ -132,6 +132,11 @@ def insert_fields(
     ]
     if len(ids) != len(rows):
         raise RuntimeError("the inventory changed while certificates were being inserted")
+    db.execute(
+        "INSERT OR IGNORE INTO issuer_names (issuer_hash, issuer)"
+        " SELECT DISTINCT issuer_hash, issuer FROM certificates WHERE id > ?",
+        (before,),
+    )
     # Free-text index in one statement (there is no per-row insert trigger: it costs 5x as much).
     db.execute(
         "INSERT INTO certificates_fts (rowid, subject, issuer, sans, serial_hex, sha256)"

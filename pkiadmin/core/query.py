@@ -20,7 +20,6 @@ class Sort(enum.Enum):
 
     ID = "id"
     COMMON_NAME = "common_name"
-    ISSUER = "issuer"
     NOT_BEFORE = "not_before"
     NOT_AFTER = "not_after"
     KEY = "key_algorithm, key_size"
@@ -53,20 +52,22 @@ def _fts_terms(text: str) -> str | None:
     return " ".join(f'"{t}"*' for t in terms) if terms else None
 
 
-def where(f: Filter, now: datetime) -> tuple[str, dict[str, object]]:
-    """The WHERE clause (or '') and its parameters."""
+def where(
+    db: Database, f: Filter, now: datetime, selective: bool = True
+) -> tuple[str, dict[str, object]]:
+    """The WHERE clause (or '') and its parameters. `selective`: the filter matches a small share
+    of the rows (the finding clause then lists its certificates instead of probing every row)."""
     parts: list[str] = []
     params: dict[str, object] = {"now": now.isoformat()}
-    match = []
     if f.text and (terms := _fts_terms(f.text)):
-        match.append(f"({terms})")
-    if f.issuer and (terms := _fts_terms(f.issuer)):
-        match.append(f"(issuer : ({terms}))")
-    if match:
         parts.append(
             "id IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH :match)"
         )
-        params["match"] = " AND ".join(match)
+        params["match"] = terms
+    if f.issuer and (words := f.issuer.split()):
+        names = " AND ".join(f"issuer LIKE :issuer{i}" for i in range(len(words)))
+        parts.append(f"issuer_hash IN (SELECT issuer_hash FROM issuer_names WHERE {names})")  # noqa: S608
+        params |= {f"issuer{i}": f"%{w}%" for i, w in enumerate(words)}
     if f.expires_within_days is not None:
         parts.append("not_after >= :now AND not_after <= :horizon")
         params["horizon"] = (now + timedelta(days=f.expires_within_days)).isoformat()
@@ -104,20 +105,31 @@ def where(f: Filter, now: datetime) -> tuple[str, dict[str, object]]:
         parts.append("source = :source")
         params["source"] = f.source.value
     if f.finding:
-        clause, extra = compliance.clause(f.finding, now)
+        clause, extra = compliance.clause(f.finding, now, selective)
         parts.append(clause)
         params |= extra
     return (" WHERE " + " AND ".join(f"({p})" for p in parts)) if parts else "", params
 
 
 def count(db: Database, f: Filter, now: datetime | None = None) -> int:
-    clause, params = where(f, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    if f.finding and replace(f, finding=None).is_empty() and not compliance.rule(f.finding).clock:
+        return compliance.count(db, f.finding)  # straight from the findings index
+    clause, params = where(db, f, now, selective=True)
     return int(db.execute(f"SELECT COUNT(*) FROM certificates{clause}", params).fetchone()[0])  # noqa: S608
 
 
-def _order(sort: Sort, descending: bool) -> str:
+def rows(db: Database) -> int:
+    """The number of rows, near enough (the largest id): cheap at any size."""
+    return int(db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
+
+
+def _order(sort: Sort, descending: bool, by_index: bool) -> str:
+    """ORDER BY; without by_index the sort column is written +column, which keeps SQLite from
+    walking the sort index (and testing every row) when the filter's own index finds few rows."""
     direction = " DESC" if descending else ""
-    columns = ", ".join(f"{c}{direction}" for c in sort.value.split(", "))
+    mark = "" if by_index else "+"
+    columns = ", ".join(f"{mark}{c}{direction}" for c in sort.value.split(", "))
     return f" ORDER BY {columns}" + ("" if sort is Sort.ID else f", id{direction}")
 
 
@@ -129,12 +141,22 @@ def page(
     descending: bool = True,
     offset: int = 0,
     limit: int = 200,
+    total: int | None = None,
 ) -> tuple[CertRecord, ...]:
-    """One page of the matching certificates, in the given order."""
-    clause, params = where(f, now or datetime.now(UTC))
+    """One page of the matching certificates, in the given order. `total` (the count, if known)
+    chooses the plan: few matches are found by the filter's index and sorted; many are read in
+    the sort index's order until the page is full."""
+    now = now or datetime.now(UTC)
+    if f.is_empty():
+        selective = False
+    else:
+        matches = count(db, f, now) if total is None else total
+        selective = matches * 5 < rows(db)
+    clause, params = where(db, f, now, selective)
     params |= {"limit": limit, "offset": offset}
+    order = _order(sort, descending, by_index=not selective)
     sql = (
-        f"SELECT {inventory.COLUMNS} FROM certificates{clause}{_order(sort, descending)}"  # noqa: S608
+        f"SELECT {inventory.COLUMNS} FROM certificates{clause}{order}"  # noqa: S608
         " LIMIT :limit OFFSET :offset"
     )
     return tuple(inventory.record(r) for r in db.query(sql, params))
@@ -154,7 +176,7 @@ def iterate(
 ) -> Iterator[CertRecord]:
     """Every matching certificate, newest first, read in batches by id (exports of any size in
     little memory, without the cost of deep OFFSETs)."""
-    clause, params = where(f, now or datetime.now(UTC))
+    clause, params = where(db, f, now or datetime.now(UTC))
     joiner = " AND " if clause else " WHERE "
     last: int | None = None
     while True:
@@ -181,8 +203,9 @@ def revoked_ids(db: Database, ids: list[int]) -> set[int]:
         found.update(
             int(r[0])
             for r in db.execute(
-                f"SELECT cert_id FROM revocations WHERE cert_id IN ({marks})", chunk
-            )  # noqa: S608
+                f"SELECT cert_id FROM revocations WHERE cert_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
         )
     return found
 

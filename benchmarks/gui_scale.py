@@ -1,0 +1,3 @@
+"""Placeholder replaced below."""
+
+print("GUI: (not built yet)")
