@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlite_utils import Database
 
@@ -13,6 +13,7 @@ from pkiadmin.core import (
     ceremony_store,
     crl,
     crl_status,
+    dashboard,
     inventory,
     partners,
     requests,
@@ -20,12 +21,13 @@ from pkiadmin.core import (
     trust,
 )
 
-EXPIRY_WARNING_DAYS = 90
-
 
 @dataclass(frozen=True)
 class Overview:
-    certificates: tuple[inventory.CertRecord, ...]
+    ca_certificates: tuple[inventory.CertRecord, ...]
+    revocable_certificates: tuple[inventory.CertRecord, ...]
+    stats: dashboard.DashboardStats
+    choices: Choices
     authorities: tuple[authorities.Authority, ...]
     audit_entries: tuple[audit.AuditEntry, ...]
     audit_verdict: audit.AuditVerdict
@@ -46,28 +48,58 @@ class Overview:
 
     def revocable(self) -> tuple[inventory.CertRecord, ...]:
         """Certificates a CA held here issued (not a root itself), not revoked yet."""
-        held = {a.cert_id for a in self.authorities}
-        return tuple(
-            c
-            for c in self.certificates
-            if c.issuer_cert_id in held
-            and c.issuer_cert_id != c.id
-            and c.id not in self.revoked_ids
+        return self.revocable_certificates
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values the certificates view offers in its filters."""
+
+    environments: tuple[str, ...] = ()
+    algorithms: tuple[str, ...] = ()
+    issuers: tuple[str, ...] = ()
+
+
+def choices(db: Database) -> Choices:
+    return Choices(
+        environments=tuple(
+            str(r[0])
+            for r in db.execute(
+                "SELECT DISTINCT environment FROM certificates WHERE environment IS NOT NULL ORDER BY 1"
+            )
+        ),
+        algorithms=tuple(
+            f"RSA {r[1]}" if r[0] == "RSA" else str(r[0])
+            for r in db.execute(
+                "SELECT DISTINCT key_algorithm, key_size FROM certificates ORDER BY 1, 2"
+            )
+        ),
+        issuers=tuple(str(r[0]) for r in db.execute("SELECT issuer FROM issuer_names ORDER BY 1")),
+    )
+
+
+def _revocable(db: Database) -> tuple[inventory.CertRecord, ...]:
+    return tuple(
+        inventory.record(r)
+        for r in db.query(
+            f"SELECT {inventory.COLUMNS} FROM certificates"  # noqa: S608 - fixed column list
+            " WHERE issuer_cert_id IN (SELECT cert_id FROM authorities) AND issuer_cert_id != id"
+            " AND id NOT IN (SELECT cert_id FROM revocations) ORDER BY id LIMIT 10000"
         )
-
-    def expiring_soon(self, now: datetime | None = None) -> tuple[inventory.CertRecord, ...]:
-        now = now or datetime.now(UTC)
-        horizon = now + timedelta(days=EXPIRY_WARNING_DAYS)
-        return tuple(c for c in self.certificates if now <= c.not_after <= horizon)
-
-    def expired(self, now: datetime | None = None) -> tuple[inventory.CertRecord, ...]:
-        now = now or datetime.now(UTC)
-        return tuple(c for c in self.certificates if c.not_after < now)
+    )
 
 
 def load(db: Database) -> Overview:
     return Overview(
-        certificates=inventory.list_certificates(db),
+        ca_certificates=tuple(
+            inventory.record(r)
+            for r in db.query(
+                f"SELECT {inventory.COLUMNS} FROM certificates WHERE is_ca = 1 ORDER BY id"  # noqa: S608
+            )
+        ),
+        revocable_certificates=_revocable(db),
+        stats=dashboard.stats(db),
+        choices=choices(db),
         authorities=authorities.list_authorities(db),
         audit_entries=audit.entries(db),
         audit_verdict=audit.verify(db),

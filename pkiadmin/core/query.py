@@ -31,6 +31,8 @@ class Filter:
 
     text: str | None = None  # free text over names, SANs, serial and fingerprint (FTS5)
     expires_within_days: int | None = None  # not expired, and expiring within this many days
+    expires_from: datetime | None = None  # notAfter in [expires_from, expires_before)
+    expires_before: datetime | None = None
     expired: bool | None = None
     not_yet_valid: bool | None = None
     revoked: bool | None = None
@@ -71,6 +73,12 @@ def where(
     if f.expires_within_days is not None:
         parts.append("not_after >= :now AND not_after <= :horizon")
         params["horizon"] = (now + timedelta(days=f.expires_within_days)).isoformat()
+    if f.expires_from is not None:
+        parts.append("not_after >= :expires_from")
+        params["expires_from"] = f.expires_from.astimezone(UTC).isoformat()
+    if f.expires_before is not None:
+        parts.append("not_after < :expires_before")
+        params["expires_before"] = f.expires_before.astimezone(UTC).isoformat()
     if f.expired is not None:
         parts.append("not_after < :now" if f.expired else "not_after >= :now")
     if f.not_yet_valid is not None:

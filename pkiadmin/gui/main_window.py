@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from pkiadmin.core import (
     ceremony_report,
     ceremony_store,
     certinfo,
+    compliance,
     csr,
     export,
     inventory,
@@ -35,7 +37,10 @@ from pkiadmin.core import (
     keyuse_report,
     keyuse_tasks,
     overview,
+    partners,
+    query,
     requests,
+    revocation,
 )
 from pkiadmin.core.ceremony import CeremonyRun
 from pkiadmin.core.certinfo import CertDetails
@@ -48,12 +53,16 @@ from pkiadmin.gui.audit_page import AuditPage
 from pkiadmin.gui.ceremonies_page import CeremoniesPage
 from pkiadmin.gui.ceremony_pages import FinishPage
 from pkiadmin.gui.ceremony_wizard import CeremonyWizard, SharesDialog
+from pkiadmin.gui.cert_details import DetailsExtra
+from pkiadmin.gui.cert_model import ReaderThread
 from pkiadmin.gui.certificates_page import CertificatesPage
+from pkiadmin.gui.dashboard_page import DashboardPage
 from pkiadmin.gui.errors import show_error
 from pkiadmin.gui.hsm_dialog import HsmDialog
+from pkiadmin.gui.inventory_actions import InventoryActions
 from pkiadmin.gui.keyuse_pages import KEY_USE_PAGES, describe_result
 from pkiadmin.gui.new_root_dialog import NewRootDialog
-from pkiadmin.gui.overview_pages import AuthoritiesPage, DashboardPage
+from pkiadmin.gui.overview_pages import AuthoritiesPage
 from pkiadmin.gui.partner_actions import PartnerActions
 from pkiadmin.gui.partners_page import PartnersPage
 from pkiadmin.gui.plan_form import PlanFormDialog
@@ -82,6 +91,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.worker = worker
         self.workspace_path = workspace_path
+        self.reader = ReaderThread(workspace_path)
         self.setWindowTitle(f"pkiadmin — {workspace_path}")
         self.setObjectName("mainWindow")
         self.resize(1200, 760)
@@ -93,7 +103,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.dashboard = DashboardPage(str(workspace_path))
         self.authorities = AuthoritiesPage()
-        self.certificates = CertificatesPage()
+        self.certificates = CertificatesPage(self.reader.reader)
         self.audit = AuditPage()
         self.ceremonies = CeremoniesPage()
         self.requests = RequestsPage()
@@ -139,6 +149,8 @@ class MainWindow(QMainWindow):
         self.requests.sign_requested.connect(self.open_sign_dialog)
         self.revocation_actions = RevocationActions(self)
         self.partner_actions = PartnerActions(self)
+        self.inventory_actions = InventoryActions(self)
+        self.dashboard.filter_requested.connect(self.show_certificates)
         self.ceremonies.run_requested.connect(self.choose_and_start_ceremony)
         self.ceremonies.new_plan_requested.connect(self.open_plan_form)
         self.ceremonies.verify_requested.connect(self.verify_report)
@@ -152,7 +164,21 @@ class MainWindow(QMainWindow):
         )
         self.export_action = self._action("&Export certificate…", "Ctrl+E", self.export_selected)
         file_menu.addAction(self.new_root_action)
+        file_menu.addAction(
+            self._action(
+                "&Import certificates…",
+                "Ctrl+I",
+                lambda *_: self.inventory_actions.choose_and_import(),
+            )
+        )
         file_menu.addAction(self.export_action)
+        file_menu.addAction(
+            self._action(
+                "Export certificate &view…",
+                "Ctrl+Shift+E",
+                lambda *_: self.inventory_actions.choose_and_export_view(),
+            )
+        )
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         view_menu = self.menuBar().addMenu("&View")
@@ -196,10 +222,11 @@ class MainWindow(QMainWindow):
         assert isinstance(result, overview.Overview)  # noqa: S101 - the job above returns one
         self.dashboard.set_overview(result)
         self.authorities.set_authorities(
-            result.authorities, result.certificates, result.crl_calendar, result.revoked_ids
+            result.authorities, result.ca_certificates, result.crl_calendar, result.revoked_ids
         )
         self.requests.set_requests(result.csrs)
-        self.certificates.set_records(result.certificates, result.revoked_ids)
+        self.certificates.set_choices(result.choices, result.partners)
+        self.certificates.reload()
         self.revocation.set_data(result.crl_calendar, result.revocations, result.crls)
         self.partners.set_data(result.partners, result.packages, result.officer_fingerprint)
         self.overview_data = result
@@ -208,12 +235,23 @@ class MainWindow(QMainWindow):
         self.ceremonies.set_ceremonies(result.ceremonies)
 
     def load_details(self, cert_id: int) -> None:
-        def operation(ws: Workspace, _progress: Progress) -> CertDetails:
-            return certinfo.describe(inventory.load_certificate(ws.db, cert_id))
+        def operation(ws: Workspace, _progress: Progress) -> tuple[CertDetails, DetailsExtra]:
+            record = inventory.get_record(ws.db, cert_id)
+            partner = next(
+                (p.name for p in partners.list_partners(ws.db) if p.id == record.partner_id), ""
+            )
+            revoked = revocation.for_certificate(ws.db, cert_id)
+            extra = DetailsExtra(
+                record,
+                compliance.findings_of(ws.db, cert_id, datetime.now(UTC)),
+                partner,
+                revoked.describe() if revoked else "",
+            )
+            return certinfo.describe(inventory.load_certificate(ws.db, cert_id)), extra
 
         def done(result: object) -> None:
-            assert isinstance(result, CertDetails)  # noqa: S101
-            self.certificates.show_details(cert_id, result)
+            assert isinstance(result, tuple)  # noqa: S101 - the job above returns a pair
+            self.certificates.show_details(cert_id, result[0], result[1])
 
         self.worker.submit(operation, done, self.show_failure)
 
@@ -460,6 +498,13 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(self, "About pkiadmin", version_text().replace("\n", "<br>"))
 
+    def show_certificates(self, f: object) -> None:
+        """A dashboard figure was chosen: the certificates it counts."""
+        self.nav.setCurrentRow(SECTIONS.index("Certificates"))
+        if isinstance(f, query.Filter):
+            self.certificates.show_filter(f)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.reader.stop()
         self.worker.shutdown()
         super().closeEvent(event)

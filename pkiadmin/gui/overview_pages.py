@@ -1,14 +1,13 @@
-"""The Dashboard and Authorities sections, and the pages for sections that later versions fill."""
+"""The Authorities section, and the HTML the dashboard shows for CAs, CRLs and partners."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from pkiadmin.core.authorities import Authority
 from pkiadmin.core.crl_status import CrlState, CrlStatus
 from pkiadmin.core.inventory import CertRecord
-from pkiadmin.core.overview import EXPIRY_WARNING_DAYS, Overview
+from pkiadmin.core.overview import Overview
 from pkiadmin.gui.table_model import (
     Column,
     RecordTableModel,
@@ -36,104 +35,6 @@ CA_COLUMNS: tuple[Column[Authority], ...] = (
     Column("Valid until", lambda a: f"{a.not_after:%Y-%m-%d}", lambda a: a.not_after),
     Column("Certificate", lambda a: str(a.cert_id), lambda a: a.cert_id),
 )
-
-
-class DashboardPage(QWidget):
-    """Figures at a glance, the CAs with their remaining validity, and the audit chain state."""
-
-    new_root_requested = Signal()
-
-    def __init__(self, workspace_path: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h2>Dashboard</h2>"))
-        where = QLabel(f"Workspace: <tt>{escape(workspace_path)}</tt>")
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(where)
-        cards = QHBoxLayout()
-        self.figures: dict[str, QLabel] = {}
-        for key, caption in (
-            ("authorities", "Certificate authorities"),
-            ("certificates", "Certificates"),
-            ("expiring", f"Expiring within {EXPIRY_WARNING_DAYS} days"),
-            ("expired", "Expired"),
-        ):
-            card = QFrame()
-            card.setObjectName("dashboardCard")
-            card.setFrameShape(QFrame.Shape.StyledPanel)
-            inner = QVBoxLayout(card)
-            value = QLabel("…")
-            value.setObjectName(f"dashboard_{key}")
-            value.setProperty("figure", True)
-            inner.addWidget(value)
-            inner.addWidget(QLabel(caption))
-            cards.addWidget(card)
-            self.figures[key] = value
-        layout.addLayout(cards)
-        self.audit_state = QLabel("…")
-        self.audit_state.setObjectName("dashboard_audit")
-        self.audit_state.setWordWrap(True)
-        self.audit_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(QLabel("<h3>Audit log</h3>"))
-        layout.addWidget(self.audit_state)
-        layout.addWidget(QLabel("<h3>Authorities</h3>"))
-        self.ca_list = QLabel()
-        self.ca_list.setObjectName("dashboard_cas")
-        self.ca_list.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.ca_list)
-        layout.addWidget(QLabel("<h3>CRLs: when the offline keys must come out again</h3>"))
-        self.crl_list = QLabel()
-        self.crl_list.setObjectName("dashboard_crls")
-        self.crl_list.setTextFormat(Qt.TextFormat.RichText)
-        self.crl_list.setWordWrap(True)
-        layout.addWidget(self.crl_list)
-        layout.addWidget(QLabel("<h3>Partners</h3>"))
-        self.partner_list = QLabel()
-        self.partner_list.setObjectName("dashboard_partners")
-        self.partner_list.setTextFormat(Qt.TextFormat.RichText)
-        self.partner_list.setWordWrap(True)
-        layout.addWidget(self.partner_list)
-        self.empty_hint = QLabel(
-            "This workspace holds no CA yet. Create the root CA to begin "
-            "(File → New root CA, Ctrl+N)."
-        )
-        self.empty_hint.setWordWrap(True)
-        self.new_root_button = QPushButton("&New root CA…")
-        self.new_root_button.clicked.connect(self.new_root_requested)
-        hint_row = QHBoxLayout()
-        hint_row.addWidget(self.empty_hint, 1)
-        hint_row.addWidget(self.new_root_button)
-        layout.addLayout(hint_row)
-        layout.addStretch(1)
-
-    def set_overview(self, overview: Overview) -> None:
-        now = datetime.now(UTC)
-        self.figures["authorities"].setText(str(len(overview.authorities)))
-        self.figures["certificates"].setText(str(len(overview.certificates)))
-        self.figures["expiring"].setText(str(len(overview.expiring_soon(now))))
-        self.figures["expired"].setText(str(len(overview.expired(now))))
-        verdict = overview.audit_verdict
-        self.audit_state.setText(
-            f"✔ {verdict.summary}. Head hash {verdict.head_hash}"
-            if verdict.ok
-            else f"✘ {verdict.summary}"
-        )
-        self.audit_state.setProperty("state", "ok" if verdict.ok else "bad")
-        self.audit_state.style().unpolish(self.audit_state)
-        self.audit_state.style().polish(self.audit_state)
-        rows = [
-            f"<tr><td><b>{escape(ca.name)}</b></td><td>{escape(ca.kind)}</td>"
-            f"<td>valid until {ca.not_after:%Y-%m-%d}</td><td>{_remaining(ca.not_after, now)}</td></tr>"
-            for ca in overview.authorities
-        ]
-        self.ca_list.setText(
-            "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>None yet.</i>"
-        )
-        self.crl_list.setText(crl_calendar_html(overview))
-        self.partner_list.setText(partners_html(overview, now))
-        has_ca = bool(overview.authorities)
-        self.empty_hint.setVisible(not has_ca)
-        self.new_root_button.setVisible(not has_ca)
 
 
 STATE_COLOURS = {
@@ -154,7 +55,7 @@ def partners_html(overview: Overview, now: datetime) -> str:
         certs = [c for c in overview.partner_certs if c.partner_id == p.id and c.trusted]
         first = min(certs, key=lambda c: c.not_after) if certs else None
         expiry = (
-            f"{escape(first.subject)} expires {first.not_after:%Y-%m-%d} ({_remaining(first.not_after, now)})"
+            f"{escape(first.subject)} expires {first.not_after:%Y-%m-%d} ({remaining(first.not_after, now)})"
             if first
             else "no trusted CA certificate"
         )
@@ -190,7 +91,7 @@ def crl_calendar_html(overview: Overview) -> str:
     return "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No CA yet.</i>"
 
 
-def _remaining(not_after: datetime, now: datetime) -> str:
+def remaining(not_after: datetime, now: datetime) -> str:
     days = (not_after - now).days
     if days < 0:
         return "<b>expired</b>"

@@ -63,3 +63,14 @@ def _no_worker_left_behind() -> Iterator[None]:
     assert not alive, (
         f"{len(alive)} CA worker thread(s) left running; close the window or call shutdown()"
     )
+
+
+def wait_for_rows(qtbot: object, window: MainWindow, count: int) -> None:
+    """The certificates table is filled by its reader thread: wait until it shows `count` rows
+    and the first page is in."""
+    page = window.certificates
+
+    def ready() -> bool:
+        return page.model.rowCount() == count and (count == 0 or page.model.row(0) is not None)
+
+    qtbot.waitUntil(ready, timeout=10_000)  # type: ignore[attr-defined]

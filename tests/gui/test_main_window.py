@@ -19,7 +19,7 @@ from pkiadmin.gui.main_window import SECTIONS, MainWindow
 from pkiadmin.gui.new_root_dialog import NewRootDialog
 from pkiadmin.gui.worker import CaWorker
 from tests.conftest import PASSPHRASE
-from tests.gui.conftest import MessageLog
+from tests.gui.conftest import MessageLog, wait_for_rows
 
 
 def fill_and_create(
@@ -45,7 +45,8 @@ def test_create_root_in_dialog_then_see_it_and_its_details(
     assert not dialog.isVisible()
     page = window.certificates
     assert window.stack.currentWidget() is page
-    assert page.model.rowCount() == 1
+    wait_for_rows(qtbot, window, 1)
+    qtbot.waitUntil(lambda: page.selected_record() is not None, timeout=10_000)
     record = page.selected_record()
     assert record is not None and record.common_name == "GUI Root CA"
     text = page.details.plain_text()
@@ -121,16 +122,18 @@ def test_filter_and_models(qtbot: QtBot, window: MainWindow) -> None:
     for cn in ("Alpha Root", "Beta Root"):
         fill_and_create(qtbot, window.open_new_root_dialog(), cn=cn)
     page = window.certificates
-    assert page.proxy.rowCount() == 2
+    wait_for_rows(qtbot, window, 2)
     qtbot.keyClicks(page.filter, "beta")
-    assert page.proxy.rowCount() == 1
-    assert page.proxy.index(0, 1).data() == "Beta Root"
+    wait_for_rows(qtbot, window, 1)
+    assert page.model.index(0, 1).data() == "Beta Root"
+    assert page.count_label.text() == "1 certificate match (of about 2)"
     for model in (page.model, window.audit.model, window.authorities.model):
         ModelTester(None).check(model)
 
 
 def test_export_selected_certificate(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     fill_and_create(qtbot, window.open_new_root_dialog())
+    qtbot.waitUntil(lambda: window.certificates.selected_record() is not None, timeout=10_000)
     target = tmp_path / "root.pem"
     window.export_selected(target)
     cert = x509.load_pem_x509_certificate(target.read_bytes())

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from pkiadmin.core import inventory
 from pkiadmin.gui.main_window import MainWindow
 from tests.conftest import PASSPHRASE
-from tests.gui.conftest import MessageLog
+from tests.gui.conftest import MessageLog, wait_for_rows
 from tests.gui.test_main_window import fill_and_create
 from tests.gui.test_requests import csr_file
 
@@ -59,9 +59,11 @@ def test_revoke_issue_and_export_a_crl(
     assert row.reason == "cessationOfOperation" and row.pending
     assert page.calendar.item(0, 1).text() == "due soon"  # type: ignore[union-attr]
     assert "pending revocation of certificate 2" in window.dashboard.crl_list.text()
+    wait_for_rows(qtbot, window, 2)
+    model = window.certificates.model
     statuses = {
-        r.id: window.certificates.model.index(i, 7).data()
-        for i, r in enumerate(window.certificates.model.records())
+        model.row(i).record.id: model.index(i, 7).data()  # type: ignore[union-attr]
+        for i in range(model.rowCount())
     }
     assert statuses[2] == "revoked"
     child = window.authorities.tree.topLevelItem(0).child(0)  # type: ignore[union-attr]
