@@ -89,7 +89,7 @@ def _revocable(db: Database) -> tuple[inventory.CertRecord, ...]:
     )
 
 
-def load(db: Database) -> Overview:
+def load(db: Database, now: datetime | None = None) -> Overview:
     return Overview(
         ca_certificates=tuple(
             inventory.record(r)
@@ -98,7 +98,7 @@ def load(db: Database) -> Overview:
             )
         ),
         revocable_certificates=_revocable(db),
-        stats=dashboard.stats(db),
+        stats=dashboard.stats(db, now),
         choices=choices(db),
         authorities=authorities.list_authorities(db),
         audit_entries=audit.entries(db),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,7 @@ class Request:
     filter: query.Filter
     sort: query.Sort
     descending: bool
+    now: datetime
 
 
 class InventoryReader(QObject):
@@ -90,7 +92,7 @@ class InventoryReader(QObject):
         self._current = request
         try:
             db = self.connection()
-            now = datetime.now(UTC)
+            now = request.now
             total = query.count(db, request.filter, now)
             self._totals[request.generation] = total
             first = self._rows(db, request, 0, total, now)
@@ -111,7 +113,7 @@ class InventoryReader(QObject):
             return  # a newer filter or sort has replaced this one
         try:
             db = self.connection()
-            rows = self._rows(db, request, page, self._totals.get(generation), datetime.now(UTC))
+            rows = self._rows(db, request, page, self._totals.get(generation), request.now)
         except sqlite3.OperationalError as exc:
             if "interrupted" not in str(exc):
                 self.failed.emit(generation, f"The inventory could not be read: {exc}")
@@ -211,7 +213,8 @@ class CertTableModel(QAbstractTableModel):
         self._filter = query.Filter()
         self._sort = query.Sort.ID
         self._descending = True
-        self._now = datetime.now(UTC)
+        self._asked_at = self._now = datetime.now(UTC)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests inject a clock
         self.request_start.connect(reader.start, Qt.ConnectionType.QueuedConnection)
         self.request_page.connect(reader.load, Qt.ConnectionType.QueuedConnection)
         reader.reset_ready.connect(self._reset_ready, Qt.ConnectionType.QueuedConnection)
@@ -240,8 +243,9 @@ class CertTableModel(QAbstractTableModel):
         """Ask again (a new filter, sort, or the inventory changed)."""
         self._generation += 1
         self._reader.interrupt()
+        self._asked_at = self.clock()
         self.request_start.emit(
-            Request(self._generation, self._filter, self._sort, self._descending)
+            Request(self._generation, self._filter, self._sort, self._descending, self._asked_at)
         )
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -275,7 +279,7 @@ class CertTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self.beginResetModel()
-        self._now = datetime.now(UTC)
+        self._now = self._asked_at
         self._total = total
         self._rows_in_table = rows
         self._pages.clear()

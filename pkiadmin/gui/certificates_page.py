@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -28,6 +27,7 @@ from pkiadmin.core.overview import Choices
 from pkiadmin.core.partners import Partner
 from pkiadmin.gui.cert_details import CertDetailsView
 from pkiadmin.gui.cert_model import RECORD_ROLE, CertTableModel, InventoryReader
+from pkiadmin.gui.errors import show_message
 
 TYPING_PAUSE_MS = 200
 
@@ -264,7 +264,7 @@ class CertificatesPage(QWidget):
 
     def _failed(self, message: str) -> None:
         self.count_label.setText("The inventory could not be read.")
-        QMessageBox.warning(self, "Certificates", message)
+        show_message(self, "Certificates", message, warning=True)
 
     def selected_record(self) -> CertRecord | None:
         rows = self.table.selectionModel().selectedRows()

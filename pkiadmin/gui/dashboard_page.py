@@ -4,7 +4,6 @@ CAs, the CRL calendar, partners awaiting verification and the audit chain's stat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -25,7 +24,11 @@ from pkiadmin.core.overview import Overview
 from pkiadmin.gui.expiry_chart import ExpiryChart
 from pkiadmin.gui.overview_pages import crl_calendar_html, partners_html, remaining
 
-_ATTRIBUTES = {"dashboard_cas": "ca_list", "dashboard_crls": "crl_list", "dashboard_partners": "partner_list"}
+_ATTRIBUTES = {
+    "dashboard_cas": "ca_list",
+    "dashboard_crls": "crl_list",
+    "dashboard_partners": "partner_list",
+}
 _THRESHOLD_COLOURS = ("#8e0000", "#c62828", "#e65100", "#b26a00", "#8d6e00")
 
 
@@ -162,8 +165,8 @@ class DashboardPage(QWidget):
         button.show_count(figure.count, colour)
 
     def set_overview(self, overview: Overview) -> None:
-        now = datetime.now(UTC)
         stats = overview.stats
+        now = stats.at
         self.figures["authorities"].setText(str(len(overview.authorities)))
         total = self.buttons["certificates"]
         total.filter = query.Filter()

@@ -44,6 +44,13 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "pkiad
         CrashDialog(error, parent).exec()
 
 
+def show_message(parent: QWidget | None, title: str, text: str, warning: bool = False) -> None:
+    """An information (or warning) box; QMessageBox.exec, so tests can record it."""
+    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.exec()
+
+
 class CrashDialog(QDialog):
     """An unexpected error: what happened, with details to copy into a bug report."""
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from pkiadmin.core import bulk_import, metadata, query, view_export
 from pkiadmin.core.inventory import CertRecord
 from pkiadmin.core.workspace import Workspace
+from pkiadmin.gui.errors import show_message
 from pkiadmin.gui.worker import Progress
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class InventoryActions:
             self.window.statusBar().showMessage(summary_text(result).splitlines()[0], 15_000)
             self.window.refresh()
             if result.refused or result.cancelled:
-                QMessageBox.information(self.window, "Import certificates", summary_text(result))
+                show_message(self.window, "Import certificates", summary_text(result))
 
         def failed(error: BaseException) -> None:
             dialog.close()
@@ -215,9 +216,11 @@ class InventoryActions:
             self.export_view(self.window.certificates.model.current_filter, fmt, path)
 
     def export_view(self, f: query.Filter, fmt: view_export.ViewFormat, path: Path) -> None:
+        now = self.window.certificates.model.clock()
+
         def operation(ws: Workspace, progress: Progress) -> view_export.ViewExport:
             progress(f"Writing {path.name}")
-            return view_export.export_view(ws, f, fmt, path)
+            return view_export.export_view(ws, f, fmt, path, now)
 
         def done(result: object) -> None:
             assert isinstance(result, view_export.ViewExport)  # noqa: S101

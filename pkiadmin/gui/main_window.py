@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -214,7 +213,9 @@ class MainWindow(QMainWindow):
         def operation(ws: Workspace, _progress: Progress) -> overview.Overview:
             # A ceremony whose process died shows as interrupted from the next refresh on.
             ceremony_store.mark_interrupted(ws.db)
-            return overview.load(ws.db)
+            return overview.load(ws.db, now)
+
+        now = self.certificates.model.clock()
 
         self.worker.submit(operation, self._apply_overview, self.show_failure)
 
@@ -235,6 +236,8 @@ class MainWindow(QMainWindow):
         self.ceremonies.set_ceremonies(result.ceremonies)
 
     def load_details(self, cert_id: int) -> None:
+        now = self.certificates.model.clock()
+
         def operation(ws: Workspace, _progress: Progress) -> tuple[CertDetails, DetailsExtra]:
             record = inventory.get_record(ws.db, cert_id)
             partner = next(
@@ -243,7 +246,7 @@ class MainWindow(QMainWindow):
             revoked = revocation.for_certificate(ws.db, cert_id)
             extra = DetailsExtra(
                 record,
-                compliance.findings_of(ws.db, cert_id, datetime.now(UTC)),
+                compliance.findings_of(ws.db, cert_id, now),
                 partner,
                 revoked.describe() if revoked else "",
             )

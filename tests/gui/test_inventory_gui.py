@@ -1,0 +1,180 @@
+"""The certificates view at scale and the dashboard: filter, sort and open details in a large
+inventory; the dashboard's counts for known expiry dates (clock injected), each opening the
+filtered table; import with progress, export of the view, metadata."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from pkiadmin.core import query, view_export, workspace
+from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.worker import InlineCaWorker
+from tests.gui.conftest import MessageLog, wait_for_rows
+from tests.inventory_helpers import dated, large
+
+NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
+ROWS = 60_000
+
+
+def open_window(qtbot: QtBot, path: Path) -> MainWindow:
+    win = MainWindow(InlineCaWorker(path), path)
+    win.certificates.model.clock = lambda: NOW
+    qtbot.addWidget(win)
+    win.show()
+    win.refresh()
+    return win
+
+
+@pytest.fixture
+def big_window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
+    path = tmp_path / "ws"
+    with workspace.create(path) as ws:
+        large(ws, tmp_path / "in", NOW, real=2000, rows=ROWS)
+    win = open_window(qtbot, path)
+    yield win  # type: ignore[misc]
+    win.close()
+
+
+def test_filter_sort_and_details_in_a_large_inventory(qtbot: QtBot, big_window: MainWindow) -> None:
+    page = big_window.certificates
+    qtbot.keyClick(big_window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert big_window.stack.currentWidget() is page
+    wait_for_rows(qtbot, big_window, ROWS)
+    assert page.count_label.text() == f"{ROWS:,} certificates"
+    # The newest first; a row far down loads when it is shown.
+    assert page.model.index(0, 0).data() == str(ROWS)
+    page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: page.model.row(ROWS - 1) is not None, timeout=10_000)
+    assert page.model.index(ROWS - 1, 0).data() == "1"
+    # Free text.
+    qtbot.keyClicks(page.filter, "host1234")
+    wait_for_rows(qtbot, big_window, 1)
+    assert page.model.index(0, 1).data() == "host1234.example"
+    # Sort by expiry, soonest first, within a filter: 'copy7-' rows of 2,000 real ones.
+    page.filter.clear()
+    qtbot.keyClicks(page.filter, "copy7")
+    wait_for_rows(qtbot, big_window, 2000)
+    header = page.table.horizontalHeader()
+    header.setSortIndicator(4, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(
+        lambda: (
+            page.model.row(0) is not None
+            and page.model.row(0).record.not_after.date() == NOW.date().replace(day=11)
+        ),
+        timeout=10_000,
+    )  # type: ignore[union-attr]
+    dates = [page.model.index(i, 4).data() for i in range(50)]
+    assert dates == sorted(dates)
+    # A column that has no index is not sortable: the indicator stays where it was.
+    header.setSortIndicator(2, Qt.SortOrder.AscendingOrder)
+    assert header.sortIndicatorSection() == 4
+    # Combined with a structured filter; the count is what the core query counts.
+    page.expiry.setCurrentIndex(page.expiry.findText("Expires within 30 days"))
+    with workspace.open_workspace(big_window.workspace_path) as ws:
+        expected = query.count(ws.db, query.Filter(text="copy7", expires_within_days=30), NOW)
+    assert 0 < expected < 2000
+    wait_for_rows(qtbot, big_window, expected)
+    # Details of the selected row.
+    page.table.selectRow(0)
+    record = page.selected_record()
+    assert record is not None
+    text = page.details.plain_text()
+    assert record.common_name.replace("copy7-", "host") in text  # the copy shares its DER
+    assert "No finding against the policy" in text
+    page.clear_filters()
+    wait_for_rows(qtbot, big_window, ROWS)
+
+
+def test_dashboard_counts_known_expiry_dates_and_opens_them(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "ws"
+    with workspace.create(path) as ws:
+        dated(ws, tmp_path / "in", NOW)
+    win = open_window(qtbot, path)
+    board = win.dashboard
+    qtbot.waitUntil(lambda: board.buttons["certificates"].count == 8, timeout=10_000)
+    counts = {key: b.count for key, b in board.buttons.items()}
+    assert (counts["valid"], counts["expired"], counts["not_yet_valid"], counts["revoked"]) == (
+        6,
+        1,
+        1,
+        0,
+    )
+    assert [counts[f"within_{d}"] for d in (1, 3, 7, 14, 30)] == [1, 2, 3, 4, 5]
+    assert counts["finding_no-eku"] == 1 and counts["finding_expired"] == 1
+    # 12 months; March 2027 (from the 10th) holds half-day, two-days, five-days, ten-days,
+    # twenty-days; May holds sixty-days; September holds 'future'.
+    months = board.chart.counts()
+    assert len(months) == 12 and sum(months) == 7
+    assert months[0] == 5 and months[2] == 1 and months[6] == 1
+    # Each number opens the certificates it counts.
+    qtbot.mouseClick(board.buttons["within_7"], Qt.MouseButton.LeftButton)
+    assert win.stack.currentWidget() is win.certificates
+    wait_for_rows(qtbot, win, 3)
+    names = {win.certificates.model.index(i, 1).data() for i in range(3)}
+    assert names == {"half-day.example", "two-days.example", "five-days.example"}
+    assert win.certificates.expiry.currentText() == "Expires within 7 days"
+    board.buttons["finding_no-eku"].setFocus()
+    qtbot.keyClick(board.buttons["finding_no-eku"], Qt.Key.Key_Space)
+    wait_for_rows(qtbot, win, 1)
+    assert win.certificates.model.index(0, 1).data() == "sixty-days.example"
+    board.chart.click_month(6)
+    qtbot.waitUntil(
+        lambda: win.certificates.model.index(0, 1).data() == "future.example", timeout=10_000
+    )
+    assert win.certificates.model.rowCount() == 1
+    win.close()
+
+
+def test_import_with_progress_export_and_metadata(
+    qtbot: QtBot, tmp_path: Path, messages: MessageLog
+) -> None:
+    source = tmp_path / "source"
+    with workspace.create(source) as ws:
+        dated(ws, tmp_path / "in", NOW)
+    folder = tmp_path / "in"
+    (folder / "garbage.crt").write_bytes(b"not a certificate")
+    win = open_window(qtbot, tmp_path / "ws")
+    actions = win.inventory_actions
+    actions.import_paths([folder])
+    assert actions.last_summary is not None and actions.last_summary.imported == 8
+    assert any("garbage.crt: not a certificate file pkiadmin can read" in t for t in messages.texts)
+    assert actions.progress is not None and not actions.progress.isVisible()
+    wait_for_rows(qtbot, win, 8)
+    # Export what the view shows.
+    out = tmp_path / "view.csv"
+    actions.export_view(query.Filter(expires_within_days=7), view_export.ViewFormat.CSV, out)
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert sorted(r["common_name"] for r in rows) == [
+        "five-days.example",
+        "half-day.example",
+        "two-days.example",
+    ]
+    assert win.statusBar().currentMessage() == f"Wrote 3 certificate(s) to {out}"
+    # Metadata: edited in the dialog, shown in details, filterable, audited.
+    page = win.certificates
+    page.table.selectRow(0)
+    record = page.selected_record()
+    assert record is not None
+    dialog = actions.open_metadata_dialog(record.id)
+    assert dialog is not None
+    dialog.service.setText("payments-api")
+    dialog.environment.setText("production")
+    dialog.tags.setText("pci, external")
+    dialog.accept()
+    qtbot.waitUntil(lambda: "payments-api" in page.details.plain_text(), timeout=10_000)
+    qtbot.waitUntil(lambda: page.environment.findData("production") > 0, timeout=10_000)
+    page.environment.setCurrentIndex(page.environment.findData("production"))
+    wait_for_rows(qtbot, win, 1)
+    assert page.model.index(0, 9).data() == "production"
+    out_json = tmp_path / "view.json"
+    actions.export_view(page.model.current_filter, view_export.ViewFormat.JSON, out_json)
+    exported = json.loads(out_json.read_text())
+    assert [(e["service"], e["tags"]) for e in exported] == [("payments-api", "pci external")]
+    win.close()
