@@ -73,8 +73,25 @@ def common_name(name: x509.Name) -> str:
     return str(attrs[0].value) if attrs else name.rfc4514_string()
 
 
+# Signature algorithms cryptography has no name for, named so that compliance can recognise them.
+_WEAK_SIGNATURES = {
+    "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
+    "1.2.840.113549.1.1.3": "md4WithRSAEncryption",
+    "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
+    "1.3.14.3.2.29": "sha1WithRSASignature",
+    "1.2.840.10040.4.3": "dsa-with-sha1",
+    # Bare digest OIDs that old certificates put where the signature algorithm belongs.
+    "1.2.840.113549.2.2": "md2",
+    "1.2.840.113549.2.5": "md5",
+    "1.3.14.3.2.26": "sha1",
+}
+
+
 def _oid_name(oid: x509.ObjectIdentifier) -> str:
-    return getattr(oid, "_name", oid.dotted_string)
+    name = getattr(oid, "_name", None)
+    if not name or name == "Unknown OID":
+        return _WEAK_SIGNATURES.get(oid.dotted_string, oid.dotted_string)
+    return str(name)
 
 
 def describe_key(key: object) -> tuple[str, int]:

@@ -37,8 +37,8 @@ class Policy:
 class Rule:
     code: str
     title: str
-    where: str  # SQL over the certificates row, with :policy parameters
-    clock: bool = False  # computed at query time from the dates
+    where: str  # SQL over the certificates row, with :policy parameters (or :now)
+    clock: bool = False  # computed at query time (the clock, or the audit log, decides)
 
 
 RULES: tuple[Rule, ...] = (
@@ -52,7 +52,7 @@ RULES: tuple[Rule, ...] = (
         "weak-signature",
         "SHA-1 or MD5 signature",
         "(signature_algorithm LIKE '%sha1%' OR signature_algorithm LIKE '%md5%'"
-        " OR signature_algorithm LIKE '%md2%')",
+        " OR signature_algorithm LIKE '%md2%' OR signature_algorithm LIKE '%md4%')",
     ),
     Rule(
         "long-validity",
@@ -77,6 +77,7 @@ RULES: tuple[Rule, ...] = (
         "Issued here, but missing from the audit log",
         "(source = 'issued' AND id NOT IN (SELECT json_extract(objects, '$.cert_id')"
         " FROM audit_log WHERE json_extract(objects, '$.cert_id') IS NOT NULL))",
+        clock=True,  # the audit entry is written after the certificate, in the same transaction
     ),
     Rule("expired", "Expired", "(not_after < :now)", clock=True),
     Rule("not-yet-valid", "Not yet valid", "(not_before > :now)", clock=True),
@@ -155,17 +156,7 @@ def count(db: Database, code: str) -> int:
 
 def findings_of(db: Database, cert_id: int, now: datetime) -> tuple[str, ...]:
     """Every finding of one certificate, in RULES order."""
-    stored = {
-        str(r[0])
-        for r in db.execute("SELECT code FROM cert_findings WHERE cert_id = ?", (cert_id,))
-    }
-    row = db.execute(
-        "SELECT not_after < ?, not_before > ? FROM certificates WHERE id = ?",
-        (now.isoformat(), now.isoformat(), cert_id),
-    ).fetchone()
-    if row:
-        stored |= {code for code, hit in zip(("expired", "not-yet-valid"), row, strict=True) if hit}
-    return tuple(code for code in CODES if code in stored)
+    return findings_for(db, [cert_id], now).get(cert_id, ())
 
 
 def summary(db: Database, now: datetime) -> dict[str, int]:
@@ -174,37 +165,29 @@ def summary(db: Database, now: datetime) -> dict[str, int]:
         str(r[0]): int(r[1])
         for r in db.execute("SELECT code, COUNT(*) FROM cert_findings GROUP BY code")
     }
-    counts["expired"] = int(
-        db.execute(
-            "SELECT COUNT(*) FROM certificates WHERE not_after < ?", (now.isoformat(),)
-        ).fetchone()[0]
-    )
-    counts["not-yet-valid"] = int(
-        db.execute(
-            "SELECT COUNT(*) FROM certificates WHERE not_before > ?", (now.isoformat(),)
-        ).fetchone()[0]
-    )
+    for r in RULES:
+        if r.clock:
+            sql = f"SELECT COUNT(*) FROM certificates WHERE {r.where}"  # noqa: S608 - fixed rule text
+            counts[r.code] = int(db.execute(sql, {"now": now.isoformat()}).fetchone()[0])
     return {code: counts.get(code, 0) for code in CODES}
 
 
 def findings_for(db: Database, ids: list[int], now: datetime) -> dict[int, tuple[str, ...]]:
     """The findings of many certificates at once (exports, the table's badges)."""
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
     found: dict[int, set[str]] = {i: set() for i in ids}
-    for cert_id, code in db.execute(
-        f"SELECT cert_id, code FROM cert_findings WHERE cert_id IN ({marks})",  # noqa: S608
-        ids,
-    ):
-        found[int(cert_id)].add(str(code))
-    stamp = now.isoformat()
-    for cert_id, expired, early in db.execute(
-        f"SELECT id, not_after < ?, not_before > ? FROM certificates WHERE id IN ({marks})",  # noqa: S608
-        [stamp, stamp, *ids],
-    ):
-        if expired:
-            found[int(cert_id)].add("expired")
-        if early:
-            found[int(cert_id)].add("not-yet-valid")
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        for cert_id, code in db.execute(
+            f"SELECT cert_id, code FROM cert_findings WHERE cert_id IN ({marks})",  # noqa: S608
+            chunk,
+        ):
+            found[int(cert_id)].add(str(code))
+        named = {f"i{n}": cert_id for n, cert_id in enumerate(chunk)}
+        listed = ",".join(f":{k}" for k in named)
+        for r in RULES:
+            if r.clock:
+                sql = f"SELECT id FROM certificates WHERE id IN ({listed}) AND {r.where}"  # noqa: S608
+                for (cert_id,) in db.execute(sql, {"now": now.isoformat(), **named}):
+                    found[int(cert_id)].add(r.code)
     return {i: tuple(c for c in CODES if c in codes) for i, codes in found.items()}
