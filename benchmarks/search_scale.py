@@ -20,7 +20,7 @@ from pkiadmin.core import compliance, query
 from pkiadmin.core.inventory import Source
 
 _COPY_COLUMNS = (
-    "issuer_hash, issuer, not_before, not_after, key_algorithm, key_size, signature_algorithm, sha1,"
+    "issuer_hash, issuer_no, issuer, not_before, not_after, key_algorithm, key_size, signature_algorithm, sha1,"
     " ski, aki, is_ca, path_length, issuer_cert_id, source, added_at, key_usage, eku, policies,"
     " crl_urls, ocsp_urls, ca_issuers_urls, service, environment, owner_team, partner_id, tags, note"
 )

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,17 +33,27 @@ def main() -> int:
         with workspace.create(path) as ws:
             subject = SubjectSpec("Example Root CA 2026", "Example Ltd", "PKI", "GB")
             create_root_ca(ws, RootCaRequest(subject), "an example passphrase for screenshots")
+            stock_inventory(ws, Path(tmp))
         window = MainWindow(InlineCaWorker(path), path)
         window.resize(1280, 800)
         window.show()
 
         def grab(name: str) -> None:
+            for _ in range(200):  # the certificates table loads on its reader thread
+                app.processEvents()
+                if window.certificates.model.row(0) is not None:
+                    break
+                time.sleep(0.01)
             app.processEvents()
             window.grab().save(str(OUT / f"{name}{suffix}.png"))
 
         grab("dashboard")
         window.nav.setCurrentRow(2)
-        window.certificates.select_cert(1)
+        window.certificates.filter.setText("web")
+        window.certificates.apply_filters()
+        grab("certificates-loading")  # waits for the rows; the file is removed below
+        (OUT / f"certificates-loading{suffix}.png").unlink()
+        window.certificates.table.selectRow(1)
         grab("certificates")
         window.nav.setCurrentRow(7)
         grab("audit-log")
@@ -188,6 +199,50 @@ def grab_partners(window: object, tmp: Path, grab: object) -> None:
     call.grab().save(str(OUT / "verification-call.png"))
     call.reject()
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+
+
+def stock_inventory(ws: object, tmp: Path) -> None:
+    """Some hundreds of imported certificates with spread expiry dates, weak keys and missing
+    EKUs here and there, and some metadata: what the dashboard and the table are for."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    from pkiadmin.core import bulk_import, metadata
+
+    now = datetime.now(UTC)
+    issuer_key = ec.generate_private_key(ec.SECP256R1())
+    weak = rsa.generate_private_key(65537, 1024)
+    names = ("web", "api", "mail", "vpn", "db", "auth", "pay", "cdn")
+    certs = []
+    for i in range(400):
+        name = f"{names[i % len(names)]}{i}.corp.example"
+        key = weak if i % 37 == 0 else issuer_key
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Corp Issuing CA 1")]))
+            .public_key(key.public_key())
+            .serial_number(0x1000 + i)
+            .not_valid_before(now - timedelta(days=300))
+            .not_valid_after(now + timedelta(days=(i * 7919) % 390 - 20, hours=6))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        )
+        if i % 23:
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+        certs.append(builder.sign(issuer_key, hashes.SHA256()))
+    bundle = tmp / "corp.pem"
+    bundle.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs))
+    bulk_import.import_paths(ws, [bundle])  # type: ignore[arg-type]
+    for cert_id in range(2, 40, 3):
+        metadata.set_metadata(ws, cert_id, metadata.MetadataChange(  # type: ignore[arg-type]
+            service="payments", environment="production", owner_team="web-platform", tags="pci",
+        ))  # fmt: skip
 
 
 def grab_revocation(window: object, grab: object, suffix: str) -> None:

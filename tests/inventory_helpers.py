@@ -85,7 +85,7 @@ def large(ws: Workspace, folder: Path, now: datetime, real: int, rows: int) -> N
     ]
     import_certs(ws, folder, certs)
     columns = (
-        "issuer_hash, issuer, not_before, not_after, key_algorithm, key_size, signature_algorithm,"
+        "issuer_hash, issuer_no, issuer, not_before, not_after, key_algorithm, key_size, signature_algorithm,"
         " sha1, ski, aki, is_ca, path_length, issuer_cert_id, source, added_at, key_usage, eku,"
         " policies, crl_urls, ocsp_urls, ca_issuers_urls"
     )

@@ -78,13 +78,13 @@ _INSERT = (
     "INSERT INTO certificates (serial_hex, issuer_hash, subject, issuer, common_name, not_before,"
     " not_after, key_algorithm, key_size, signature_algorithm, sha256, sha1, ski, aki, is_ca,"
     " path_length, issuer_cert_id, source, added_at, sans, key_usage, eku, policies, crl_urls,"
-    " ocsp_urls, ca_issuers_urls) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ocsp_urls, ca_issuers_urls, issuer_no) VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 def _row(
-    f: certfields.CertFields, source: Source, issuer_cert_id: int | None, at: str
+    f: certfields.CertFields, source: Source, issuer_cert_id: int | None, at: str, issuer_no: int
 ) -> tuple[object, ...]:
     return (
         f.serial_hex,
@@ -113,6 +113,7 @@ def _row(
         f.crl_urls,
         f.ocsp_urls,
         f.ca_issuers_urls,
+        issuer_no,
     )
 
 
@@ -124,19 +125,17 @@ def insert_fields(
     """Insert many certificates (inside the caller's transaction) with their DER and clock-free
     compliance findings; returns their ids in order. rows: (fields, issuer certificate id)."""
     at = datetime.now(UTC).isoformat()
+    numbers = _issuer_numbers(db, rows)
     before = db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0]
-    db.conn.executemany(_INSERT, (_row(f, source, issuer, at) for f, issuer in rows))
+    db.conn.executemany(
+        _INSERT, (_row(f, source, issuer, at, numbers[f.issuer_hash]) for f, issuer in rows)
+    )
     ids = [
         int(r[0])
         for r in db.execute("SELECT id FROM certificates WHERE id > ? ORDER BY id", (before,))
     ]
     if len(ids) != len(rows):
         raise RuntimeError("the inventory changed while certificates were being inserted")
-    db.execute(
-        "INSERT OR IGNORE INTO issuer_names (issuer_hash, issuer)"
-        " SELECT DISTINCT issuer_hash, issuer FROM certificates WHERE id > ?",
-        (before,),
-    )
     # Free-text index in one statement (there is no per-row insert trigger: it costs 5x as much).
     db.execute(
         "INSERT INTO certificates_fts (rowid, subject, issuer, sans, serial_hex, sha256)"
@@ -149,6 +148,25 @@ def insert_fields(
     )
     compliance.record_findings(db, ids[0], ids[-1]) if ids else None
     return ids
+
+
+def _issuer_numbers(
+    db: Database, rows: Sequence[tuple[certfields.CertFields, int | None]]
+) -> dict[str, int]:
+    """The number of each issuer name in the batch (a batch under one CA names it once)."""
+    names = {f.issuer_hash: f.issuer for f, _ in rows}
+    numbers = {}
+    for issuer_hash, issuer in names.items():
+        db.execute(
+            "INSERT OR IGNORE INTO issuer_names (issuer_hash, issuer) VALUES (?, ?)",
+            (issuer_hash, issuer),
+        )
+        numbers[issuer_hash] = int(
+            db.execute(
+                "SELECT no FROM issuer_names WHERE issuer_hash = ?", (issuer_hash,)
+            ).fetchone()[0]
+        )
+    return numbers
 
 
 def insert_certificate(

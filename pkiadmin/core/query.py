@@ -68,7 +68,7 @@ def where(
         params["match"] = terms
     if f.issuer and (words := f.issuer.split()):
         names = " AND ".join(f"issuer LIKE :issuer{i}" for i in range(len(words)))
-        parts.append(f"issuer_hash IN (SELECT issuer_hash FROM issuer_names WHERE {names})")  # noqa: S608
+        parts.append(f"issuer_no IN (SELECT no FROM issuer_names WHERE {names})")  # noqa: S608
         params |= {f"issuer{i}": f"%{w}%" for i, w in enumerate(words)}
     if f.expires_within_days is not None:
         parts.append("not_after >= :now AND not_after <= :horizon")

@@ -109,7 +109,11 @@ def find_by_serial(db: Database, serial: str) -> int:
     """The inventory id of the certificate with this serial (hex, colons and case ignored)."""
     wanted = serial.replace(":", "").replace(" ", "").upper().lstrip("0")
     matches = [
-        r.id for r in inventory.list_certificates(db) if r.serial_hex.upper().lstrip("0") == wanted
+        int(r[0])
+        for r in db.execute(
+            "SELECT id FROM certificates WHERE ltrim(upper(serial_hex), '0') = ? ORDER BY id",
+            (wanted,),
+        )
     ]
     if not matches:
         raise NotFoundError(

@@ -285,13 +285,18 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         END""",
         # Every filter and sortable column of the certificates view is served by an index.
         "CREATE INDEX certificates_common_name ON certificates(common_name)",
-        # Each distinct issuer name once: the issuer filter finds names here, then certificates by
-        # the (issuer_hash, serial_hex) index, instead of matching a million issuer names.
+        # Each distinct issuer name once, numbered: the issuer filter finds names here, then the
+        # certificates by the small integer index on issuer_no (not a million issuer names).
         """CREATE TABLE issuer_names (
-            issuer_hash TEXT PRIMARY KEY,
+            no INTEGER PRIMARY KEY,
+            issuer_hash TEXT NOT NULL UNIQUE,
             issuer TEXT NOT NULL
-        ) WITHOUT ROWID""",
-        "INSERT OR IGNORE INTO issuer_names SELECT issuer_hash, issuer FROM certificates",
+        )""",
+        "INSERT OR IGNORE INTO issuer_names (issuer_hash, issuer) SELECT issuer_hash, issuer FROM certificates",
+        "ALTER TABLE certificates ADD COLUMN issuer_no INTEGER REFERENCES issuer_names(no)",
+        """UPDATE certificates SET issuer_no =
+               (SELECT no FROM issuer_names n WHERE n.issuer_hash = certificates.issuer_hash)""",
+        "CREATE INDEX certificates_issuer_no ON certificates(issuer_no)",
         "CREATE INDEX certificates_not_before ON certificates(not_before)",
         "CREATE INDEX certificates_key ON certificates(key_algorithm, key_size)",
         "CREATE INDEX certificates_ca ON certificates(is_ca)",
