@@ -206,6 +206,7 @@ class CertTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._reader = reader
         self._generation = 0
+        self._stopped = False
         self._total = 0
         self._rows_in_table = 0
         self._pages: OrderedDict[int, tuple[Row, ...]] = OrderedDict()
@@ -239,8 +240,15 @@ class CertTableModel(QAbstractTableModel):
         self._filter = f
         self.reload()
 
+    def stop(self) -> None:
+        """The window is closing: answers still on their way are dropped, nothing more is asked."""
+        self._stopped = True
+        self._generation += 1
+
     def reload(self) -> None:
         """Ask again (a new filter, sort, or the inventory changed)."""
+        if self._stopped:
+            return
         self._generation += 1
         self._reader.interrupt()
         self._asked_at = self.clock()

@@ -508,6 +508,7 @@ class MainWindow(QMainWindow):
             self.certificates.show_filter(f)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.certificates.model.stop()
         self.reader.stop()
         self.worker.shutdown()
         super().closeEvent(event)

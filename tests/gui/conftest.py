@@ -74,3 +74,20 @@ def wait_for_rows(qtbot: object, window: MainWindow, count: int) -> None:
         return page.model.rowCount() == count and (count == 0 or page.model.row(0) is not None)
 
     qtbot.waitUntil(ready, timeout=10_000)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _crash_dialogs_fail_the_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """An unexpected error shown to the user is a failed test (not a modal dialog waiting forever).
+    A test that expects one patches CrashDialog.exec itself."""
+    from pkiadmin.gui import errors
+
+    seen: list[str] = []
+
+    def record(dialog: errors.CrashDialog) -> int:
+        seen.append(dialog.details_text)
+        return 0
+
+    monkeypatch.setattr(errors.CrashDialog, "exec", record)
+    yield seen
+    assert not seen, "an unexpected error was shown:\n" + "\n".join(seen)
