@@ -209,6 +209,8 @@ class DashboardPage(QWidget):
             item = self.compliance_grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         shown = [f for f in figures if f.count]
         for i, figure in enumerate(shown):
