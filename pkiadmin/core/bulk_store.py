@@ -142,24 +142,26 @@ def _link_issuers(ws: Workspace, stored: list[tuple[int, certfields.CertFields]]
                 continue
             links.append((issuer_id, cert_id))
             break
-    links += _adopt_orphans(ws, [(cert_id, f) for cert_id, f in stored if f.is_ca])
+    first = min((cert_id for cert_id, _ in stored), default=0)
+    links += _adopt_orphans(ws, [(cert_id, f) for cert_id, f in stored if f.is_ca], first)
     ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
 
 
 def _adopt_orphans(
-    ws: Workspace, cas: list[tuple[int, certfields.CertFields]]
+    ws: Workspace, cas: list[tuple[int, certfields.CertFields]], first: int
 ) -> list[tuple[int, int]]:
-    """Certificates imported before their issuer: linked now to a new CA that verifiably signed them."""
+    """Certificates imported (from earlier files) before their issuer: linked now to a new CA
+    that verifiably signed them. Found by the issuer-name number's index, not by a scan."""
     links = []
     for ca_id, f in cas:
+        ca = x509.load_der_x509_certificate(f.der)
+        subject_hash = hashlib.sha256(ca.subject.public_bytes()).hexdigest()
         rows = ws.db.execute(
             "SELECT c.id, d.der FROM certificates c JOIN certificate_der d ON d.cert_id = c.id"
-            " WHERE c.issuer = ? AND c.issuer_cert_id IS NULL AND c.id != ?",
-            (f.subject, ca_id),
+            " WHERE c.issuer_no = (SELECT no FROM issuer_names WHERE issuer_hash = ?)"
+            " AND c.issuer_cert_id IS NULL AND c.id < ?",
+            (subject_hash, first),
         ).fetchall()
-        if not rows:
-            continue
-        ca = x509.load_der_x509_certificate(f.der)
         for orphan_id, orphan_der in rows:
             try:
                 x509.load_der_x509_certificate(orphan_der).verify_directly_issued_by(ca)

@@ -285,6 +285,9 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         END""",
         # Every filter and sortable column of the certificates view is served by an index.
         "CREATE INDEX certificates_common_name ON certificates(common_name)",
+        # Issuer candidates are looked up by name among CA certificates only.
+        "DROP INDEX certificates_subject",
+        "CREATE INDEX certificates_ca_subject ON certificates(subject) WHERE is_ca = 1",
         # Each distinct issuer name once, numbered: the issuer filter finds names here, then the
         # certificates by the small integer index on issuer_no (not a million issuer names).
         """CREATE TABLE issuer_names (

@@ -197,3 +197,17 @@ def test_a_file_is_imported_whole_or_not_at_all(ws: Workspace, tmp_path: Path, s
     )
     assert bulk_import.import_paths(ws, [path]).imported == 1
     assert bulk_import.import_paths(ws, [path]).duplicates == 1
+
+
+def test_a_ca_imported_later_adopts_what_it_signed(ws: Workspace, tmp_path: Path) -> None:
+    certs = _leaves(3)  # three leaves, then their issuing CA last
+    first = tmp_path / "leaves.pem"
+    first.write_bytes(_pem(*certs[:3]))
+    later = tmp_path / "ca.pem"
+    later.write_bytes(_pem(certs[3]))
+    assert bulk_import.import_paths(ws, [first]).imported == 3
+    assert {r.issuer_cert_id for r in inventory.list_certificates(ws.db)} == {None}
+    assert bulk_import.import_paths(ws, [later]).imported == 1
+    records = {r.common_name: r for r in inventory.list_certificates(ws.db)}
+    ca_id = records["Partner Issuing CA"].id
+    assert [records[f"h{i}.example"].issuer_cert_id for i in range(3)] == [ca_id] * 3
