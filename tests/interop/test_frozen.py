@@ -60,6 +60,11 @@ def test_frozen_build_runs_a_rehearsal_and_opens_the_window(tmp_path: Path) -> N
         "verify-report",
         str(work / "ws" / "exports" / "ceremonies" / "EXAMPLE-ROOT-2026-1"),
     )
+    # A bundle large enough to be read by worker processes: in the frozen executable they start
+    # through multiprocessing.freeze_support().
+    bundle = work / "bundle.pem"
+    _write_bundle(bundle, 5_000)
+    assert "5000 certificate(s) imported" in run("cert", "import", str(bundle))
     version = subprocess.run(
         [str(gui), "--version"], capture_output=True, text=True, env=env, check=True
     )
@@ -80,3 +85,29 @@ def test_frozen_build_runs_a_rehearsal_and_opens_the_window(tmp_path: Path) -> N
             pytest.fail(
                 f"the frozen GUI exited at once: {window.stderr.read().decode() if window.stderr else ''}"
             )
+
+
+def _write_bundle(path: Path, count: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Frozen Test CA")])
+    now = datetime.now(UTC)
+    with path.open("wb") as out:
+        for i in range(count):
+            cert = (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"f{i}.example")]))
+                .issuer_name(issuer)
+                .public_key(key.public_key())
+                .serial_number(1000 + i)
+                .not_valid_before(now)
+                .not_valid_after(now + timedelta(days=30))
+                .sign(key, hashes.SHA256())
+            )
+            out.write(cert.public_bytes(serialization.Encoding.PEM))
