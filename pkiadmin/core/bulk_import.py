@@ -161,9 +161,10 @@ def import_paths(
             data = _read(path, summary)
             if data is None:
                 continue
-            if pool is None and _wants_pool(data):
+            parallel = _wants_pool(data)  # a large bundle's certificates are counted once
+            if pool is None and parallel:
                 pool = _start_pool()
-            batches = _batches(data, path.name, p12_password, pool if _wants_pool(data) else None)
+            batches = _batches(data, path.name, p12_password, pool if parallel else None)
             try:
                 added, duplicates = bulk_store.store(ws, path, data, batches, report, cancelled)
             except Cancelled:

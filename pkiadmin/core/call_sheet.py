@@ -8,30 +8,19 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pkiadmin.core import atomicfile, audit, calls, partners
+from pkiadmin.core import atomicfile, audit, calls, partners, pdf
 from pkiadmin.core.call import pair_code
-from pkiadmin.core.ceremony_report import DEJAVU
 from pkiadmin.core.workspace import Workspace
 
 
 def build(ws: Workspace, partner_name: str) -> bytes:
     import segno
-    from fpdf import FPDF
 
     partner = partners.get(ws.db, partner_name)
     values = calls.values_for(ws, partner_name)
     officer = partners.officer_fingerprint(ws.db)
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    family = "Helvetica"
-    if DEJAVU.is_file():
-        pdf.add_font("DejaVu", "", str(DEJAVU))
-        family = "DejaVu"
-
-    def text(value: str, size: int = 11) -> None:
-        pdf.set_font(family, size=size)
-        pdf.multi_cell(0, size * 0.5 + 1.5, value, new_x="LMARGIN", new_y="NEXT")
+    doc = pdf.Document(leading=1.5, size=11)
+    text = doc.text
 
     text(f"Fingerprint verification call — {partner.organisation} ({partner.name})", 16)
     text(f"Prepared {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Call a number obtained independently:")
@@ -56,11 +45,11 @@ def build(ws: Workspace, partner_name: str) -> bytes:
     png.seek(0)
     text("")
     text("The same values as a QR code, for a second device:")
-    pdf.image(png, w=60)
+    doc.pdf.image(png, w=60)
     text(
         "Result:  verified [  ]   mismatch [  ]   aborted [  ]      Signature: ____________________"
     )
-    return bytes(pdf.output())
+    return doc.output()
 
 
 def write(ws: Workspace, partner_name: str, out: Path) -> Path:

@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from pkiadmin.core import atomicfile, audit, ceremony_store, fingerprint, keys
+from pkiadmin.core import atomicfile, audit, ceremony_store, fingerprint, keys, pdf
 from pkiadmin.core.errors import PkiError
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from pkiadmin.core.step_run import StepLike
 
 FORMAT = "pkiadmin-ceremony-report/1"
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
 def _hash_entry(name: str, data: bytes) -> dict[str, str]:
@@ -428,21 +427,8 @@ def render_html(report: Mapping[str, Any]) -> str:
 
 def render_pdf(report: Mapping[str, Any]) -> bytes:
     """A printable PDF with the same content as the HTML page."""
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    if DEJAVU.is_file():
-        pdf.add_font("DejaVu", "", str(DEJAVU))
-        family = "DejaVu"
-    else:  # the core font covers Latin-1 only
-        family = "Helvetica"
-
-    def text(value: str, size: int = 10) -> None:
-        pdf.set_font(family, size=size)
-        safe = value if family == "DejaVu" else value.encode("latin-1", "replace").decode("latin-1")
-        pdf.multi_cell(0, size * 0.5 + 1, safe, new_x="LMARGIN", new_y="NEXT", align="L")
+    doc = pdf.Document()
+    text = doc.text
 
     c = report["ceremony"]
     text(f"Key ceremony report: {c['id']}{' (REHEARSAL)' if c['rehearsal'] else ''}", 16)
@@ -493,4 +479,4 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
     for key_name, value in report["environment"].items():
         if key_name != "preflight":
             text(f"{key_name}: {value}", 8)
-    return bytes(pdf.output())
+    return doc.output()

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from pkiadmin.core import atomicfile, audit, compliance
-from pkiadmin.core.ceremony_report import DEJAVU
+from pkiadmin.core import atomicfile, audit, compliance, pdf
 from pkiadmin.core.workspace import Workspace
 
 MAX_PDF_ROWS = 5000  # the PDF lists this many certificates; CSV and JSON list all
@@ -98,19 +97,8 @@ def as_csv(report: Report) -> bytes:
 
 
 def as_pdf(report: Report) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    family = "Helvetica"
-    if DEJAVU.is_file():
-        pdf.add_font("DejaVu", "", str(DEJAVU))
-        family = "DejaVu"
-
-    def text(value: str, size: int = 10) -> None:
-        pdf.set_font(family, size=size)
-        pdf.multi_cell(0, size * 0.5 + 1.5, value, new_x="LMARGIN", new_y="NEXT")
+    doc = pdf.Document(leading=1.5)
+    text = doc.text
 
     text("Certificate compliance report", 16)
     text(f"{report.at:%Y-%m-%d %H:%M} UTC — {report.total:,} certificates in the inventory")
@@ -131,7 +119,7 @@ def as_pdf(report: Report) -> bytes:
     ), 12)  # fmt: skip
     for f in shown:
         text(f"#{f.cert_id}  {f.common_name}  (until {f.not_after}):  {', '.join(f.codes)}", 8)
-    return bytes(pdf.output())
+    return doc.output()
 
 
 def write(ws: Workspace, fmt: ReportFormat, out: Path, now: datetime | None = None) -> Report:
@@ -152,7 +140,6 @@ def write(ws: Workspace, fmt: ReportFormat, out: Path, now: datetime | None = No
 
 def set_policy(ws: Workspace, policy: compliance.Policy) -> None:
     """Store a new policy and recompute every finding, audited, in one transaction."""
-    policy.check()
     with ws.db.atomic():
         before = compliance.load_policy(ws.db)
         compliance.save_policy(ws.db, policy)

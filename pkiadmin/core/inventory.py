@@ -69,11 +69,6 @@ serial_hex = certfields.serial_hex
 common_name = certfields.common_name
 
 
-def subject_alt_names(cert: x509.Certificate) -> tuple[str, ...]:
-    """'dns:…', 'ip:…', 'uri:…' (spiffe:// included), 'email:…' from subjectAltName."""
-    return tuple(certfields.read_fields(cert).sans.split())
-
-
 _INSERT = (
     "INSERT INTO certificates (serial_hex, issuer_hash, subject, issuer, common_name, not_before,"
     " not_after, key_algorithm, key_size, signature_algorithm, sha256, sha1, ski, aki, is_ca,"

@@ -46,10 +46,6 @@ class Overview:
     def revoked_ids(self) -> frozenset[int]:
         return frozenset(r.cert_id for r in self.revocations)
 
-    def revocable(self) -> tuple[inventory.CertRecord, ...]:
-        """Certificates a CA held here issued (not a root itself), not revoked yet."""
-        return self.revocable_certificates
-
 
 @dataclass(frozen=True)
 class Choices:

@@ -216,7 +216,3 @@ def revoked_ids(db: Database, ids: list[int]) -> set[int]:
             )
         )
     return found
-
-
-def with_text(f: Filter, text: str) -> Filter:
-    return replace(f, text=text or None)

@@ -196,6 +196,7 @@ def index_txt(db: Database, ca_id: int, now: datetime | None = None) -> str:
 def write_index_txt(ws: Workspace, ca_id: int, out: Path) -> int:
     """Write index.txt (and nothing else) to a new file; returns the number of entries."""
     text = index_txt(ws.db, ca_id)
+    entries = text.count("\n")
     if out.is_dir():
         raise ValidationError(f"{out} is a folder; give the path of the index.txt to write.")
     atomicfile.write_new_file(out, text.encode(), mode=0o644)
@@ -204,6 +205,6 @@ def write_index_txt(ws: Workspace, ca_id: int, out: Path) -> int:
             ws.db,
             "ca.export-index",
             {"ca_id": ca_id},
-            details={"path": str(out), "entries": text.count("\n")},
+            details={"path": str(out), "entries": entries},
         )
-    return text.count("\n")
+    return entries

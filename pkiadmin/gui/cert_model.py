@@ -72,7 +72,7 @@ class InventoryReader(QObject):
         self._path = workspace_path / DB_NAME
         self._db: Database | None = None
         self._current: Request | None = None
-        self._totals: dict[int, int] = {}
+        self._total: int | None = None  # the count of the current request
 
     def connection(self) -> Database:
         if self._db is None:
@@ -90,11 +90,12 @@ class InventoryReader(QObject):
     @Slot(object)
     def start(self, request: Request) -> None:
         self._current = request
+        self._total = None
         try:
             db = self.connection()
             now = request.now
             total = query.count(db, request.filter, now)
-            self._totals[request.generation] = total
+            self._total = total
             first = self._rows(db, request, 0, total, now)
             rows = query.rows(db)
         except sqlite3.OperationalError as exc:
@@ -113,7 +114,7 @@ class InventoryReader(QObject):
             return  # a newer filter or sort has replaced this one
         try:
             db = self.connection()
-            rows = self._rows(db, request, page, self._totals.get(generation), request.now)
+            rows = self._rows(db, request, page, self._total, request.now)
         except sqlite3.OperationalError as exc:
             if "interrupted" not in str(exc):
                 self.failed.emit(generation, f"The inventory could not be read: {exc}")

@@ -50,9 +50,6 @@ class FigureButton(QPushButton):
         self.setText(f"{count:,}\n{self.caption}")
         self.setStyleSheet(f"color: {colour};" if colour and count else "")
 
-    def text_value(self) -> str:
-        return f"{self.count:,}"
-
 
 class DashboardPage(QWidget):
     new_root_requested = Signal()

@@ -69,7 +69,6 @@ class MetadataDialog(QDialog):
         self.partner.addItem("(none)", "")
         for name in partners:
             self.partner.addItem(name, name)
-        self.current_partner = ""
         self.tags = QLineEdit(record.tags)
         self.tags.setPlaceholderText("space- or comma-separated")
         self.note = QPlainTextEdit(record.note)
@@ -90,7 +89,6 @@ class MetadataDialog(QDialog):
 
     def select_partner(self, name: str) -> None:
         self.partner.setCurrentIndex(max(0, self.partner.findData(name)))
-        self.current_partner = name
 
     def change(self) -> metadata.MetadataChange:
         return metadata.MetadataChange(

@@ -27,7 +27,9 @@ class RevocationActions:
         page.export_requested.connect(self.choose_and_export_crl)
 
     def open_revoke_dialog(self) -> RevokeDialog:
-        candidates = self.window.overview_data.revocable() if self.window.overview_data else ()
+        candidates = (
+            self.window.overview_data.revocable_certificates if self.window.overview_data else ()
+        )
         dialog = RevokeDialog(candidates, self.window)
         dialog.accepted.connect(lambda: self.revoke(*dialog.values()))
         self.revoke_dialog = dialog
