@@ -131,11 +131,14 @@ def test_bundle_installs_offline_and_the_installed_copy_works(bundle: Path, tmp_
 
     # The installed GUI opens its window (offscreen), icon and stylesheet included.
     python = home / "app" / "venv" / "bin" / "python"
+    # The certificates table is filled by its reader thread: the probe waits for it (up to 10 s).
     probe = (
-        "import sys; from pathlib import Path; from pkiadmin.gui.app import create_application;"
-        "from pkiadmin.gui.main_window import MainWindow; from pkiadmin.gui.worker import InlineCaWorker;"
-        "app = create_application(sys.argv[:1]); ws = Path(sys.argv[1]);"
-        "w = MainWindow(InlineCaWorker(ws), ws); w.show(); app.processEvents();"
+        "import sys, time; from pathlib import Path; from pkiadmin.gui.app import create_application\n"
+        "from pkiadmin.gui.main_window import MainWindow; from pkiadmin.gui.worker import InlineCaWorker\n"
+        "app = create_application(sys.argv[:1]); ws = Path(sys.argv[1])\n"
+        "w = MainWindow(InlineCaWorker(ws), ws); w.show(); app.processEvents(); start = time.time()\n"
+        "while w.certificates.model.rowCount() == 0 and time.time() - start < 10:\n"
+        "    app.processEvents(); time.sleep(0.01)\n"
         "print('shown', w.isVisible(), not app.windowIcon().isNull(), w.certificates.model.rowCount()); w.close()"
     )
     shown = subprocess.run(
