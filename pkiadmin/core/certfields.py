@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from pkiadmin.core import der
+from pkiadmin.core import tbs
 
 _KEY_USAGE = (
     ("digital_signature", "digitalSignature"),
@@ -132,14 +132,14 @@ class NameCache:
     def __init__(self) -> None:
         self._names: dict[bytes, tuple[str, str]] = {}
 
-    def issuer(self, cert: x509.Certificate, cert_der: bytes) -> tuple[str, str]:
-        key = der.certificate_issuer(cert_der)
-        found = self._names.get(key)
+    def issuer(self, cert: x509.Certificate, encoded: bytes | None) -> tuple[str, str]:
+        """encoded: the issuer Name's DER, when known."""
+        found = self._names.get(encoded) if encoded is not None else None
         if found is None:
             name = cert.issuer
             found = (name.rfc4514_string(), hashlib.sha256(name.public_bytes()).hexdigest())
-            if len(self._names) < 10_000:
-                self._names[key] = found
+            if encoded is not None and len(self._names) < 10_000:
+                self._names[encoded] = found
         return found
 
 
@@ -148,8 +148,15 @@ def read_fields(cert: x509.Certificate, names: NameCache | None = None) -> CertF
     names = names or NameCache()
     cert_der = cert.public_bytes(serialization.Encoding.DER)
     subject = cert.subject
-    issuer_text, issuer_hash = names.issuer(cert, cert_der)
-    algorithm, size = describe_key(cert.public_key())
+    # The serial, validity, issuer and key from the DER where cryptography's accessors would build
+    # objects only to print them; anything unusual is read through cryptography (see tbs.py).
+    raw = tbs.parts(cert_der)
+    issuer_text, issuer_hash = names.issuer(cert, raw.issuer if raw else None)
+    key = tbs.describe_key(raw.spki) if raw else None
+    algorithm, size = key or describe_key(cert.public_key())
+    serial = tbs.serial_hex(raw.serial) if raw else None
+    not_before = tbs.iso_time(raw.not_before) if raw else None
+    not_after = tbs.iso_time(raw.not_after) if raw else None
     # Keyed by exact type: isinstance() against cryptography's abstract classes is slow in bulk.
     found: dict[type[x509.ExtensionType], Any] = {
         type(ext.value): ext.value for ext in cert.extensions
@@ -168,13 +175,13 @@ def read_fields(cert: x509.Certificate, names: NameCache | None = None) -> CertF
         cert_der,
         hashlib.sha256(cert_der).hexdigest(),
         hashlib.sha1(cert_der, usedforsecurity=False).hexdigest(),
-        serial_hex(cert.serial_number),
+        serial or serial_hex(cert.serial_number),
         issuer_hash,
         subject_text,
         issuer_text,
         common_name(subject),
-        cert.not_valid_before_utc.isoformat(),
-        cert.not_valid_after_utc.isoformat(),
+        not_before or cert.not_valid_before_utc.isoformat(),
+        not_after or cert.not_valid_after_utc.isoformat(),
         algorithm,
         size,
         _oid_name(cert.signature_algorithm_oid),

@@ -48,39 +48,3 @@ def oid(dotted: str) -> bytes:
             rest >>= 7
         body.extend(reversed(chunk))
     return tlv(0x06, bytes(body))
-
-
-def read_tlv(buf: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, content start, end) of the element at pos; ValueError when it runs past the buffer."""
-    if pos + 2 > len(buf):
-        raise ValueError("truncated DER")
-    tag, first = buf[pos], buf[pos + 1]
-    if first < 0x80:
-        start, length = pos + 2, first
-    else:
-        count = first & 0x7F
-        start = pos + 2 + count
-        length = int.from_bytes(buf[pos + 2 : start], "big")
-    end = start + length
-    if end > len(buf) or count_invalid(first):
-        raise ValueError("malformed DER length")
-    return tag, start, end
-
-
-def count_invalid(first: int) -> bool:
-    """0x80 (indefinite) and lengths of more than 4 bytes are not DER a certificate uses."""
-    return first == 0x80 or first > 0x84
-
-
-def certificate_issuer(cert_der: bytes) -> bytes:
-    """The encoded issuer Name of a DER certificate (Certificate → TBSCertificate → issuer)."""
-    _tag, tbs, _end = read_tlv(cert_der, 0)
-    _tag, pos, _end = read_tlv(cert_der, tbs)
-    tag, _start, pos = read_tlv(cert_der, pos)
-    if tag == 0xA0:  # [0] version, then the serial number
-        _tag, _start, pos = read_tlv(cert_der, pos)
-    _tag, _start, pos = read_tlv(cert_der, pos)  # signature algorithm
-    tag, _start, end = read_tlv(cert_der, pos)
-    if tag != 0x30:
-        raise ValueError("the certificate's issuer is not a Name")
-    return cert_der[pos:end]

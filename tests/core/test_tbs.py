@@ -1,0 +1,163 @@
+"""The import reads the serial, validity, issuer and key from the DER (tbs.py): it must store exactly
+what cryptography's own accessors give, and refuse exactly what cryptography refuses."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+from pkiadmin.core import bulk_import, certfields, inventory, tbs
+from pkiadmin.core.workspace import Workspace
+from tests.core.test_csr import VECTORS
+
+_ISSUER_KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+def _cert(
+    public_key: object,
+    serial: int = 0x1234,
+    not_before: datetime = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    not_after: datetime = datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC),
+) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tbs.example")])
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TBS Test CA")])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer)
+        .public_key(public_key)  # type: ignore[arg-type]
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(_ISSUER_KEY, hashes.SHA256())
+    )
+
+
+def _through_cryptography(cert: x509.Certificate, monkeypatch: pytest.MonkeyPatch) -> object:
+    with monkeypatch.context() as m:
+        m.setattr(tbs, "parts", lambda _der: None)
+        return certfields.read_fields(cert)
+
+
+@functools.cache
+def _keys() -> list[object]:
+    return [
+        rsa.generate_private_key(65537, 1024).public_key(),
+        rsa.generate_private_key(65537, 2048).public_key(),
+        rsa.generate_private_key(3, 1025).public_key(),  # an odd size, a small exponent
+        ec.generate_private_key(ec.SECP256R1()).public_key(),
+        ec.generate_private_key(ec.SECP384R1()).public_key(),
+        ec.generate_private_key(ec.SECP521R1()).public_key(),
+        ec.generate_private_key(ec.SECP256K1()).public_key(),  # read through cryptography
+        ed25519.Ed25519PrivateKey.generate().public_key(),
+    ]
+
+
+def test_fields_read_from_the_der_equal_cryptographys(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    certs = [_cert(k) for k in _keys()]
+    certs += [_cert(key, serial=s) for s in (1, 0x7F, 0x80, 0xFF00, 2**159 - 1)]
+    certs += [
+        _cert(
+            key,
+            not_before=datetime(1950, 1, 1, tzinfo=UTC),
+            not_after=datetime(2049, 12, 31, 23, 59, 59, tzinfo=UTC),
+        ),
+        _cert(
+            key,
+            not_before=datetime(2049, 6, 1, tzinfo=UTC),
+            not_after=datetime(2050, 1, 1, tzinfo=UTC),
+        ),
+        _cert(key, not_after=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ]
+    for cert in certs:
+        fast = certfields.read_fields(cert)
+        assert tbs.parts(fast.der) is not None
+        assert fast == _through_cryptography(cert, monkeypatch), cert
+
+
+def test_the_fast_reader_names_the_usual_keys_itself() -> None:
+    described = [
+        tbs.describe_key(
+            k.public_bytes(  # type: ignore[attr-defined]
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+        for k in _keys()
+    ]
+    assert described == [
+        ("RSA", 1024),
+        ("RSA", 2048),
+        ("RSA", 1025),
+        ("EC P-256", 256),
+        ("EC P-384", 384),
+        ("EC P-521", 521),
+        None,  # secp256k1 and Ed25519: cryptography describes them
+        None,
+    ]
+
+
+def test_every_vector_certificate_reads_the_same_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over cryptography's own test certificates (well-formed and malformed): the same fields, and
+    the same files refused."""
+    corpus = sorted(
+        p for p in VECTORS.rglob("*") if p.is_file() and p.suffix in {".pem", ".der", ".crt"}
+    )
+    compared = 0
+    for path in corpus:
+        data = path.read_bytes()
+        outcomes: list[object] = []
+        for fast in (True, False):
+            with monkeypatch.context() as m:
+                if not fast:
+                    m.setattr(tbs, "parts", lambda _der: None)
+                try:
+                    outcomes.append(bulk_import.parse(data, path.name))
+                except Exception as exc:  # noqa: BLE001 - compared, whatever it is
+                    outcomes.append(type(exc))
+        assert outcomes[0] == outcomes[1], path
+        compared += isinstance(outcomes[0], list)
+    assert compared > 300
+
+
+def _off_curve(cert: x509.Certificate) -> bytes:
+    """The certificate's DER with the last octet of its EC point changed (the signature no longer
+    matches, which loading does not check): the point is no longer on the curve."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    point = cert.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    at = der.index(point) + len(point) - 1
+    return der[:at] + bytes([der[at] ^ 0x01]) + der[at + 1 :]
+
+
+def test_an_ec_point_off_its_curve_is_refused(ws: Workspace, tmp_path: Path) -> None:
+    bad = _off_curve(_cert(ec.generate_private_key(ec.SECP384R1()).public_key()))
+    spki = tbs.parts(bad)
+    assert spki is not None and tbs.describe_key(spki.spki) is None
+    path = tmp_path / "off-curve.der"
+    path.write_bytes(bad)
+    summary = bulk_import.import_paths(ws, [path])
+    assert summary.imported == 0
+    assert summary.refused == [(str(path), summary.refused[0][1])]
+    assert "not a certificate file pkiadmin can read" in summary.refused[0][1]
+    assert inventory.list_certificates(ws.db) == ()
+
+
+def test_unusual_encodings_are_left_to_cryptography() -> None:
+    assert tbs.serial_hex(b"\x00\x7f") is None  # not minimal
+    assert tbs.serial_hex(b"\x80") is None  # negative
+    assert tbs.serial_hex(b"\x00\x80") == "80"
+    assert tbs.iso_time(b"\x17\x0d" + b"2601020304Z00") is None  # seconds missing
+    assert tbs.iso_time(b"\x18\x13" + b"20260102030405.5Z00") is None  # fractional seconds
+    assert tbs.iso_time(b"\x17\x0d" + b"260102030405Z") == "2026-01-02T03:04:05+00:00"
+    assert tbs.iso_time(b"\x17\x0d" + b"500102030405Z") == "1950-01-02T03:04:05+00:00"
+    assert tbs.parts(b"\x30\x05\x00") is None
+    assert tbs.describe_key(b"\x30\x00") is None
