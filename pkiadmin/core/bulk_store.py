@@ -32,19 +32,15 @@ def store(
     cancelled: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
     """Store the file's certificates, batch by batch, in one transaction; (added, duplicates)."""
-    seen: set[str] = set()
-    serials: set[tuple[str, str]] = set()
     stored: list[tuple[int, certfields.CertFields]] = []
     total = 0
     with ws.db.atomic():
+        start = int(ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
         for batch in batches:
             total += len(batch)
-            fresh = _fresh(ws, batch, seen)
-            _check_serials(ws, fresh, serials)
-            ids = inventory.insert_fields(
-                ws.db, [(f, None) for f in fresh], inventory.Source.IMPORTED
-            )
-            stored += zip(ids, fresh, strict=True)
+            added, left_out = inventory.insert_new(ws.db, batch, inventory.Source.IMPORTED)
+            _refuse_reused_serials(ws, left_out, start)
+            stored += added
             report(len(stored))
             if cancelled is not None and cancelled():
                 raise Cancelled
@@ -66,11 +62,13 @@ def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def _fresh(
-    ws: Workspace, batch: list[certfields.CertFields], seen: set[str]
-) -> list[certfields.CertFields]:
-    """The certificates of the batch that are neither in the inventory nor earlier in the file."""
-    digests = [f.sha256 for f in batch if f.sha256 not in seen]
+def _refuse_reused_serials(
+    ws: Workspace, left_out: list[certfields.CertFields], start: int
+) -> None:
+    """Of the certificates the inventory did not take, those it already holds (from before, or
+    earlier in this file) are duplicates. Any other was left out for its issuer and serial, which
+    another certificate already has: RFC 5280 forbids that, and the file is refused."""
+    digests = [f.sha256 for f in left_out]
     present: set[str] = set()
     for chunk in _chunks(digests):
         marks = ",".join("?" * len(chunk))
@@ -81,39 +79,24 @@ def _fresh(
                 tuple(chunk),
             )
         )
-    fresh = []
-    for f in batch:
-        if f.sha256 not in seen and f.sha256 not in present:
-            fresh.append(f)
-        seen.add(f.sha256)
-    return fresh
-
-
-def _check_serials(
-    ws: Workspace, fresh: list[certfields.CertFields], serials: set[tuple[str, str]]
-) -> None:
-    """Refuse a certificate whose issuer and serial another one already has (RFC 5280 forbids it)."""
-    by_issuer: dict[str, list[str]] = {}
-    for f in fresh:
-        if (f.issuer_hash, f.serial_hex) in serials:
+    for f in left_out:
+        if f.sha256 in present:
+            continue
+        clash = ws.db.execute(
+            "SELECT id FROM certificates WHERE issuer_hash = ? AND serial_hex = ?",
+            (f.issuer_hash, f.serial_hex),
+        ).fetchone()
+        if clash is None:
+            raise RuntimeError("a certificate was left out of the inventory for no known reason")
+        if int(clash[0]) > start:
             raise ValueError(
                 f"it holds two different certificates with issuer {f.issuer} and serial {f.serial_hex}: "
                 "a reused serial number, which RFC 5280 forbids"
             )
-        serials.add((f.issuer_hash, f.serial_hex))
-        by_issuer.setdefault(f.issuer_hash, []).append(f.serial_hex)
-    for issuer_hash, numbers in by_issuer.items():
-        for chunk in _chunks(numbers):
-            marks = ",".join("?" * len(chunk))
-            clash = ws.db.execute(
-                f"SELECT id FROM certificates WHERE issuer_hash = ? AND serial_hex IN ({marks}) LIMIT 1",  # noqa: S608
-                (issuer_hash, *chunk),
-            ).fetchone()
-            if clash:
-                raise ValueError(
-                    f"it holds a certificate with the issuer and serial of certificate {clash[0]} but other "
-                    "contents: a reused serial number, which RFC 5280 forbids"
-                )
+        raise ValueError(
+            f"it holds a certificate with the issuer and serial of certificate {clash[0]} but other "
+            "contents: a reused serial number, which RFC 5280 forbids"
+        )
 
 
 def _link_issuers(ws: Workspace, stored: list[tuple[int, certfields.CertFields]]) -> None:

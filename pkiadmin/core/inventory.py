@@ -70,7 +70,7 @@ common_name = certfields.common_name
 
 
 _INSERT = (
-    "INSERT INTO certificates (serial_hex, issuer_hash, subject, issuer, common_name, not_before,"
+    " INTO certificates (serial_hex, issuer_hash, subject, issuer, common_name, not_before,"
     " not_after, key_algorithm, key_size, signature_algorithm, sha256, sha1, ski, aki, is_ca,"
     " path_length, issuer_cert_id, source, added_at, sans, key_usage, eku, policies, crl_urls,"
     " ocsp_urls, ca_issuers_urls, issuer_no) VALUES"
@@ -119,29 +119,61 @@ def insert_fields(
 ) -> list[int]:
     """Insert many certificates (inside the caller's transaction) with their DER and clock-free
     compliance findings; returns their ids in order. rows: (fields, issuer certificate id)."""
+    ids = _insert(db, rows, source, "INSERT")
+    if len(ids) != len(rows):
+        raise RuntimeError("the inventory changed while certificates were being inserted")
+    return list(ids.values())
+
+
+def insert_new(
+    db: Database, fields: Sequence[certfields.CertFields], source: Source
+) -> tuple[list[tuple[int, certfields.CertFields]], list[certfields.CertFields]]:
+    """Like insert_fields (without issuer links), but a certificate whose SHA-256, or whose issuer
+    and serial, the inventory already holds is left out rather than failing the statement:
+    ([(id, fields) stored], [fields left out]). The bulk import tells the two apart afterwards,
+    so that it checks only what was left out rather than every certificate beforehand."""
+    ids = _insert(db, [(f, None) for f in fields], source, "INSERT OR IGNORE")
+    stored, left_out = [], []
+    for f in fields:
+        cert_id = ids.pop(f.sha256, None)  # popped: a second copy in the batch was left out
+        if cert_id is None:
+            left_out.append(f)
+        else:
+            stored.append((cert_id, f))
+    return stored, left_out
+
+
+def _insert(
+    db: Database,
+    rows: Sequence[tuple[certfields.CertFields, int | None]],
+    source: Source,
+    verb: str,
+) -> dict[str, int]:
+    """{sha256: id} of the rows inserted, in id order."""
     at = datetime.now(UTC).isoformat()
     numbers = _issuer_numbers(db, rows)
     before = db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0]
     db.conn.executemany(
-        _INSERT, (_row(f, source, issuer, at, numbers[f.issuer_hash]) for f, issuer in rows)
+        verb + _INSERT,
+        (_row(f, source, issuer, at, numbers[f.issuer_hash]) for f, issuer in rows),
     )
-    ids = [
-        int(r[0])
-        for r in db.execute("SELECT id FROM certificates WHERE id > ? ORDER BY id", (before,))
-    ]
-    if len(ids) != len(rows):
-        raise RuntimeError("the inventory changed while certificates were being inserted")
+    ids = {
+        str(r[1]): int(r[0])
+        for r in db.execute(
+            "SELECT id, sha256 FROM certificates WHERE id > ? ORDER BY id", (before,)
+        )
+    }
+    if not ids:
+        return ids
     # Free-text index in one statement (there is no per-row insert trigger: it costs 5x as much).
     db.execute(
         "INSERT INTO certificates_fts (rowid, subject, issuer, sans, serial_hex, sha256)"
         " SELECT id, subject, issuer, sans, serial_hex, sha256 FROM certificates WHERE id > ?",
         (before,),
     )
-    db.conn.executemany(
-        "INSERT INTO certificate_der (cert_id, der) VALUES (?, ?)",
-        zip(ids, (f.der for f, _ in rows), strict=True),
-    )
-    compliance.record_findings(db, ids[0], ids[-1]) if ids else None
+    ders = {ids[f.sha256]: f.der for f, _ in rows if f.sha256 in ids}  # once per certificate
+    db.conn.executemany("INSERT INTO certificate_der (cert_id, der) VALUES (?, ?)", ders.items())
+    compliance.record_findings(db, min(ids.values()), max(ids.values()))
     return ids
 
 

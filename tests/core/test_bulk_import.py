@@ -211,3 +211,66 @@ def test_a_ca_imported_later_adopts_what_it_signed(ws: Workspace, tmp_path: Path
     records = {r.common_name: r for r in inventory.list_certificates(ws.db)}
     ca_id = records["Partner Issuing CA"].id
     assert [records[f"h{i}.example"].issuer_cert_id for i in range(3)] == [ca_id] * 3
+
+
+def _reissued(cert: x509.Certificate, common_name: str) -> x509.Certificate:
+    """Another certificate with the issuer and serial of `cert` (a reused serial number)."""
+    ca = partner_ca()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(cert.issuer)
+        .public_key(ec.generate_private_key(ec.SECP256R1()).public_key())
+        .serial_number(cert.serial_number)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+        .sign(ca.issuing_key, hashes.SHA256())
+    )
+
+
+def test_duplicates_in_a_file_and_in_the_inventory_are_counted_once(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_import, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(bulk_import, "CHUNK", 4)
+    certs = _leaves(12)
+    first = tmp_path / "first.pem"
+    first.write_bytes(_pem(*certs[:5]))
+    assert bulk_import.import_paths(ws, [first]).imported == 5
+    # Twice in one batch, again in a later batch, and five already in the inventory.
+    again = tmp_path / "again.pem"
+    again.write_bytes(_pem(certs[5], certs[5], *certs, certs[6]))
+    summary = bulk_import.import_paths(ws, [again])
+    assert (summary.imported, summary.duplicates, summary.refused) == (8, 8, [])
+    assert len(inventory.list_certificates(ws.db)) == 13
+    assert bulk_import.import_paths(ws, [again]).duplicates == 16
+
+
+def test_a_reused_serial_number_refuses_the_file(ws: Workspace, tmp_path: Path) -> None:
+    certs = _leaves(2)
+    inside = tmp_path / "inside.pem"
+    inside.write_bytes(_pem(certs[0], _reissued(certs[0], "impostor.example"), certs[1]))
+    summary = bulk_import.import_paths(ws, [inside])
+    assert summary.imported == 0
+    assert summary.refused == [
+        (
+            str(inside),
+            f"it holds two different certificates with issuer {certs[0].issuer.rfc4514_string()} "
+            "and serial 03E8: a reused serial number, which RFC 5280 forbids",
+        )
+    ]
+    assert inventory.list_certificates(ws.db) == ()
+    first = tmp_path / "first.pem"
+    first.write_bytes(_pem(certs[0]))
+    assert bulk_import.import_paths(ws, [first]).imported == 1
+    held = inventory.list_certificates(ws.db)[0].id
+    later = tmp_path / "later.pem"
+    later.write_bytes(_pem(certs[1], _reissued(certs[0], "impostor.example")))
+    summary = bulk_import.import_paths(ws, [later])
+    assert summary.imported == 0
+    assert summary.refused[0][1] == (
+        f"it holds a certificate with the issuer and serial of certificate {held} but other "
+        "contents: a reused serial number, which RFC 5280 forbids"
+    )
+    assert [r.common_name for r in inventory.list_certificates(ws.db)] == ["h0.example"]
+    assert audit.verify(ws.db).ok
