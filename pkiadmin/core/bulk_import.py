@@ -21,7 +21,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
 
-from pkiadmin.core import bulk_store, certfields
+from pkiadmin.core import bulk_store, certfields, pembundle
 from pkiadmin.core.bulk_store import Cancelled
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.workspace import Workspace
@@ -30,7 +30,7 @@ MAX_FILE_BYTES = 80 * 1024 * 1024  # a 100,000-certificate PEM bundle is about 6
 PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
 CHUNK = 2_500  # certificates per piece of work handed to a worker
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-_BEGIN, _END = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
+_BEGIN, _END = pembundle.BEGIN, pembundle.END
 # cryptography raises more than ValueError for malformed certificates, some only when a field is read.
 _MALFORMED = (
     ValueError,
@@ -74,15 +74,35 @@ def parse(data: bytes, name: str, p12_password: str | None = None) -> list[certf
     names = certfields.NameCache()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        parsed = [certfields.read_fields(cert, names) for cert in _parse(data, name, p12_password)]
+        parsed = [
+            certfields.read_fields(cert, names, der)
+            for cert, der in _parse(data, name, p12_password)
+        ]
     for warning in caught:
         if issubclass(warning.category, (CryptographyDeprecationWarning, UserWarning)):
             raise ValueError(f"it breaks RFC 5280: {warning.message}")  # noqa: TRY004 - a bad file
     return parsed
 
 
-def _parse(data: bytes, name: str, p12_password: str | None) -> list[x509.Certificate]:
-    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+def _parse(
+    data: bytes, name: str, p12_password: str | None
+) -> list[tuple[x509.Certificate, bytes | None]]:
+    """The certificates, each with its DER when that is at hand."""
+    if (
+        _suffix(name) not in {"p12", "pfx"}
+        and b"-----BEGIN PKCS7-----" not in data
+        and (ders := pembundle.certificate_ders(data))
+    ):
+        return [(x509.load_der_x509_certificate(der), der) for der in ders]
+    return [(cert, None) for cert in _load(data, name, p12_password)]
+
+
+def _suffix(name: str) -> str:
+    return name.lower().rsplit(".", 1)[-1] if "." in name else ""
+
+
+def _load(data: bytes, name: str, p12_password: str | None) -> list[x509.Certificate]:
+    suffix = _suffix(name)
     if suffix in {"p12", "pfx"}:
         try:
             loaded = pkcs12.load_pkcs12(data, p12_password.encode() if p12_password else None)
@@ -213,7 +233,15 @@ def _start_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=WORKERS,
         mp_context=multiprocessing.get_context("spawn"),
+        initializer=_lower_priority,
     )
+
+
+def _lower_priority() -> None:
+    """In a worker: yield the CPU to this process, which stores what the workers read (one
+    SQLite writer is the import's critical path; the workers run ahead of it with what is left)."""
+    if hasattr(os, "nice"):
+        os.nice(10)
 
 
 def _read(path: Path, summary: ImportSummary) -> bytes | None:

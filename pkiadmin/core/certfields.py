@@ -34,9 +34,9 @@ _SAN_KINDS = (
 
 
 class CertFields(NamedTuple):
-    """What the inventory stores, as the text written to its columns (lists space-separated)."""
+    """What the inventory stores, as the text written to its columns (lists space-separated).
+    The first COLUMNS fields are, in order, columns of the certificates table."""
 
-    der: bytes
     sha256: str
     sha1: str
     serial_hex: str
@@ -53,7 +53,6 @@ class CertFields(NamedTuple):
     aki: str | None
     is_ca: bool
     path_length: int | None
-    self_issued: bool
     sans: str
     key_usage: str
     eku: str
@@ -61,6 +60,11 @@ class CertFields(NamedTuple):
     crl_urls: str
     ocsp_urls: str
     ca_issuers_urls: str
+    self_issued: bool
+    der: bytes
+
+
+COLUMNS = 23  # sha256 … ca_issuers_urls
 
 
 def serial_hex(serial: int) -> str:
@@ -143,10 +147,14 @@ class NameCache:
         return found
 
 
-def read_fields(cert: x509.Certificate, names: NameCache | None = None) -> CertFields:
-    """Read every field once. Raises what cryptography raises for a malformed certificate."""
+def read_fields(
+    cert: x509.Certificate, names: NameCache | None = None, cert_der: bytes | None = None
+) -> CertFields:
+    """Read every field once. Raises what cryptography raises for a malformed certificate.
+    cert_der: the certificate's DER, when the caller has it."""
     names = names or NameCache()
-    cert_der = cert.public_bytes(serialization.Encoding.DER)
+    if cert_der is None:
+        cert_der = cert.public_bytes(serialization.Encoding.DER)
     subject = cert.subject
     # The serial, validity, issuer and key from the DER where cryptography's accessors would build
     # objects only to print them; anything unusual is read through cryptography (see tbs.py).
@@ -172,7 +180,6 @@ def read_fields(cert: x509.Certificate, names: NameCache | None = None) -> CertF
     aia = found.get(x509.AuthorityInformationAccess)
     subject_text = subject.rfc4514_string()
     return CertFields(
-        cert_der,
         hashlib.sha256(cert_der).hexdigest(),
         hashlib.sha1(cert_der, usedforsecurity=False).hexdigest(),
         serial or serial_hex(cert.serial_number),
@@ -189,7 +196,6 @@ def read_fields(cert: x509.Certificate, names: NameCache | None = None) -> CertF
         aki.key_identifier.hex() if aki is not None and aki.key_identifier else None,
         bool(basic is not None and basic.ca),
         basic.path_length if basic is not None else None,
-        issuer_text == subject_text,
         _sans(san) if san is not None else "",
         _key_usage(usage) if usage is not None else "",
         " ".join(_oid_name(o) for o in eku) if eku is not None else "",
@@ -201,6 +207,8 @@ def read_fields(cert: x509.Certificate, names: NameCache | None = None) -> CertF
         else "",
         _access(aia, AuthorityInformationAccessOID.OCSP),
         _access(aia, AuthorityInformationAccessOID.CA_ISSUERS),
+        self_issued=issuer_text == subject_text,
+        der=cert_der,
     )
 
 

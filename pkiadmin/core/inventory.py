@@ -69,47 +69,18 @@ serial_hex = certfields.serial_hex
 common_name = certfields.common_name
 
 
-_INSERT = (
-    " INTO certificates (serial_hex, issuer_hash, subject, issuer, common_name, not_before,"
-    " not_after, key_algorithm, key_size, signature_algorithm, sha256, sha1, ski, aki, is_ca,"
-    " path_length, issuer_cert_id, source, added_at, sans, key_usage, eku, policies, crl_urls,"
-    " ocsp_urls, ca_issuers_urls, issuer_no) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# The first columns in CertFields order, so that a row is a slice of the fields plus four values.
+_INSERT_COLUMNS = (
+    *certfields.CertFields._fields[: certfields.COLUMNS],
+    "issuer_cert_id",
+    "source",
+    "added_at",
+    "issuer_no",
 )
-
-
-def _row(
-    f: certfields.CertFields, source: Source, issuer_cert_id: int | None, at: str, issuer_no: int
-) -> tuple[object, ...]:
-    return (
-        f.serial_hex,
-        f.issuer_hash,
-        f.subject,
-        f.issuer,
-        f.common_name,
-        f.not_before,
-        f.not_after,
-        f.key_algorithm,
-        f.key_size,
-        f.signature_algorithm,
-        f.sha256,
-        f.sha1,
-        f.ski,
-        f.aki,
-        int(f.is_ca),
-        f.path_length,
-        issuer_cert_id,
-        source.value,
-        at,
-        f.sans,
-        f.key_usage,
-        f.eku,
-        f.policies,
-        f.crl_urls,
-        f.ocsp_urls,
-        f.ca_issuers_urls,
-        issuer_no,
-    )
+_INSERT = (
+    f" INTO certificates ({', '.join(_INSERT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
+)
 
 
 def insert_fields(
@@ -119,10 +90,10 @@ def insert_fields(
 ) -> list[int]:
     """Insert many certificates (inside the caller's transaction) with their DER and clock-free
     compliance findings; returns their ids in order. rows: (fields, issuer certificate id)."""
-    ids = _insert(db, rows, source, "INSERT")
-    if len(ids) != len(rows):
+    inserted = _insert(db, rows, source, "INSERT")
+    if len(inserted) != len(rows):
         raise RuntimeError("the inventory changed while certificates were being inserted")
-    return list(ids.values())
+    return [cert_id for cert_id, _ in inserted]
 
 
 def insert_new(
@@ -132,15 +103,11 @@ def insert_new(
     and serial, the inventory already holds is left out rather than failing the statement:
     ([(id, fields) stored], [fields left out]). The bulk import tells the two apart afterwards,
     so that it checks only what was left out rather than every certificate beforehand."""
-    ids = _insert(db, [(f, None) for f in fields], source, "INSERT OR IGNORE")
-    stored, left_out = [], []
-    for f in fields:
-        cert_id = ids.pop(f.sha256, None)  # popped: a second copy in the batch was left out
-        if cert_id is None:
-            left_out.append(f)
-        else:
-            stored.append((cert_id, f))
-    return stored, left_out
+    stored = _insert(db, [(f, None) for f in fields], source, "INSERT OR IGNORE")
+    if len(stored) == len(fields):
+        return stored, []
+    taken = {id(f) for _, f in stored}
+    return stored, [f for f in fields if id(f) not in taken]
 
 
 def _insert(
@@ -148,33 +115,41 @@ def _insert(
     rows: Sequence[tuple[certfields.CertFields, int | None]],
     source: Source,
     verb: str,
-) -> dict[str, int]:
-    """{sha256: id} of the rows inserted, in id order."""
+) -> list[tuple[int, certfields.CertFields]]:
+    """(id, fields) of the rows inserted, in id order."""
     at = datetime.now(UTC).isoformat()
     numbers = _issuer_numbers(db, rows)
     before = db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0]
+    columns = certfields.COLUMNS
     db.conn.executemany(
         verb + _INSERT,
-        (_row(f, source, issuer, at, numbers[f.issuer_hash]) for f, issuer in rows),
+        ((*f[:columns], issuer, source.value, at, numbers[f.issuer_hash]) for f, issuer in rows),
     )
-    ids = {
-        str(r[1]): int(r[0])
-        for r in db.execute(
-            "SELECT id, sha256 FROM certificates WHERE id > ? ORDER BY id", (before,)
+    ids = [
+        int(r[0])
+        for r in db.execute("SELECT id FROM certificates WHERE id > ? ORDER BY id", (before,))
+    ]
+    if len(ids) == len(rows):
+        inserted = list(zip(ids, (f for f, _ in rows), strict=True))
+    else:  # some were left out (INSERT OR IGNORE): the ids of those that went in, by SHA-256
+        by_digest = dict(
+            db.execute("SELECT sha256, id FROM certificates WHERE id > ?", (before,)).fetchall()
         )
-    }
-    if not ids:
-        return ids
+        inserted = [(by_digest.pop(f.sha256), f) for f, _ in rows if f.sha256 in by_digest]
+    if not inserted:
+        return inserted
     # Free-text index in one statement (there is no per-row insert trigger: it costs 5x as much).
     db.execute(
         "INSERT INTO certificates_fts (rowid, subject, issuer, sans, serial_hex, sha256)"
         " SELECT id, subject, issuer, sans, serial_hex, sha256 FROM certificates WHERE id > ?",
         (before,),
     )
-    ders = {ids[f.sha256]: f.der for f, _ in rows if f.sha256 in ids}  # once per certificate
-    db.conn.executemany("INSERT INTO certificate_der (cert_id, der) VALUES (?, ?)", ders.items())
-    compliance.record_findings(db, min(ids.values()), max(ids.values()))
-    return ids
+    db.conn.executemany(
+        "INSERT INTO certificate_der (cert_id, der) VALUES (?, ?)",
+        ((cert_id, f.der) for cert_id, f in inserted),
+    )
+    compliance.record_findings(db, inserted[0][0], inserted[-1][0])
+    return inserted
 
 
 def _issuer_numbers(

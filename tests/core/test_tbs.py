@@ -1,5 +1,6 @@
-"""The import reads the serial, validity, issuer and key from the DER (tbs.py): it must store exactly
-what cryptography's own accessors give, and refuse exactly what cryptography refuses."""
+"""The import splits PEM bundles itself (pembundle.py) and reads the serial, validity, issuer and
+key from the DER (tbs.py): it must store exactly what cryptography's own loaders and accessors
+give, and refuse exactly what cryptography refuses."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from pkiadmin.core import bulk_import, certfields, inventory, tbs
+from pkiadmin.core import bulk_import, certfields, inventory, pembundle, tbs
 from pkiadmin.core.workspace import Workspace
 from tests.core.test_csr import VECTORS
 
@@ -118,6 +119,7 @@ def test_every_vector_certificate_reads_the_same_both_ways(monkeypatch: pytest.M
             with monkeypatch.context() as m:
                 if not fast:
                     m.setattr(tbs, "parts", lambda _der: None)
+                    m.setattr(pembundle, "certificate_ders", lambda _data: None)
                 try:
                     outcomes.append(bulk_import.parse(data, path.name))
                 except Exception as exc:  # noqa: BLE001 - compared, whatever it is
@@ -161,3 +163,51 @@ def test_unusual_encodings_are_left_to_cryptography() -> None:
     assert tbs.iso_time(b"\x17\x0d" + b"500102030405Z") == "1950-01-02T03:04:05+00:00"
     assert tbs.parts(b"\x30\x05\x00") is None
     assert tbs.describe_key(b"\x30\x00") is None
+
+
+def test_a_plain_pem_bundle_is_split_as_cryptography_splits_it() -> None:
+    certs = [_cert(k) for k in _keys()[:3]]
+    pems = [c.public_bytes(serialization.Encoding.PEM) for c in certs]
+    plain = b"preamble text\n" + pems[0] + b"between\n" + pems[1].replace(b"\n", b"\r\n") + pems[2]
+    assert pembundle.certificate_ders(plain) == [
+        c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(plain)
+    ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda pem: pem.replace(b"-----\n", b"-----\nProc-Type: 4,ENCRYPTED\n\n", 1),  # a header
+        lambda pem: pem + b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",
+        lambda pem: pem.replace(b"CERTIFICATE", b"X509 CERTIFICATE"),
+        lambda pem: pem[:40] + b" " + pem[40:],  # a stray space in the base64
+        lambda pem: pem.replace(b"-----END", b"-----BEGIN CERTIFICATE-----\n-----END", 1),
+        lambda pem: pem[: pem.index(b"-----END")],  # no end line
+    ],
+)
+def test_any_other_pem_is_left_to_cryptography(change: object) -> None:
+    pem = _cert(_keys()[3]).public_bytes(serialization.Encoding.PEM)
+    assert pembundle.certificate_ders(change(pem)) is None  # type: ignore[operator]
+
+
+def test_base64_that_is_not_canonical_is_left_to_cryptography() -> None:
+    pem = next(
+        p
+        for p in (_cert(k).public_bytes(serialization.Encoding.PEM) for k in _keys())
+        if b"=\n-----END" in p  # padded: the DER's length is not a multiple of 3
+    )
+    lines = pem.split(b"\n")
+    last = next(i for i in range(len(lines) - 1, 0, -1) if lines[i].endswith(b"="))
+    body = lines[last]
+    # The character before the padding carries unused low bits; setting one decodes to the same
+    # DER but is not canonical base64, which cryptography's loader refuses.
+    index = body.index(b"=") - 1
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    lines[last] = (
+        body[:index] + bytes([alphabet[alphabet.index(body[index]) ^ 1]]) + body[index + 1 :]
+    )
+    changed = b"\n".join(lines)
+    assert changed != pem
+    assert pembundle.certificate_ders(changed) is None
+    with pytest.raises(ValueError):
+        x509.load_pem_x509_certificates(changed)
