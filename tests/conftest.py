@@ -106,13 +106,10 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def token(softhsm: Path, request: pytest.FixtureRequest) -> str:
-    """A new, empty token with user PIN TOKEN_PIN; its label is unique to the test."""
-    import hashlib
+def init_token(label: str) -> str:
+    """Initialise a SoftHSM2 token with user PIN TOKEN_PIN (as its owner would, outside pkiadmin)."""
     import subprocess
 
-    label = "t-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
     subprocess.run(
         [
             "softhsm2-util",
@@ -129,3 +126,15 @@ def token(softhsm: Path, request: pytest.FixtureRequest) -> str:
         capture_output=True,
     )
     return label
+
+
+@pytest.fixture
+def token(softhsm: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty token with user PIN TOKEN_PIN; its label is unique to the test. Whatever the
+    test left logged in is logged out afterwards."""
+    import hashlib
+
+    from pkiadmin.core import hsm
+
+    yield init_token("t-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20])
+    hsm.logout_all()

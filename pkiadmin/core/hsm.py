@@ -82,11 +82,27 @@ def _token_info(token: Any) -> TokenInfo:
 
 def list_tokens(module: str | None = None, rescan: bool = True) -> tuple[TokenInfo, ...]:
     """Initialised tokens (an empty slot shows no label and is left out). A rescan sees tokens
-    inserted since the module was loaded, and ends every open session of this process."""
+    inserted since the module was loaded; it is skipped while a key is unlocked (see _rescan)."""
     lib = _lib(module_path(module))
     if rescan:
-        lib.reinitialize()
+        _rescan(lib)
     return tuple(_token_info(t) for t in lib.get_tokens() if t.label)
+
+
+def _rescan(lib: Any) -> bool:
+    """Reload the module's view of the slots, so that a token inserted since shows up. That
+    finalizes the module, which ends every session of this process and logs it out: so it is not
+    done while this process holds a logged-in session (an unlocked CA key). True if done."""
+    if _LOGINS:
+        return False
+    lib.reinitialize()
+    return True
+
+
+def logout_all() -> None:
+    """Close every logged-in session of this process (on exit, or when starting afresh)."""
+    for label in list(_LOGINS):
+        logout(label)
 
 
 def token_of(s: Any) -> TokenInfo:
@@ -97,18 +113,26 @@ def token_of(s: Any) -> TokenInfo:
 def _find_token(lib: Any, label: str) -> Any:
     from pkcs11 import exceptions as p11
 
+    rescanned = False
     for attempt in range(2):
         try:
             return lib.get_token(token_label=label)
         except p11.NoSuchToken:
             if attempt == 0:
-                lib.reinitialize()
+                rescanned = _rescan(lib)
         except p11.MultipleTokensReturned as exc:
             raise HsmError(
                 f"More than one token is labelled '{label}'; give each token its own label."
             ) from exc
+    hint = (
+        ""
+        if rescanned
+        else " A token inserted while another token's key is unlocked is seen once that key is"
+        " locked again (or after a restart)."
+    )
     raise HsmError(
-        f"No token labelled '{label}' is present. Insert the HSM or token, or check its label (hsm list)."
+        f"No token labelled '{label}' is present. Insert the HSM or token, or check its label "
+        f"(hsm list).{hint}"
     )
 
 

@@ -31,6 +31,7 @@ from pkiadmin.core import (
     compliance,
     csr,
     export,
+    hsm,
     inventory,
     keyuse_plan,
     keyuse_report,
@@ -511,4 +512,5 @@ class MainWindow(QMainWindow):
         self.certificates.model.stop()
         self.reader.stop()
         self.worker.shutdown()
+        hsm.logout_all()  # an unlocked token key is locked again when pkiadmin closes
         super().closeEvent(event)

@@ -25,7 +25,7 @@ from pkiadmin.core.errors import PassphraseError, ValidationError
 from pkiadmin.core.names import SubjectSpec
 from pkiadmin.core.rootca import RootCaRequest
 from pkiadmin.core.workspace import Workspace
-from tests.conftest import TOKEN_PIN, counts
+from tests.conftest import TOKEN_PIN, counts, init_token
 from tests.core.test_csr import make_csr, pem
 
 
@@ -237,3 +237,24 @@ def test_a_key_use_ceremony_with_a_token_ca_records_the_device(ws: Workspace, to
     assert unlocked["detail"]["token"]["manufacturer"] == "SoftHSM project"
     assert [f["step"] for f in report["failures"]] == ["unlock"]
     assert hsm.current_session(token) is None  # logged out once the ceremony finished
+
+
+def test_listing_tokens_keeps_an_unlocked_key_unlocked(ws: Workspace, token: str) -> None:
+    """A rescan of the slots finalizes the PKCS#11 module, which would log this process out of
+    every token: it waits until no key is unlocked."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    root = root_on_token(ws, token)
+    key = intermediate.unlock_issuer_key(ws, root.ca_id, TOKEN_PIN)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    inserted = init_token(token[:-1] + "x")  # a token that appears while the key is unlocked
+    assert token in [t.label for t in hsm.list_tokens()]
+    signature = key.sign(b"still unlocked", ec.ECDSA(hashes.SHA384()))
+    key.public_key().verify(signature, b"still unlocked", ec.ECDSA(hashes.SHA384()))
+    with pytest.raises(hsm.HsmError, match="is seen once that key is locked again"):
+        hsm.open_session(None, inserted, TOKEN_PIN)
+    hsm.release(key)
+    assert inserted in [t.label for t in hsm.list_tokens()]
+    with hsm.session(None, inserted, TOKEN_PIN) as s:
+        assert hsm.list_keys(s) == ()
