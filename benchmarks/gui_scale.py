@@ -1,6 +1,7 @@
 """The certificates view on a large inventory (run by inventory.py in its own process, offscreen):
-time until the view shows its first rows, the worst event-loop stall while a filter is typed
-(target <= 100 ms), and the peak memory of the process.
+time until the view shows its first rows; time until the rest of the window (dashboard,
+authorities, CRL calendar) is filled in, and the worst event-loop stall until then; the worst
+event-loop stall while a filter is then typed (target <= 100 ms); and the peak memory.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_scale.py WORKSPACE
 """
@@ -32,11 +33,7 @@ def main() -> None:
     page = window.certificates
     shown: list[float] = []
     page.model.loaded.connect(lambda _total: shown.append(time.perf_counter() - start))
-    while not shown and time.perf_counter() - start < 120:
-        app.processEvents()
-        time.sleep(0.001)
-    rows = page.model.rowCount()
-    # Type a filter, one key every 120 ms, while a 5 ms timer measures how late the loop runs.
+    # A 5 ms timer measures how late the event loop runs.
     stalls: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -51,6 +48,18 @@ def main() -> None:
     ticker.setInterval(5)
     ticker.timeout.connect(tick)
     ticker.start()
+    while (not shown or window.overview_data is None) and time.perf_counter() - start < 120:
+        app.processEvents()
+        time.sleep(0.001)
+    filled = time.perf_counter() - start
+    settled = time.perf_counter() + 0.3  # the timer's next tick reports a stall just ended
+    while time.perf_counter() < settled:
+        app.processEvents()
+        time.sleep(0.001)
+    startup_stall = max(stalls, default=0.0)
+    rows = page.model.rowCount()
+    # Then type a filter, one key every 120 ms.
+    stalls.clear()
     text = "host4242.example"
     typed_until = time.perf_counter() + 0.12 * len(text) + 3
     for i, char in enumerate(text):
@@ -66,6 +75,10 @@ def main() -> None:
     print(f"GUI on {rows:,} rows (offscreen, 1280x800):")
     print(
         f"  time to show the certificates view:  {shown[0] * 1000 if shown else float('nan'):8.0f} ms"
+    )
+    print(
+        f"  time until the dashboard is filled:  {filled * 1000:8.0f} ms"
+        f" (worst event-loop stall until then: {startup_stall:.0f} ms)"
     )
     print(
         f"  worst event-loop stall while typing a filter: {worst:5.0f} ms "

@@ -155,7 +155,17 @@ class MainWindow(QMainWindow):
         self.ceremonies.new_plan_requested.connect(self.open_plan_form)
         self.ceremonies.verify_requested.connect(self.verify_report)
         self.nav.setCurrentRow(0)
+        # The certificates view reads on its own thread: it starts as soon as the worker has
+        # opened (and upgraded) the workspace, not after the overview, whose dashboard figures
+        # take longest on a large inventory. An error opening it is reported by the overview.
+        self._certificates_fresh = False
+        self.worker.submit(lambda _ws, _p: None, self._workspace_open, lambda _error: None)
         self.refresh()
+
+    def _workspace_open(self, _result: object) -> None:
+        if self.overview_data is None:
+            self.certificates.reload()
+            self._certificates_fresh = True
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -228,7 +238,10 @@ class MainWindow(QMainWindow):
         )
         self.requests.set_requests(result.csrs)
         self.certificates.set_choices(result.choices, result.partners)
-        self.certificates.reload()
+        if self._certificates_fresh:  # loaded at start, and nothing has changed since
+            self._certificates_fresh = False
+        else:
+            self.certificates.reload()
         self.revocation.set_data(result.crl_calendar, result.revocations, result.crls)
         self.partners.set_data(result.partners, result.packages, result.officer_fingerprint)
         self.overview_data = result

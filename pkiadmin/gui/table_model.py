@@ -37,11 +37,40 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         super().__init__(parent)
         self._columns = tuple(columns)
         self._records: tuple[R, ...] = ()
+        self._order: tuple[int, bool] | None = None  # column, descending
 
     def set_records(self, records: Sequence[R]) -> None:
         self.beginResetModel()
-        self._records = tuple(records)
+        self._records = self._sorted(records)
         self.endResetModel()
+
+    def sort_records(self, column: int, descending: bool) -> None:
+        """Keep the rows in this column's order (sorted here, in one pass over the keys: a
+        proxy's comparisons each call into Python several times, 100 ms for 1,000 rows)."""
+        self._order = (column, descending) if 0 <= column < len(self._columns) else None
+        self.layoutAboutToBeChanged.emit()
+        before = self._records
+        self._records = self._sorted(before)
+        rows = {id(record): row for row, record in enumerate(self._records)}
+        old = self.persistentIndexList()
+        self.changePersistentIndexList(
+            old,
+            [
+                self.index(rows[id(before[i.row()])], i.column()) if i.row() < len(before) else i
+                for i in old
+            ],
+        )
+        self.layoutChanged.emit()
+
+    def _sorted(self, records: Sequence[R]) -> tuple[R, ...]:
+        if self._order is None:
+            return tuple(records)
+        column, descending = self._order
+        key = self._columns[column].sort_key or self._columns[column].value
+        try:
+            return tuple(sorted(records, key=key, reverse=descending))
+        except TypeError:  # values of different types (None beside dates): compared as text
+            return tuple(sorted(records, key=lambda r: str(key(r)), reverse=descending))
 
     def records(self) -> tuple[R, ...]:
         return self._records
@@ -89,13 +118,14 @@ class RecordFilterProxy(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
 
-    def lessThan(self, left: _Index, right: _Index) -> bool:
-        a = left.data(SORT_ROLE)
-        b = right.data(SORT_ROLE)
-        try:
-            return bool(a < b)
-        except TypeError:
-            return str(a) < str(b)
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting is done by the source model (RecordTableModel.sort_records); the proxy keeps
+        its order and only filters."""
+        source = self.sourceModel()
+        if isinstance(source, RecordTableModel):
+            source.sort_records(column, order == Qt.SortOrder.DescendingOrder)
+        else:
+            super().sort(column, order)
 
 
 def record_table(

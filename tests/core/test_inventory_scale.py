@@ -134,6 +134,40 @@ def test_dashboard_figures_for_known_dates(ws: Workspace, tmp_path: Path) -> Non
         assert query.count(ws.db, month.filter, NOW) == month.count
 
 
+def test_the_valid_count_is_exact_when_statuses_overlap(root_ws: Workspace, tmp_path: Path) -> None:
+    """Valid is counted as the rows less three disjoint parts (expired; not yet valid; revoked):
+    it must equal the Valid filter's own count when a certificate is in two of them."""
+    dated(root_ws, tmp_path / "in", NOW)
+    by_name = {r.common_name: r.id for r in inventory.list_certificates(root_ws.db)}
+    revocation.revoke(root_ws, issue_intermediate(root_ws), "superseded")  # valid at NOW
+    revocation.revoke(root_ws, issue_intermediate(root_ws, "Second Issuing CA"), "superseded")
+    with root_ws.db.atomic():
+        # A validity that ends before it starts (cryptography's builder will not make one, but
+        # such certificates exist): expired and not yet valid at once.
+        root_ws.db.execute(
+            "UPDATE certificates SET not_before = ?, not_after = ? WHERE id = ?",
+            ((NOW + timedelta(days=1)).isoformat(), (NOW - timedelta(days=1)).isoformat(),
+             by_name["ten-days.example"]),
+        )  # fmt: skip
+        # Revoked and expired as well: the intermediate issued last.
+        second = max(r.id for r in inventory.list_certificates(root_ws.db))
+        root_ws.db.execute(
+            "UPDATE certificates SET not_after = ? WHERE id = ?",
+            ((NOW - timedelta(days=2)).isoformat(), second),
+        )
+    stats = dashboard.stats(root_ws.db, NOW)
+    revoked = {int(r[0]) for r in root_ws.db.execute("SELECT cert_id FROM revocations")}
+    expected = sum(
+        1
+        for r in inventory.list_certificates(root_ws.db)
+        if r.not_before <= NOW <= r.not_after and r.id not in revoked
+    )
+    assert stats.statuses[0].label == "Valid" and stats.statuses[0].count == expected
+    assert [f.count for f in stats.statuses[1:]] == [3, 2, 2]  # expired, not yet valid, revoked
+    for figure in stats.statuses:
+        assert query.count(root_ws.db, figure.filter, NOW) == figure.count
+
+
 def test_view_export_csv_and_json(ws: Workspace, tmp_path: Path) -> None:
     ids = dated(ws, tmp_path / "in", NOW)
     partners.add(ws, "acme", "Acme Corp")
