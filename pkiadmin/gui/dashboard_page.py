@@ -110,6 +110,8 @@ class DashboardPage(QWidget):
 
         layout.addWidget(QLabel("<h3>Compliance</h3>"))
         self.compliance_grid = QGridLayout()
+        self.compliance_grid.setColumnStretch(0, 1)
+        self.compliance_grid.setColumnStretch(1, 1)
         layout.addLayout(self.compliance_grid)
         self.compliance_note = QLabel()
         self.compliance_note.setObjectName("dashboard_compliance")
@@ -214,7 +216,8 @@ class DashboardPage(QWidget):
             key = f"finding_{figure.filter.finding}"
             button = self._button(key, figure.label)
             self._show(key, figure, "#b26a00")
-            self.compliance_grid.addWidget(button, i // 3, i % 3)
+            # Two to a row: three long captions side by side overflow 1280 px.
+            self.compliance_grid.addWidget(button, i // 2, i % 2)
         self.compliance_note.setText(
             "✔ No certificate has a finding against the policy."
             if not shown
