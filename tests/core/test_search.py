@@ -7,6 +7,7 @@ import ipaddress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -101,6 +102,29 @@ def test_structured_filters_combine(root_ws: Workspace, tmp_path: Path) -> None:
     assert names(query.search(db, Filter(revoked=True))) == {"api"}
     assert "api" not in names(query.search(db, Filter(revoked=False)))
     assert len(query.search(db, Filter(), limit=2)) == 2
+
+
+def test_algorithm_counts_both_ways(
+    root_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large match is counted as the rows less those before and after it in the key index: it
+    must give the same number as counting the matches, for every algorithm and RSA size."""
+    stocked(root_ws, tmp_path)
+    db = root_ws.db
+    keys = db.execute(
+        "SELECT key_algorithm, key_size, COUNT(*) FROM certificates GROUP BY 1, 2"
+    ).fetchall()
+    wanted = {str(a): 0 for a, _, _ in keys} | {f"RSA {n}": 0 for a, n, _ in keys if a == "RSA"}
+    for algorithm, size, n in keys:
+        wanted[str(algorithm)] += int(n)
+        if algorithm == "RSA":
+            wanted[f"RSA {size}"] += int(n)
+    wanted |= {"RSA 4096": 0, "Ed448": 0}
+    for minimum in (1000, 1):  # counted directly; then by the complement whenever it can be
+        monkeypatch.setattr(query, "ALGORITHM_COUNT_MIN", minimum)
+        for algorithm, expected in wanted.items():
+            assert query.count(db, Filter(algorithm=algorithm), NOW) == expected, algorithm
+    assert len(wanted) >= 3
 
 
 def test_cli_search_and_filters(root_ws_path: Path, tmp_path: Path) -> None:
