@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from pkiadmin.core import tbs
+from pkiadmin.core import dn, tbs
 
 _KEY_USAGE = (
     ("digital_signature", "digitalSignature"),
@@ -155,7 +155,6 @@ def read_fields(
     names = names or NameCache()
     if cert_der is None:
         cert_der = cert.public_bytes(serialization.Encoding.DER)
-    subject = cert.subject
     # The serial, validity, issuer and key from the DER where cryptography's accessors would build
     # objects only to print them; anything unusual is read through cryptography (see tbs.py).
     raw = tbs.parts(cert_der)
@@ -165,6 +164,9 @@ def read_fields(
     serial = tbs.serial_hex(raw.serial) if raw else None
     not_before = tbs.iso_time(raw.not_before) if raw else None
     not_after = tbs.iso_time(raw.not_after) if raw else None
+    subject = dn.printed(raw.subject) if raw else None
+    if subject is None:
+        subject = dn.PrintedName(cert.subject.rfc4514_string(), common_name(cert.subject))
     # Keyed by exact type: isinstance() against cryptography's abstract classes is slow in bulk.
     found: dict[type[x509.ExtensionType], Any] = {
         type(ext.value): ext.value for ext in cert.extensions
@@ -178,7 +180,7 @@ def read_fields(
     policies = found.get(x509.CertificatePolicies)
     cdp = found.get(x509.CRLDistributionPoints)
     aia = found.get(x509.AuthorityInformationAccess)
-    subject_text = subject.rfc4514_string()
+    subject_text = subject.text
     return CertFields(
         hashlib.sha256(cert_der).hexdigest(),
         hashlib.sha1(cert_der, usedforsecurity=False).hexdigest(),
@@ -186,7 +188,7 @@ def read_fields(
         issuer_hash,
         subject_text,
         issuer_text,
-        common_name(subject),
+        subject.common_name,
         not_before or cert.not_valid_before_utc.isoformat(),
         not_after or cert.not_valid_after_utc.isoformat(),
         algorithm,

@@ -20,10 +20,11 @@ class TbsParts(NamedTuple):
     issuer: bytes  # the encoded Name
     not_before: bytes  # the encoded Time
     not_after: bytes
+    subject: bytes  # the encoded Name
     spki: bytes  # the encoded SubjectPublicKeyInfo
 
 
-def _element(buf: bytes, pos: int) -> tuple[int, int, int]:
+def element(buf: bytes, pos: int) -> tuple[int, int, int]:
     """(tag, content start, end) of the DER element at pos (lengths of up to 3 octets)."""
     first = buf[pos + 1]
     if first < 0x80:
@@ -48,30 +49,31 @@ def _element(buf: bytes, pos: int) -> tuple[int, int, int]:
 def parts(cert_der: bytes) -> TbsParts | None:
     """The TBS parts of a DER certificate, or None when its layout is not the usual one."""
     try:
-        _tag, tbs, _end = _element(cert_der, 0)
-        tag, pos, _end = _element(cert_der, tbs)
-        tag, start, end = _element(cert_der, pos)
+        _tag, tbs, _end = element(cert_der, 0)
+        tag, pos, _end = element(cert_der, tbs)
+        tag, start, end = element(cert_der, pos)
         if tag == 0xA0:  # [0] version, then the serial number
-            tag, start, end = _element(cert_der, end)
+            tag, start, end = element(cert_der, end)
         if tag != 0x02:
             return None
         serial = cert_der[start:end]
-        _tag, _start, pos = _element(cert_der, end)  # signature algorithm
-        _tag, _start, end = _element(cert_der, pos)
+        _tag, _start, pos = element(cert_der, end)  # signature algorithm
+        _tag, _start, end = element(cert_der, pos)
         issuer = cert_der[pos:end]
-        _tag, start, validity_end = _element(cert_der, end)
-        _tag, _s, mid = _element(cert_der, start)
-        _tag, _s, last = _element(cert_der, mid)
+        _tag, start, validity_end = element(cert_der, end)
+        _tag, _s, mid = element(cert_der, start)
+        _tag, _s, last = element(cert_der, mid)
         if last != validity_end:
             return None
-        _tag, _s, pos = _element(cert_der, validity_end)  # subject
-        _tag, _s, end = _element(cert_der, pos)
+        _tag, _s, subject_end = element(cert_der, validity_end)
+        _tag, _s, end = element(cert_der, subject_end)
         return TbsParts(
             serial,
             issuer,
             cert_der[start:mid],
             cert_der[mid:last],
-            cert_der[pos:end],
+            cert_der[validity_end:subject_end],
+            cert_der[subject_end:end],
         )
     except (ValueError, IndexError):
         return None
@@ -143,12 +145,12 @@ def describe_key(spki: bytes) -> tuple[str, int] | None:
     """('RSA', 2048) or ('EC P-256', 256) for a well-formed RSA or NIST-curve key that
     cryptography would accept; None for any other key (the caller asks cryptography)."""
     try:
-        _tag, start, _end = _element(spki, 0)
-        tag, alg, alg_end = _element(spki, start)
-        tag, bits, bits_end = _element(spki, alg_end)
+        _tag, start, _end = element(spki, 0)
+        tag, alg, alg_end = element(spki, start)
+        tag, bits, bits_end = element(spki, alg_end)
         if tag != 0x03 or spki[bits] != 0:  # a BIT STRING without unused bits
             return None
-        _tag, _s, oid_end = _element(spki, alg)
+        _tag, _s, oid_end = element(spki, alg)
         oid = spki[alg:oid_end]
         key = spki[bits + 1 : bits_end]
         if oid == _RSA:
@@ -174,11 +176,11 @@ def _positive(content: bytes) -> int | None:
 def _rsa(key: bytes, params: bytes) -> tuple[str, int] | None:
     if params not in (b"", b"\x05\x00"):
         return None
-    tag, start, end = _element(key, 0)
+    tag, start, end = element(key, 0)
     if tag != 0x30 or end != len(key):
         return None
-    tag, n_start, n_end = _element(key, start)
-    tag_e, e_start, e_end = _element(key, n_end)
+    tag, n_start, n_end = element(key, start)
+    tag_e, e_start, e_end = element(key, n_end)
     if tag != 0x02 or tag_e != 0x02 or e_end != end:
         return None
     n = _positive(key[n_start:n_end])

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from pkiadmin.core import bulk_import, certfields, inventory, pembundle, tbs
+from pkiadmin.core import bulk_import, certfields, dn, inventory, pembundle, tbs
 from pkiadmin.core.workspace import Workspace
 from tests.core.test_csr import VECTORS
 
@@ -44,6 +44,7 @@ def _cert(
 def _through_cryptography(cert: x509.Certificate, monkeypatch: pytest.MonkeyPatch) -> object:
     with monkeypatch.context() as m:
         m.setattr(tbs, "parts", lambda _der: None)
+        m.setattr(dn, "printed", lambda _name: None)
         return certfields.read_fields(cert)
 
 
@@ -120,6 +121,7 @@ def test_every_vector_certificate_reads_the_same_both_ways(monkeypatch: pytest.M
                 if not fast:
                     m.setattr(tbs, "parts", lambda _der: None)
                     m.setattr(pembundle, "certificate_ders", lambda _data: None)
+                    m.setattr(dn, "printed", lambda _name: None)
                 try:
                     outcomes.append(bulk_import.parse(data, path.name))
                 except Exception as exc:  # noqa: BLE001 - compared, whatever it is
@@ -211,3 +213,73 @@ def test_base64_that_is_not_canonical_is_left_to_cryptography() -> None:
     assert pembundle.certificate_ders(changed) is None
     with pytest.raises(ValueError):
         x509.load_pem_x509_certificates(changed)
+
+
+def _attr(oid: x509.ObjectIdentifier, value: str, kind: object = None) -> x509.NameAttribute[str]:
+    from cryptography.x509.name import _ASN1Type
+
+    return x509.NameAttribute(oid, value, _type=kind or _ASN1Type.UTF8String)  # type: ignore[arg-type]
+
+
+def test_names_print_as_cryptography_prints_them() -> None:
+    from cryptography.x509.name import _ASN1Type
+
+    plain = [
+        x509.Name(
+            [
+                _attr(NameOID.COUNTRY_NAME, "DE", _ASN1Type.PrintableString),
+                _attr(NameOID.ORGANIZATION_NAME, "Example Ltd"),
+                _attr(NameOID.ORGANIZATIONAL_UNIT_NAME, "PKI"),
+                _attr(NameOID.COMMON_NAME, "host.example.com"),
+            ]
+        ),
+        x509.Name(
+            [
+                _attr(NameOID.DOMAIN_COMPONENT, "com", _ASN1Type.IA5String),
+                _attr(NameOID.DOMAIN_COMPONENT, "example", _ASN1Type.IA5String),
+                _attr(NameOID.USER_ID, "jdoe"),
+                _attr(NameOID.EMAIL_ADDRESS, "jdoe@example.com", _ASN1Type.IA5String),
+                _attr(NameOID.SERIAL_NUMBER, "42", _ASN1Type.PrintableString),
+            ]
+        ),
+        x509.Name(
+            [_attr(NameOID.ORGANIZATION_NAME, "Ünïcödé GmbH"), _attr(NameOID.LOCALITY_NAME, "Köln")]
+        ),
+        x509.Name([_attr(NameOID.COMMON_NAME, "first"), _attr(NameOID.COMMON_NAME, "second")]),
+        x509.Name([_attr(NameOID.ORGANIZATION_NAME, "no common name")]),
+    ]
+    for name in plain:
+        found = dn.printed(name.public_bytes())
+        cn = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+        assert found == (name.rfc4514_string(), str(cn[0].value) if cn else name.rfc4514_string())
+    left = [
+        x509.Name([_attr(NameOID.COMMON_NAME, "a, b + c")]),  # needs escaping
+        x509.Name([_attr(NameOID.COMMON_NAME, "#hash")]),
+        x509.Name([_attr(NameOID.COMMON_NAME, " leading")]),
+        x509.Name([_attr(NameOID.ORGANIZATION_NAME, "x", _ASN1Type.BMPString)]),
+        x509.Name(
+            [
+                x509.RelativeDistinguishedName(
+                    [_attr(NameOID.COMMON_NAME, "a"), _attr(NameOID.ORGANIZATION_NAME, "b")]
+                )
+            ]
+        ),
+        x509.Name([_attr(x509.ObjectIdentifier("1.2.3.4"), "unknown type")]),
+        x509.Name([]),
+    ]
+    for name in left:
+        assert dn.printed(name.public_bytes()) is None, name
+
+
+def test_names_cryptography_warns_about_are_left_to_it() -> None:
+    from pkiadmin.core import der
+
+    # A 65-octet common name and a three-letter country, encoded by hand (cryptography's own
+    # builder refuses them; read from a certificate, they draw a warning, and the file is refused).
+    def name(oid: str, value: bytes, tag: int = 0x0C) -> bytes:
+        return der.sequence(der.tlv(0x31, der.sequence(der.oid(oid), der.tlv(tag, value))))
+
+    assert dn.printed(name("2.5.4.3", b"x" * 64)) == ("CN=" + "x" * 64, "x" * 64)
+    assert dn.printed(name("2.5.4.3", b"x" * 65)) is None
+    assert dn.printed(name("2.5.4.6", b"DEU", 0x13)) is None
+    assert dn.printed(name("2.5.4.3", b"\xff\xfe")) is None  # not UTF-8
