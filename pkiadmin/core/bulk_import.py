@@ -30,7 +30,6 @@ MAX_FILE_BYTES = 80 * 1024 * 1024  # a 100,000-certificate PEM bundle is about 6
 PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
 CHUNK = 2_500  # certificates per piece of work handed to a worker
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-_BEGIN, _END = pembundle.BEGIN, pembundle.END
 # cryptography raises more than ValueError for malformed certificates, some only when a field is read.
 _MALFORMED = (
     ValueError,
@@ -133,8 +132,8 @@ def _parse_piece(piece: bytes) -> list[tuple[object, ...]] | str:
 def _pieces(data: bytes) -> list[bytes]:
     """The bundle cut after every CHUNK-th certificate (text between certificates is kept)."""
     pieces, start, count, pos = [], 0, 0, 0
-    while (end := data.find(_END, pos)) >= 0:
-        pos = end + len(_END)
+    while (end := data.find(pembundle.END, pos)) >= 0:
+        pos = end + len(pembundle.END)
         count += 1
         if count % CHUNK == 0:
             pieces.append(data[start:pos])
@@ -157,7 +156,7 @@ def _batches(
 
 
 def _wants_pool(data: bytes) -> bool:
-    return b"-----BEGIN PKCS7-----" not in data and data.count(_BEGIN) >= PARALLEL_MIN
+    return b"-----BEGIN PKCS7-----" not in data and data.count(pembundle.BEGIN) >= PARALLEL_MIN
 
 
 def import_paths(

@@ -64,7 +64,7 @@ class CertFields(NamedTuple):
     der: bytes
 
 
-COLUMNS = 23  # sha256 … ca_issuers_urls
+COLUMNS = CertFields._fields.index("self_issued")  # sha256 … ca_issuers_urls
 
 
 def serial_hex(serial: int) -> str:
@@ -155,11 +155,12 @@ def read_fields(
     names = names or NameCache()
     if cert_der is None:
         cert_der = cert.public_bytes(serialization.Encoding.DER)
-    # The serial, validity, issuer and key from the DER where cryptography's accessors would build
-    # objects only to print them; anything unusual is read through cryptography (see tbs.py).
+    # The serial, validity, issuer, subject and key from the DER where cryptography's accessors
+    # would build objects only to print them; anything unusual is read through cryptography
+    # (see tbs.py and dn.py).
     raw = tbs.parts(cert_der)
     issuer_text, issuer_hash = names.issuer(cert, raw.issuer if raw else None)
-    key = tbs.describe_key(raw.spki) if raw else None
+    key = tbs.describe_spki(raw.spki) if raw else None
     algorithm, size = key or describe_key(cert.public_key())
     serial = tbs.serial_hex(raw.serial) if raw else None
     not_before = tbs.iso_time(raw.not_before) if raw else None
@@ -180,13 +181,12 @@ def read_fields(
     policies = found.get(x509.CertificatePolicies)
     cdp = found.get(x509.CRLDistributionPoints)
     aia = found.get(x509.AuthorityInformationAccess)
-    subject_text = subject.text
     return CertFields(
         hashlib.sha256(cert_der).hexdigest(),
         hashlib.sha1(cert_der, usedforsecurity=False).hexdigest(),
         serial or serial_hex(cert.serial_number),
         issuer_hash,
-        subject_text,
+        subject.text,
         issuer_text,
         subject.common_name,
         not_before or cert.not_valid_before_utc.isoformat(),
@@ -209,7 +209,7 @@ def read_fields(
         else "",
         _access(aia, AuthorityInformationAccessOID.OCSP),
         _access(aia, AuthorityInformationAccessOID.CA_ISSUERS),
-        self_issued=issuer_text == subject_text,
+        self_issued=issuer_text == subject.text,
         der=cert_der,
     )
 

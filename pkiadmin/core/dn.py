@@ -35,7 +35,6 @@ _NAMES = {
 }
 _STRINGS = {0x0C, 0x13, 0x16}  # UTF8String, PrintableString, IA5String
 _ESCAPED = frozenset('\\"+,;<>\0#')  # a value with any of these is left to cryptography
-_COUNTRY = "C"
 
 
 class PrintedName(NamedTuple):
@@ -86,6 +85,6 @@ def _plain(name: str, value: str) -> bool:
         return False
     if name == "CN":
         return len(value.encode("utf-8")) <= 64
-    if name == _COUNTRY:
+    if name == "C":
         return len(value.encode("utf-8")) == 2
     return True

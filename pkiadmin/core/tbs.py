@@ -141,7 +141,7 @@ _CURVES = {
 }
 
 
-def describe_key(spki: bytes) -> tuple[str, int] | None:
+def describe_spki(spki: bytes) -> tuple[str, int] | None:
     """('RSA', 2048) or ('EC P-256', 256) for a well-formed RSA or NIST-curve key that
     cryptography would accept; None for any other key (the caller asks cryptography)."""
     try:

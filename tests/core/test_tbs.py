@@ -87,7 +87,7 @@ def test_fields_read_from_the_der_equal_cryptographys(monkeypatch: pytest.Monkey
 
 def test_the_fast_reader_names_the_usual_keys_itself() -> None:
     described = [
-        tbs.describe_key(
+        tbs.describe_spki(
             k.public_bytes(  # type: ignore[attr-defined]
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
             )
@@ -145,7 +145,7 @@ def _off_curve(cert: x509.Certificate) -> bytes:
 def test_an_ec_point_off_its_curve_is_refused(ws: Workspace, tmp_path: Path) -> None:
     bad = _off_curve(_cert(ec.generate_private_key(ec.SECP384R1()).public_key()))
     spki = tbs.parts(bad)
-    assert spki is not None and tbs.describe_key(spki.spki) is None
+    assert spki is not None and tbs.describe_spki(spki.spki) is None
     path = tmp_path / "off-curve.der"
     path.write_bytes(bad)
     summary = bulk_import.import_paths(ws, [path])
@@ -164,7 +164,7 @@ def test_unusual_encodings_are_left_to_cryptography() -> None:
     assert tbs.iso_time(b"\x17\x0d" + b"260102030405Z") == "2026-01-02T03:04:05+00:00"
     assert tbs.iso_time(b"\x17\x0d" + b"500102030405Z") == "1950-01-02T03:04:05+00:00"
     assert tbs.parts(b"\x30\x05\x00") is None
-    assert tbs.describe_key(b"\x30\x00") is None
+    assert tbs.describe_spki(b"\x30\x00") is None
 
 
 def test_a_plain_pem_bundle_is_split_as_cryptography_splits_it() -> None:
