@@ -8,25 +8,33 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
 import tarfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import BinaryIO
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509 import verification
 
-from pkiadmin.core import audit, partners, pgp
+from pkiadmin.core import (
+    audit,
+    display,
+    package_manifest,
+    partner_validation,
+    partners,
+    pgp,
+    pgp_run,
+)
 from pkiadmin.core.errors import PkiError, ValidationError
 from pkiadmin.core.package_build import MANIFEST, MANIFEST_SIG
 from pkiadmin.core.workspace import Workspace
 
-MAX_PACKAGE_BYTES = 50 * 1024 * 1024
-MAX_FILES = 200
+MAX_PACKAGE_BYTES = 50 * 1024 * 1024  # the encrypted file, checked before it is read
+MAX_PLAINTEXT_BYTES = 32 * 1024 * 1024  # what gpg may produce; gpg is stopped beyond
+MAX_FILES = 200  # tar members, counted before names are compared
 
 
 class PackageRejectedError(PkiError):
@@ -51,50 +59,23 @@ class OpenedPackage:
     notes: tuple[str, ...]
 
 
-def accept_signature(result: Any, pinned: str, what: str) -> None:
-    """The research note's rule (§0.2), every clause motivated by an observed gpg failure."""
-    problems = list(getattr(result, "problems", None) or [])
-    sig_info = getattr(result, "sig_info", None) or {}
-    fpr = (getattr(result, "pubkey_fingerprint", None) or "").upper()
-    if getattr(result, "key_status", None):
-        raise PackageRejectedError(
-            f"The {what} was signed by a key whose status is: {result.key_status}."
-        )
-    if not getattr(result, "valid", False) or getattr(result, "returncode", 1) != 0 or problems:
-        reason = getattr(result, "status", "") or "no valid signature"
-        detail = "; ".join(str(p.get("status", p)) for p in problems) if problems else ""
-        raise PackageRejectedError(
-            f"The {what} has no valid signature ({reason}{f': {detail}' if detail else ''})."
-        )
-    if len(sig_info) != 1:
-        raise PackageRejectedError(
-            f"The {what} carries {len(sig_info)} signatures; exactly one is accepted."
-        )
-    if fpr != pinned.upper():
-        raise PackageRejectedError(
-            f"The {what} was signed by {pgp.grouped(fpr) if len(fpr) == 40 else fpr or 'an unknown key'}, "
-            f"not by the partner's registered key {pgp.grouped(pinned)} (the name on the key does not count)."
-        )
-
-
 def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) -> OpenedPackage:
-    """Every check, in order; a failure is recorded (audit and packages) and raised."""
+    """Every check, in order; a failure is recorded (audit and packages) and raised. Nothing in
+    the file can make this raise anything but PackageRejectedError (recorded) or, for the
+    operator's own mistakes (a wrong passphrase, an unknown partner), an error that records
+    nothing."""
     partner = partners.get(ws.db, partner_name)
+    source = _Source(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror}.") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        opened = _checked(ws, partner, data, passphrase)
+        opened = _checked(ws, partner, source, passphrase)
     except PackageRejectedError as exc:
-        _record(ws, partner.id, path, digest, None, "rejected", [str(exc)], "")
+        _record(ws, partner.id, path, source.sha256, None, "rejected", [str(exc)], "")
         raise
     _record(
         ws,
         partner.id,
         path,
-        digest,
+        source.sha256,
         opened.manifest_sha256,
         "accepted" if opened.accepted else "rejected",
         list(opened.blocking) + list(opened.notes),
@@ -104,51 +85,111 @@ def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) 
     return opened
 
 
+class _Source:
+    """The package file: a regular file of bounded size, opened without blocking (a FIFO or a
+    device is refused before anything is read), streamed to gpg and hashed on the way."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sha256 = ""
+
+    def open(self) -> _Bounded:
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            raise PackageRejectedError(
+                f"Cannot read {display.safe(str(self.path))}: {exc.strerror}."
+            ) from exc
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise PackageRejectedError(
+                f"{display.safe(str(self.path))} is not a regular file (a device, pipe or folder); "
+                "a trust package is a file."
+            )
+        if info.st_size > MAX_PACKAGE_BYTES:
+            os.close(fd)
+            raise PackageRejectedError(
+                f"The package is {info.st_size // 1_000_000} MB; a trust package is far smaller "
+                f"(at most {MAX_PACKAGE_BYTES // 1_000_000} MB are read)."
+            )
+        return _Bounded(os.fdopen(fd, "rb"), MAX_PACKAGE_BYTES)
+
+
+class _Bounded(io.RawIOBase):
+    """A reader that gives at most `limit` bytes, even if the file grows while it is read."""
+
+    def __init__(self, inner: BinaryIO, limit: int) -> None:
+        self.inner = inner
+        self.left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        chunk = self.inner.read(min(size if size > 0 else self.left, self.left))
+        self.left -= len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
 def _checked(
-    ws: Workspace, partner: partners.Partner, data: bytes, passphrase: str
+    ws: Workspace, partner: partners.Partner, source: _Source, passphrase: str
 ) -> OpenedPackage:
     if not partner.pgp_fingerprint:
         raise PackageRejectedError(
             f"'{partner.name}' has no registered OpenPGP key; import it first."
         )
-    if len(data) > MAX_PACKAGE_BYTES:
-        raise PackageRejectedError(
-            f"The package is {len(data) // 1_000_000} MB; a trust package is far smaller."
+    officer = partners.officer_fingerprint(ws.db)
+    if officer is None:
+        raise ValidationError(
+            "There is no officer key to decrypt the package with; create one first."
         )
     keyring = partners.keyring(ws)
-    result = keyring.decrypt(data, passphrase)
-    if not getattr(result, "ok", False):
-        raise PackageRejectedError(
-            f"The package could not be decrypted ({getattr(result, 'status', '') or 'not an OpenPGP message'}): "
-            "it is damaged, altered, or encrypted to another key."
-        )
-    accept_signature(result, partner.pgp_fingerprint, "package")
-    files = _untar(bytes(result.data))
+    pinned = partner.pgp_fingerprint
+    with source.open() as stream:
+        try:
+            outcome, source.sha256 = keyring.call(
+                "decrypt",
+                lambda: keyring.decrypt_bounded(stream, passphrase, MAX_PLAINTEXT_BYTES),
+            )
+        except pgp_run.OutputTooLargeError as exc:
+            raise PackageRejectedError(str(exc)) from exc
+    problem = pgp_run.decryption_problem(outcome, officer, pgp.grouped(officer))
+    problem = problem or pgp_run.signature_problem(outcome, pinned, "package", pgp.grouped(pinned))
+    if problem:
+        raise PackageRejectedError(problem)
+    files = _untar(outcome.data)
     if MANIFEST not in files or MANIFEST_SIG not in files:
         raise PackageRejectedError("The package has no manifest.json and manifest.json.sig.")
     manifest_bytes = files[MANIFEST]
-    accept_signature(
-        keyring.verify_detached(files[MANIFEST_SIG], manifest_bytes),
-        partner.pgp_fingerprint,
-        "manifest",
-    )
+    verified = keyring.verify_detached(files[MANIFEST_SIG], manifest_bytes)
+    problem = pgp_run.signature_problem(verified, pinned, "manifest", pgp.grouped(pinned))
+    if problem:
+        raise PackageRejectedError(problem)
     try:
-        manifest = json.loads(manifest_bytes)
-        listed = {f["path"]: f for f in manifest["files"]}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise PackageRejectedError(f"manifest.json cannot be read ({exc}).") from exc
-    _check_files(files, listed)
+        manifest = package_manifest.parse(manifest_bytes)
+    except package_manifest.ManifestError as exc:
+        raise PackageRejectedError(str(exc)) from exc
+    _check_files(files, manifest)
     findings = Findings()
     certs = _check_certificates(files, manifest, findings)
-    _check_crls(files, certs, findings)
     return OpenedPackage(
         accepted=not findings.blocking,
         pem_certificates=tuple(c.public_bytes(serialization.Encoding.PEM) for c in certs.values()),
-        package_id=str(manifest.get("package_id", "")),
+        package_id=manifest.package_id,
         manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
-        signer_fingerprint=partner.pgp_fingerprint,
+        signer_fingerprint=pinned,
         certificates=tuple(
-            {"subject": c.subject.rfc4514_string(), "sha256": c.fingerprint(hashes.SHA256()).hex()}
+            {
+                "subject": display.safe(c.subject.rfc4514_string()),
+                "sha256": c.fingerprint(hashes.SHA256()).hex(),
+            }
             for c in certs.values()
         ),
         blocking=tuple(findings.blocking),
@@ -156,160 +197,177 @@ def _checked(
     )
 
 
+def _member_name(member: tarfile.TarInfo) -> str:
+    """The member's normalised name ('./x' is 'x'), or a rejection."""
+    raw = member.name
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PackageRejectedError(
+            f"The package holds a file whose name is not UTF-8 ({display.safe(raw)!r})."
+        ) from None
+    shown = display.safe(raw)
+    name = PurePosixPath(raw)
+    parts = [p for p in name.parts if p not in (".", "")]
+    if (
+        not member.isfile()
+        or member.issparse()
+        or name.is_absolute()
+        or ".." in parts
+        or not parts
+        or shown != raw
+    ):
+        raise PackageRejectedError(
+            f"The package holds '{shown}', which is not a plain file in the package."
+        )
+    return "/".join(parts)
+
+
 def _untar(data: bytes) -> dict[str, bytes]:
-    """Regular files only, relative names without '..', bounded size; read into memory."""
+    """Regular files only, names normalised, no duplicates, member count and total size bounded
+    before anything is read."""
     files: dict[str, bytes] = {}
+    total = 0
+    count = 0
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
             for member in tar:
-                name = PurePosixPath(member.name)
-                if not member.isfile() or name.is_absolute() or ".." in name.parts:
+                count += 1
+                if count > MAX_FILES:
                     raise PackageRejectedError(
-                        f"The package holds '{member.name}', which is not a plain file in the package."
+                        f"The package holds more than {MAX_FILES} files; a trust package holds a few."
                     )
-                if len(files) >= MAX_FILES:
-                    raise PackageRejectedError("The package holds too many files.")
+                name = _member_name(member)
+                if name in files:
+                    raise PackageRejectedError(
+                        f"The package holds '{display.safe(name)}' twice; which copy counts would be "
+                        "ambiguous, so it is refused."
+                    )
+                total += member.size
+                if member.size > MAX_PLAINTEXT_BYTES or total > MAX_PLAINTEXT_BYTES:
+                    raise PackageRejectedError(
+                        "The package's files claim more than "
+                        f"{MAX_PLAINTEXT_BYTES // (1 << 20)} MiB; a trust package is far smaller."
+                    )
                 stream = tar.extractfile(member)
-                assert stream is not None  # noqa: S101 - a regular file
-                files[str(name)] = stream.read()
+                if stream is None:
+                    raise PackageRejectedError(f"'{display.safe(name)}' cannot be read.")
+                files[name] = stream.read(member.size)
     except tarfile.TarError as exc:
-        raise PackageRejectedError(f"The decrypted package is not a tar archive ({exc}).") from exc
+        raise PackageRejectedError(
+            f"The decrypted package is not a tar archive ({partner_validation.describe_error(exc)})."
+        ) from exc
+    except (OSError, EOFError, ValueError) as exc:
+        raise PackageRejectedError(
+            f"The decrypted package is a damaged tar archive ({partner_validation.describe_error(exc)})."
+        ) from exc
     return files
 
 
-def _check_files(files: dict[str, bytes], listed: dict[str, dict[str, Any]]) -> None:
-    for path, entry in listed.items():
-        if path not in files:
+def _check_files(files: dict[str, bytes], manifest: package_manifest.Manifest) -> None:
+    for entry in manifest.files:
+        data = files.get(entry.path)
+        if data is None:
             raise PackageRejectedError(
-                f"{path} is listed in the manifest but missing from the package."
+                f"{display.safe(entry.path)} is listed in the manifest but missing from the package."
             )
-        if len(files[path]) != entry.get("size") or hashlib.sha256(
-            files[path]
-        ).hexdigest() != entry.get("sha256"):
+        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
             raise PackageRejectedError(
-                f"{path} does not match the manifest (hash or size); the package was altered."
+                f"{display.safe(entry.path)} does not match the manifest (hash or size); the package "
+                "was altered."
             )
-    extra = sorted(set(files) - set(listed) - {MANIFEST, MANIFEST_SIG, "verification-sheet.txt"})
+    listed = {e.path for e in manifest.files}
+    extra = sorted(set(files) - listed - {MANIFEST, MANIFEST_SIG, "verification-sheet.txt"})
     if extra:
         raise PackageRejectedError(
-            f"The package holds files the manifest does not list: {', '.join(extra)}."
+            "The package holds files the manifest does not list: "
+            f"{', '.join(display.safe(e) for e in extra)}."
         )
-
-
-def _load_cert(data: bytes) -> x509.Certificate:
-    return (
-        x509.load_pem_x509_certificate(data)
-        if data.lstrip().startswith(b"-----")
-        else x509.load_der_x509_certificate(data)
-    )
 
 
 def _check_certificates(
-    files: dict[str, bytes], manifest: dict[str, Any], findings: Findings
+    files: dict[str, bytes], manifest: package_manifest.Manifest, findings: Findings
 ) -> dict[str, x509.Certificate]:
+    """Every listed CA certificate through RFC 5280 path validation, with the package's own roots
+    as anchors and its CRLs as the only revocation information."""
     now = datetime.now(UTC)
     certs: dict[str, x509.Certificate] = {}
-    for entry in manifest.get("certificates", []):
-        path = entry.get("path", "")
-        try:
-            cert = _load_cert(files[path])
-        except (KeyError, ValueError) as exc:
-            raise PackageRejectedError(f"{path} is not a certificate ({exc}).") from exc
-        name = cert.subject.rfc4514_string()
-        if cert.fingerprint(hashes.SHA256()).hex() != entry.get("sha256"):
-            findings.blocking.append(f"{name}: its SHA-256 differs from the manifest's")
-        try:
-            bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-            ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-            is_ca = bc.ca and ku.key_cert_sign
-        except x509.ExtensionNotFound:
-            is_ca = False
-        if not is_ca:
-            findings.blocking.append(
-                f"{name} is not a CA certificate (basicConstraints CA and keyCertSign needed)"
+    anchors: list[tuple[str, bytes]] = []
+    others: list[tuple[str, bytes]] = []
+    for entry in manifest.certificates:
+        data = files.get(entry.path)
+        if data is None:
+            raise PackageRejectedError(
+                f"{display.safe(entry.path)} is listed as a certificate but is not in the package."
             )
-        key = cert.public_key()
-        weak = (isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048) or (
-            isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256
-        )
-        if weak or not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
-            findings.blocking.append(f"{name} has a weak or unsupported key")
-        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        try:
+            cert = partner_validation.load_certificate(data)
+            sha256 = cert.fingerprint(hashes.SHA256()).hex()
+        except ValueError as exc:
             findings.blocking.append(
-                f"{name} is not valid now (valid {cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})"
+                f"{display.safe(entry.path)} is not a certificate ({partner_validation.describe_error(exc)})"
             )
-        certs[path] = cert
-    if not certs:
+            continue
+        if sha256 != entry.sha256:
+            findings.blocking.append(
+                f"{display.safe(entry.path)}: its SHA-256 differs from the manifest's"
+            )
+        certs[entry.path] = cert
+        (anchors if partner_validation.is_self_signed(cert) else others).append((entry.path, data))
+    if not certs and not findings.blocking:
         raise PackageRejectedError("The package holds no CA certificate.")
-    _check_chains(certs, findings, now)
-    return certs
-
-
-def _check_chains(certs: dict[str, x509.Certificate], findings: Findings, now: datetime) -> None:
-    roots = [c for c in certs.values() if c.issuer == c.subject]
-    if not roots:
+    if not anchors:
         findings.blocking.append(
             "the package holds no root (self-signed) certificate to anchor the chain"
         )
-        return
-    for root in roots:
-        try:
-            root.verify_directly_issued_by(root)
-        except (ValueError, TypeError, InvalidSignature):
-            findings.blocking.append(
-                f"{root.subject.rfc4514_string()}: its self-signature does not verify"
-            )
-    others = [c for c in certs.values() if c.issuer != c.subject]
-    ca_policy = verification.ExtensionPolicy.webpki_defaults_ca()
-    for cert in others:
-        try:
-            verifier = (
-                verification.PolicyBuilder()
-                .store(verification.Store(roots))
-                .time(now)
-                .extension_policies(ca_policy=ca_policy, ee_policy=ca_policy)
-                .build_client_verifier()
-            )
-            verifier.verify(cert, [c for c in others if c is not cert])
-        except verification.VerificationError as exc:
-            findings.blocking.append(
-                f"{cert.subject.rfc4514_string()} does not chain to a root in the package ({exc})"
-            )
-        else:
+    crls = [(p, files[p]) for p in sorted(files) if p.startswith("crl/")]
+    report = partner_validation.validate(anchors, others, crls, now)
+    findings.blocking.extend(report.findings())
+    for verdict in report.verdicts:
+        if verdict.accepted:
             findings.notes.append(
-                f"{cert.subject.rfc4514_string()} chains to a root in the package"
+                f"{verdict.subject}: "
+                + (
+                    "a valid root (trust anchor)"
+                    if verdict.anchor
+                    else "a valid CA: chains to a root in the package, not revoked"
+                )
             )
+    _check_crls(crls, certs, findings, now)
+    return certs
 
 
 def _check_crls(
-    files: dict[str, bytes], certs: dict[str, x509.Certificate], findings: Findings
+    crls: list[tuple[str, bytes]],
+    certs: dict[str, x509.Certificate],
+    findings: Findings,
+    now: datetime,
 ) -> None:
-    now = datetime.now(UTC)
-    for path in sorted(p for p in files if p.startswith("crl/")):
+    """Every CRL in the package: issued by one of its CAs (signature, cRLSign) and current."""
+    for path, data in crls:
+        shown = display.safe(path)
         try:
-            data = files[path]
-            crl = (
-                x509.load_pem_x509_crl(data)
-                if data.lstrip().startswith(b"-----")
-                else x509.load_der_x509_crl(data)
+            crl = partner_validation.load_crl(data)
+            issuer = next((c for c in certs.values() if c.subject == crl.issuer), None)
+            next_update = crl.next_update_utc
+            signed = issuer is not None and crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+        except (ValueError, TypeError) as exc:
+            findings.blocking.append(
+                f"{shown} is not a CRL pkiadmin can check ({partner_validation.describe_error(exc)})"
             )
-        except ValueError as exc:
-            findings.blocking.append(f"{path} is not a CRL ({exc})")
             continue
-        issuer = next((c for c in certs.values() if c.subject == crl.issuer), None)
         if issuer is None:
             findings.blocking.append(
-                f"{path}: its issuer is not among the package's CA certificates"
+                f"{shown}: its issuer is not among the package's CA certificates"
             )
-        elif not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
-            findings.blocking.append(f"{path}: the CRL's signature does not verify")
-        next_update = crl.next_update_utc
+        elif not signed:
+            findings.blocking.append(f"{shown}: the CRL's signature does not verify")
         if next_update is None or next_update < now:
             findings.blocking.append(
-                f"{path}: the CRL is stale (nextUpdate {next_update or 'missing'}); ask for a current one"
+                f"{shown}: the CRL is stale (nextUpdate {next_update or 'missing'}); ask for a current one"
             )
         else:
-            findings.notes.append(f"{path}: current until {next_update:%Y-%m-%d}")
+            findings.notes.append(f"{shown}: current until {next_update:%Y-%m-%d}")
 
 
 def _record(

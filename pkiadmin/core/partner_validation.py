@@ -167,7 +167,7 @@ def _ca_findings(cert: x509.Certificate) -> list[str]:
     return [] if ku.key_cert_sign else ["its keyUsage does not include keyCertSign"]
 
 
-def _self_signed(cert: x509.Certificate) -> bool:
+def is_self_signed(cert: x509.Certificate) -> bool:
     if cert.issuer != cert.subject:
         return False
     try:
@@ -244,7 +244,7 @@ def validate(
             verdicts.append(Verdict(label, safe(label), "", True, False, (c,)))
             continue
         findings = _anchor_findings(c, at, params)
-        if not _self_signed(c.cert):
+        if not is_self_signed(c.cert):
             findings.append("it is not self-signed, so it cannot be a trust anchor")
         verdicts.append(
             Verdict(label, c.subject, _sha256(c.der), True, not findings, tuple(findings))
@@ -362,7 +362,7 @@ def _is_ca(cert: x509.Certificate) -> bool:
 def _explain(exc: BaseException) -> str:
     from pyhanko_certvalidator import errors
 
-    text = describe_error(exc)
+    text = describe_error(exc).replace("the end-entity certificate", "this certificate")
     if isinstance(exc, errors.RevokedError):
         return f"revoked: {text}"
     if isinstance(exc, errors.InsufficientRevinfoError):

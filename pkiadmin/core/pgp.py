@@ -8,9 +8,11 @@ name, e-mail or key id."""
 from __future__ import annotations
 
 import atexit
-import hashlib
+import io
+import os
 import secrets
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
@@ -19,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pkiadmin.core import pgp_run
 from pkiadmin.core.errors import PkiError, ValidationError
+from pkiadmin.core.pgp_run import Outcome
 
 TIMEOUT_S = 60.0
 _GPG_CONF = (
@@ -33,6 +37,7 @@ _GPG_CONF = (
 )
 _AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 0\nallow-loopback-pinentry\n"
 _MAX_HOME_CHARS = 60
+MAX_SIGNATURE_BYTES = 64 * 1024
 T = TypeVar("T")
 _KEYRINGS: dict[Path, Keyring] = {}
 
@@ -256,11 +261,26 @@ class Keyring:
         """The raw result; pkiadmin's acceptance rule (packages.accept_signature) judges it."""
         return self.call("decrypt", lambda: self.gpg.decrypt(data, passphrase=passphrase))
 
-    def verify_detached(self, signature: bytes, data: bytes) -> Any:
+    def decrypt_bounded(
+        self, source: pgp_run.Readable, passphrase: str, limit: int
+    ) -> tuple[Outcome, str]:
+        """Decrypt what `source` holds, reading at most `limit` bytes of plaintext (gpg is
+        stopped beyond); the outcome from gpg's status lines and the SHA-256 of the input."""
+        return pgp_run.run(
+            self.short_home, ["--decrypt"], source, limit, self.timeout, passphrase=passphrase
+        )
+
+    def verify_detached(self, signature: bytes, data: bytes) -> Outcome:
+        """A binary detached signature over `data`, judged from gpg's status lines."""
+        if len(signature) > MAX_SIGNATURE_BYTES:
+            return Outcome(2, b"", errors=["the signature file is far too large"])
         with tempfile.NamedTemporaryFile(dir=self.home, prefix="sig-", delete=True) as sig:
             sig.write(signature)
             sig.flush()
-            return self.call("verify", lambda: self.gpg.verify_data(sig.name, data))
+            outcome, _ = pgp_run.run(
+                self.short_home, ["--verify", sig.name, "-"], io.BytesIO(data), 0, self.timeout
+            )
+            return outcome
 
 
 def _why(result: Any, default: str) -> str:
@@ -269,18 +289,55 @@ def _why(result: Any, default: str) -> str:
     return f"gpg: {status}{f' ({detail})' if detail else ''}."
 
 
+def check_owned(path: Path) -> None:
+    """Refuse a GnuPG home that another local user could change: every component of its path
+    must belong to us or root, and none may be writable by others (unless sticky, like /tmp)."""
+    uid = os.getuid()
+    for part in [path, *path.parents]:
+        try:
+            info = part.lstat()
+        except OSError:
+            continue
+        if info.st_uid not in (uid, 0):
+            raise PgpError(
+                f"{part} belongs to another user (uid {info.st_uid}); pkiadmin's GnuPG home must not "
+                "lie under a folder someone else controls. Move the workspace."
+            )
+        writable = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        if writable and not info.st_mode & stat.S_ISVTX and stat.S_ISDIR(info.st_mode):
+            raise PgpError(
+                f"{part} can be written by other users; pkiadmin's GnuPG home must not lie under it. "
+                "Move the workspace, or remove the write permission (chmod go-w)."
+            )
+
+
+def _socket_dir_elsewhere(home: Path) -> bool:
+    """gpg's own mechanism: with /run/user/<uid>, `gpgconf --create-socketdir` gives the home a
+    socket folder there, and the home's length no longer matters."""
+    gpgconf = shutil.which("gpgconf")
+    if gpgconf is None or not Path(f"/run/user/{os.getuid()}").is_dir():
+        return False
+    for args in (["--create-socketdir"], ["--list-dirs", "socketdir"]):
+        done = subprocess.run(
+            [gpgconf, "--homedir", str(home), *args], capture_output=True, check=False, timeout=10
+        )
+    socket_dir = done.stdout.decode(errors="replace").strip()
+    return done.returncode == 0 and socket_dir.startswith("/run/user/") and len(socket_dir) < 80
+
+
 def _short(home: Path) -> Path:
     """gpg-agent puts its sockets in the home when /run/user/<uid> is missing, and a socket path
-    over ~107 characters makes it fail: a long home is reached through a short link instead."""
-    if len(str(home)) <= _MAX_HOME_CHARS:
+    over ~107 characters makes it fail. A long home is then reached through a link inside a
+    private folder with a random name (mode 0700, ours alone), removed when pkiadmin exits: no
+    other user can predict, create or repoint it."""
+    check_owned(home)
+    if len(str(home)) <= _MAX_HOME_CHARS or _socket_dir_elsewhere(home):
         return home
-    link = (
-        Path(tempfile.gettempdir())
-        / f"pkiadmin-gpg-{hashlib.sha256(str(home).encode()).hexdigest()[:12]}"
-    )
-    if link.is_symlink() and link.resolve() == home.resolve():
-        return link
-    if link.exists() or link.is_symlink():
-        link.unlink()
+    private = Path(tempfile.mkdtemp(prefix="pkiadmin-gpg-"))
+    info = private.lstat()
+    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) != 0o700:
+        raise PgpError(f"{private} is not a private folder of this user; refusing to use it.")
+    link = private / "h"
     link.symlink_to(home, target_is_directory=True)
+    atexit.register(shutil.rmtree, private, True)
     return link

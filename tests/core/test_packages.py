@@ -103,7 +103,10 @@ def test_a_package_built_with_plain_gpg_and_tar_opens(exchange: Exchange) -> Non
         exchange.ws, "partner", partner_package(exchange, files), OFFICER_PASSPHRASE
     )
     assert opened.accepted, opened.blocking
-    assert "CN=Partner Issuing CA,O=Partner SA,C=FR chains to a root in the package" in opened.notes
+    assert (
+        "CN=Partner Issuing CA,O=Partner SA,C=FR: a valid CA: chains to a root in the package, not revoked"
+        in opened.notes
+    )
     assert {c["subject"] for c in opened.certificates} == {
         "CN=Partner Root,O=Partner SA,C=FR",
         "CN=Partner Issuing CA,O=Partner SA,C=FR",
@@ -142,7 +145,7 @@ def test_signed_by_someone_else_with_the_partners_name(exchange: Exchange) -> No
 
 def test_unsigned_package(exchange: Exchange) -> None:
     files, _ = partner_files()
-    _rejected(exchange, partner_package(exchange, files, signer=None), "has no valid signature")
+    _rejected(exchange, partner_package(exchange, files, signer=None), "The package is not signed")
 
 
 def test_signed_with_a_revoked_key(exchange: Exchange) -> None:
@@ -165,7 +168,7 @@ def test_signed_with_a_revoked_key(exchange: Exchange) -> None:
         text = rev_file.read_text().replace(":-----BEGIN", "-----BEGIN")
         revocation = subprocess.CompletedProcess([], 0, text.encode(), b"")
     partners.keyring(exchange.ws).gpg.import_keys(revocation.stdout)
-    _rejected(exchange, path, "signed by a key whose status is: signing key was revoked")
+    _rejected(exchange, path, "The package was signed by a key that was revoked")
 
 
 def test_signed_with_a_key_that_has_expired(root_ws: Workspace) -> None:
@@ -203,7 +206,9 @@ def test_signed_with_a_key_that_has_expired(root_ws: Workspace) -> None:
         path = home / "late.tar.gpg"
         path.write_bytes(sealed)
         time.sleep(7)  # the signature was made while the key was valid; it has expired since
-        with pytest.raises(PackageRejectedError, match="signing key has expired"):
+        with pytest.raises(
+            PackageRejectedError, match="The package was signed by a key that has expired"
+        ):
             package_open.open_package(root_ws, "short", path, OFFICER_PASSPHRASE)
     finally:
         kill_agent(home)
@@ -219,7 +224,11 @@ def test_tampered_ciphertext_and_wrong_recipient(exchange: Exchange) -> None:
     path.write_bytes(bytes(data))
     _rejected(exchange, path, "could not be decrypted")
     other = make_key(exchange.home, "Someone Else <else@example.org>")
-    _rejected(exchange, partner_package(exchange, files, recipient=other), "could not be decrypted")
+    _rejected(
+        exchange,
+        partner_package(exchange, files, recipient=other),
+        "The package is encrypted to key id.* not to our officer key",
+    )
 
 
 def test_tampered_manifest_missing_extra_and_altered_files(exchange: Exchange) -> None:
@@ -240,7 +249,7 @@ def test_tampered_manifest_missing_extra_and_altered_files(exchange: Exchange) -
     _rejected(
         exchange,
         partner_package(exchange, files, manifest=forged, sig=sig),
-        "The manifest has no valid signature",
+        "The manifest's signature does not verify",
     )
     missing = dict(files)
     del missing["crl/root.crl"]
@@ -304,10 +313,16 @@ def test_bad_certificates_and_a_stale_crl_are_findings(exchange: Exchange) -> No
     )
     assert not opened.accepted
     text = "\n".join(opened.blocking)
-    assert "CN=Weak CA,O=Partner SA,C=FR has a weak or unsupported key" in text
-    assert "CN=Not A CA,O=Partner SA,C=FR is not a CA certificate" in text
-    assert "CN=Old CA,O=Partner SA,C=FR is not valid now" in text
-    assert "CN=Orphan CA,O=Partner SA,C=FR does not chain to a root in the package" in text
+    assert (
+        "CN=Weak CA,O=Partner SA,C=FR: its RSA key has 1024 bits; at least 2048 are needed" in text
+    )
+    assert "CN=Not A CA,O=Partner SA,C=FR: it is not a CA certificate" in text
+    assert (
+        "CN=Old CA,O=Partner SA,C=FR: The path could not be validated because this certificate expired"
+        in text
+    )
+    assert "CN=Orphan CA,O=Partner SA,C=FR: it does not chain to a trust anchor" in text
+    assert "CN=Weak CA,O=Partner SA,C=FR: its revocation status cannot be determined" in text
     assert "crl/root.crl: the CRL is stale" in text
     row = exchange.ws.db.execute("SELECT result FROM packages ORDER BY id DESC LIMIT 1").fetchone()
     assert row[0] == "rejected"
