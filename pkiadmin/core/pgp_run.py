@@ -111,6 +111,10 @@ def parse_status(lines: Iterator[str], outcome: Outcome) -> None:
             current.problem = current.problem or "NO_PUBKEY"
         elif key in ("FAILURE", "ERROR"):
             outcome.errors.append(value)
+            # libgpg-error codes carry their source in the high bits; 11 is GPG_ERR_BAD_PASSPHRASE
+            failed = key == "ERROR" and len(parts) >= 2 and parts[0] == "pkdecrypt_failed"
+            if failed and parts[1].isdigit() and int(parts[1]) & 0xFFFF == 11:
+                outcome.bad_passphrase = True
 
 
 def signature_problem(outcome: Outcome, pinned: str, what: str, grouped: str) -> str | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from pkiadmin.core import partners
+from pkiadmin.core import partners, workspace
 from pkiadmin.core.workspace import Workspace
 from tests.package_helpers import OFFICER_PASSPHRASE, gpg, kill_agent, make_key, new_home
 
@@ -22,15 +23,15 @@ class Exchange:
     officer_fpr: str
 
 
-@pytest.fixture
-def exchange(root_ws: Workspace) -> Iterator[Exchange]:
+@contextmanager
+def _exchange(ws: Workspace) -> Iterator[Exchange]:
     home = new_home()
     partner_fpr = make_key(home, "Pat Partner <pat@partner.example>")
     officer = partners.generate_officer_key(
-        root_ws, "Olivia Officer", "olivia@example.com", OFFICER_PASSPHRASE
+        ws, "Olivia Officer", "olivia@example.com", OFFICER_PASSPHRASE
     )
     partners.add(
-        root_ws,
+        ws,
         "partner",
         "Partner SA",
         (
@@ -40,10 +41,29 @@ def exchange(root_ws: Workspace) -> Iterator[Exchange]:
         ),
     )
     exported = gpg(home, "--armor", "--export", partner_fpr).stdout
-    partners.import_key(root_ws, "partner", exported, partner_fpr)
-    ours = partners.keyring(root_ws).export_public(officer.fingerprint).encode()
+    partners.import_key(ws, "partner", exported, partner_fpr)
+    ours = partners.keyring(ws).export_public(officer.fingerprint).encode()
     assert gpg(home, "--import", data=ours).returncode == 0
-    yield Exchange(root_ws, home, partner_fpr, officer.fingerprint)
-    kill_agent(home)
-    partners.keyring(root_ws).stop_agent()
-    shutil.rmtree(home, ignore_errors=True)
+    try:
+        yield Exchange(ws, home, partner_fpr, officer.fingerprint)
+    finally:
+        kill_agent(home)
+        partners.keyring(ws).stop_agent()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def exchange(root_ws: Workspace) -> Iterator[Exchange]:
+    with _exchange(root_ws) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def shared_exchange(
+    _root_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Exchange]:
+    """One exchange for a module whose tests each add a package and look at that one only."""
+    target = tmp_path_factory.mktemp("shared") / "rootws"
+    shutil.copytree(_root_template, target)
+    with workspace.open_workspace(target) as ws, _exchange(ws) as made:
+        yield made
