@@ -74,7 +74,8 @@ def verify(
     """The fingerprint verification call with partner NAME: every value compared group by group."""
     with opened_workspace(ctx) as ws, user_errors():
         partner = partners.get(ws.db, name)
-        values = calls.values_for(ws, name)
+        plan = calls.start(ws, name)  # the values are fixed now, for the whole call
+        values = plan.values
         officer = partners.officer_fingerprint(ws.db)
         if officer and partner.pgp_fingerprint:
             click.echo(
@@ -96,7 +97,7 @@ def verify(
             )
         record = calls.record(
             ws,
-            name,
+            plan,
             direction,
             our_officer,
             their_officer,

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from pkiadmin.core import audit, partners, pgp
 from pkiadmin.core.call import Comparison, Value
+from pkiadmin.core.display import safe
 from pkiadmin.core.errors import ValidationError
 from pkiadmin.core.workspace import Workspace
 
@@ -36,23 +37,54 @@ class CallRecord:
     note: str
 
 
-def values_for(ws: Workspace, partner_name: str) -> tuple[Value, ...]:
-    """What the call compares: the partner's key fingerprint, the manifest SHA-256 of their last
-    accepted package, and the SHA-256 of every CA certificate it carried."""
+@dataclass(frozen=True)
+class CallPlan:
+    """What one call compares, fixed when the call starts: the partner's key, one specific
+    received package (its row and manifest SHA-256) and each CA certificate in it. The call
+    record stores these values, and only these certificates can become trusted by it; a package
+    opened while the call is under way changes nothing about it."""
+
+    partner_id: int
+    partner_name: str
+    key_fingerprint: str
+    package_row: int | None
+    manifest_sha256: str | None
+    certificates: tuple[tuple[int, str], ...]  # (certificate id, SHA-256)
+    values: tuple[Value, ...]
+
+
+def start(ws: Workspace, partner_name: str) -> CallPlan:
+    """The values for a call with the partner: their key fingerprint, the manifest SHA-256 of
+    their last accepted package, and the SHA-256 of every CA certificate it carried."""
     partner = partners.get(ws.db, partner_name)
     if not partner.pgp_fingerprint:
         raise ValidationError(f"'{partner.name}' has no OpenPGP key to verify; import it first.")
     values = [Value("partner's OpenPGP key fingerprint", bytes.fromhex(partner.pgp_fingerprint))]
     package = _latest_accepted(ws.db, partner.id)
+    certificates: list[tuple[int, str]] = []
     if package is not None:
         values.append(Value("manifest SHA-256 of their package", bytes.fromhex(package[1])))
         for row in ws.db.execute(
-            "SELECT c.subject, c.sha256 FROM partner_certs pc JOIN certificates c ON c.id = pc.cert_id"
+            "SELECT c.id, c.subject, c.sha256 FROM partner_certs pc JOIN certificates c ON c.id = pc.cert_id"
             " WHERE pc.partner_id = ? AND pc.package_row = ? ORDER BY c.subject",
             (partner.id, package[0]),
         ):
-            values.append(Value(f"CA certificate {row[0]} (SHA-256)", bytes.fromhex(row[1])))
-    return tuple(values)
+            certificates.append((int(row[0]), str(row[2])))
+            values.append(Value(f"CA certificate {safe(row[1])} (SHA-256)", bytes.fromhex(row[2])))
+    return CallPlan(
+        partner.id,
+        partner.name,
+        partner.pgp_fingerprint,
+        package[0] if package else None,
+        package[1] if package else None,
+        tuple(certificates),
+        tuple(values),
+    )
+
+
+def values_for(ws: Workspace, partner_name: str) -> tuple[Value, ...]:
+    """The values a call started now would compare."""
+    return start(ws, partner_name).values
 
 
 def _latest_accepted(db: Database, partner_id: int) -> tuple[int, str] | None:
@@ -80,7 +112,7 @@ def list_calls(db: Database, partner_id: int | None = None) -> tuple[CallRecord,
 
 def record(
     ws: Workspace,
-    partner_name: str,
+    plan: CallPlan,
     direction: str,
     our_officer: str,
     their_officer: str,
@@ -91,7 +123,9 @@ def record(
     officer_passphrase: str | None = None,
     aborted: bool = False,
 ) -> CallRecord:
-    partner = partners.get(ws.db, partner_name)
+    partner = partners.get(ws.db, plan.partner_name)
+    if partner.id != plan.partner_id:
+        raise ValidationError("The partner of this call is no longer registered under that name.")
     if direction not in DIRECTIONS:
         raise ValidationError(f"The direction is one of {', '.join(DIRECTIONS)}.")
     if not (
@@ -100,17 +134,22 @@ def record(
         raise ValidationError(
             "Record who called whom, the number used and where it came from (obtained independently)."
         )
-    expected = {v.label for v in values_for(ws, partner_name)}
-    compared_labels = {c.label for c in comparisons}
-    complete = expected <= compared_labels
+    expected = {(v.label, v.data.hex()) for v in plan.values}
+    compared_values = {(c.label, c.expected_hex.replace(" ", "").lower()) for c in comparisons}
+    complete = expected <= compared_values
     verified = not aborted and complete and all(c.ok for c in comparisons)
+    if verified and partner.pgp_fingerprint != plan.key_fingerprint:
+        raise ValidationError(
+            f"'{partner.name}''s OpenPGP key changed while the call was under way; nothing was "
+            "trusted. Start the call again."
+        )
     all_ok = all(c.ok for c in comparisons)
     result = "verified" if verified else ("aborted" if aborted or all_ok else "mismatch")
     if not aborted and not complete and all_ok:
         note = (
             (note + "; " if note else "")
             + "not every value was compared: "
-            + ", ".join(sorted(expected - compared_labels))
+            + ", ".join(sorted(label for label, _ in expected - compared_values))
         )
     if verified:
         if officer_passphrase is None:
@@ -133,21 +172,23 @@ def record(
         call_id = int(cursor.lastrowid or 0)
         if verified:
             ws.db.execute("UPDATE partners SET key_status = 'verified' WHERE id = ?", (partner.id,))
-            package = _latest_accepted(ws.db, partner.id)
             ws.db.execute(
                 "UPDATE partner_certs SET trusted = 0 WHERE partner_id = ?", (partner.id,)
             )
-            if package is not None:
+            for cert_id, sha256 in plan.certificates:
+                # exactly the certificates whose SHA-256 was read aloud, as they are stored now
                 ws.db.execute(
-                    "UPDATE partner_certs SET trusted = 1, call_id = ? WHERE partner_id = ? AND package_row = ?",
-                    (call_id, partner.id, package[0]),
+                    "UPDATE partner_certs SET trusted = 1, call_id = ? WHERE partner_id = ? AND cert_id = ?"
+                    " AND cert_id IN (SELECT id FROM certificates WHERE id = ? AND sha256 = ?)",
+                    (call_id, partner.id, cert_id, cert_id, sha256),
                 )
         audit.append(
             ws.db,
             f"call.{result}",
             {"partner_id": partner.id, "call_id": call_id},
             details={"direction": direction, "our_officer": our_officer, "their_officer": their_officer,
-                     "phone": phone, "phone_source": phone_source, "compared": compared, "note": note},
+                     "phone": phone, "phone_source": phone_source, "compared": compared, "note": note,
+                     "package_row": plan.package_row, "manifest_sha256": plan.manifest_sha256},
         )  # fmt: skip
     return list_calls(ws.db, partner.id)[-1]
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlite_utils import Database
 
 from pkiadmin.core import atomicfile, audit, fingerprint, inventory
+from pkiadmin.core.display import safe
 from pkiadmin.core.errors import ValidationError
 from pkiadmin.core.workspace import Workspace
 
@@ -64,6 +65,8 @@ def store_partner_certificates(
             "UPDATE partners SET key_status = 'unverified' WHERE id = ? AND key_status = 'verified'",
             (partner_id,),
         )
+        # Their certificates leave the trust store until a new call confirms what they send now.
+        ws.db.execute("UPDATE partner_certs SET trusted = 0 WHERE partner_id = ?", (partner_id,))
         audit.append(
             ws.db,
             "partner.unverified",
@@ -75,10 +78,13 @@ def store_partner_certificates(
 
 
 def partner_certificates(db: Database, trusted_only: bool = False) -> tuple[PartnerCert, ...]:
+    """Every partner CA certificate; with `trusted_only`, those trusted now: confirmed on a call
+    of a partner who is verified now."""
     rows = db.query(
-        "SELECT pc.partner_id, p.name, pc.cert_id, c.subject, c.sha256, c.not_after, pc.trusted, pc.call_id"
+        "SELECT pc.partner_id, p.name, pc.cert_id, c.subject, c.sha256, c.not_after,"
+        " pc.trusted AND p.key_status = 'verified' AS trusted, pc.call_id"
         " FROM partner_certs pc JOIN partners p ON p.id = pc.partner_id JOIN certificates c ON c.id = pc.cert_id"
-        " WHERE pc.trusted >= ? ORDER BY p.name, c.subject",
+        " WHERE (pc.trusted AND p.key_status = 'verified') >= ? ORDER BY p.name, c.subject",
         [1 if trusted_only else 0],
     )
     return tuple(
@@ -94,26 +100,49 @@ def partner_certificates(db: Database, trusted_only: bool = False) -> tuple[Part
 class TrustExport:
     path: Path
     certificates: tuple[PartnerCert, ...]
+    left_out: tuple[str, ...] = ()  # partners once verified, unverified now
 
     def listing(self) -> list[str]:
-        return [
-            f"{c.partner}: {c.subject} SHA-256 {fingerprint.grouped_hex(bytes.fromhex(c.sha256))}"
+        lines = [
+            f"{safe(c.partner)}: {safe(c.subject)} SHA-256 {fingerprint.grouped_hex(bytes.fromhex(c.sha256))}"
             for c in self.certificates
         ]
+        return lines + [
+            f"Left out: {safe(p)} is unverified now (a later package differs from what the last "
+            "call confirmed); verify them on a new call to include their certificates again."
+            for p in self.left_out
+        ]
+
+
+def unverified_since_call(db: Database) -> tuple[str, ...]:
+    """Partners whose certificates a call once confirmed, and who are unverified now."""
+    return tuple(
+        str(r[0])
+        for r in db.execute(
+            "SELECT DISTINCT p.name FROM partner_certs pc JOIN partners p ON p.id = pc.partner_id"
+            " WHERE pc.call_id IS NOT NULL AND p.key_status != 'verified' ORDER BY p.name"
+        )
+    )
 
 
 def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> TrustExport:
     """pem (a bundle for nginx ssl_client_certificate), openssl-dir (hashed links for -CApath),
     or p12 (a Java truststore). Only certificates confirmed on a verified call."""
     certs = partner_certificates(ws.db, trusted_only=True)
+    left_out = unverified_since_call(ws.db)
     if not certs:
+        why = (
+            f" ({', '.join(safe(p) for p in left_out)}: unverified now, after a later package)"
+            if left_out
+            else ""
+        )
         raise ValidationError(
-            "No partner CA certificate is trusted yet: verify a partner on a call first."
+            f"No partner CA certificate is trusted now{why}: verify a partner on a call first."
         )
     loaded = [inventory.load_certificate(ws.db, c.cert_id) for c in certs]
     if fmt == "pem":
         header = "".join(
-            f"# {c.partner}: {c.subject}\n# SHA-256 {fingerprint.colon_hex(bytes.fromhex(c.sha256))}\n"
+            f"# {safe(c.partner)}: {safe(c.subject)}\n# SHA-256 {fingerprint.colon_hex(bytes.fromhex(c.sha256))}\n"
             for c in certs
         )
         atomicfile.write_new_file(
@@ -153,14 +182,14 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
         atomicfile.write_new_file(out, data, mode=0o644)
     else:
         raise ValidationError("The format is pem, openssl-dir or p12.")
-    result = TrustExport(out, certs)
+    result = TrustExport(out, certs, left_out)
     with ws.db.atomic():
         audit.append(
             ws.db,
             "trust.export",
             {"format": fmt},
             artefacts=tuple(audit.Artefact(c.subject, c.sha256) for c in certs),
-            details={"path": str(out)},
+            details={"path": str(out), "left_out": list(left_out)},
         )
     return result
 

@@ -35,7 +35,7 @@ class CallDialog(QDialog):
         self,
         worker: CaWorkerApi,
         partner: str,
-        values: tuple[Value, ...],
+        plan: calls.CallPlan,
         our_fpr: str | None,
         their_fpr: str | None,
         parent: QWidget | None = None,
@@ -43,7 +43,8 @@ class CallDialog(QDialog):
         super().__init__(parent)
         self.worker = worker
         self.partner = partner
-        self.values = values
+        self.plan = plan  # fixed when the call started: a package opened meanwhile changes nothing
+        self.values = plan.values
         self.setWindowTitle(f"Fingerprint verification call — {partner}")
         self.setMinimumSize(1100, 700)
         layout = QVBoxLayout(self)
@@ -271,12 +272,12 @@ class CallDialog(QDialog):
             self.phone.text(),
             self.phone_source.text(),
         )
-        partner = self.partner
+        plan = self.plan
         complete = not self.mismatch and len(results) == len(self.values)
 
         def operation(ws: Workspace, _p: Progress) -> calls.CallRecord:
             return calls.record(
-                ws, partner, direction, *args, results, officer_passphrase=secret if complete else None,
+                ws, plan, direction, *args, results, officer_passphrase=secret if complete else None,
                 aborted=not complete and not self.mismatch,
             )  # fmt: skip
 

@@ -32,7 +32,6 @@ from pkiadmin.core import (
     pgp,
     trust,
 )
-from pkiadmin.core.call import Value
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.workspace import Workspace
 from pkiadmin.gui.call_dialog import CallDialog
@@ -335,7 +334,7 @@ class PartnerActions:
         def operation(ws: Workspace, _p: Progress) -> _CallSetup:
             partner = partners.get(ws.db, name)
             return _CallSetup(
-                calls.values_for(ws, name),
+                calls.start(ws, name),
                 partners.officer_fingerprint(ws.db),
                 partner.pgp_fingerprint,
             )
@@ -343,7 +342,7 @@ class PartnerActions:
         def done(result: object) -> None:
             assert isinstance(result, _CallSetup)  # noqa: S101
             dialog = CallDialog(
-                self.window.worker, name, result.values, result.ours, result.theirs, self.window
+                self.window.worker, name, result.plan, result.ours, result.theirs, self.window
             )
             dialog.finished.connect(lambda _c: self.window.refresh())
             self.dialog = dialog
@@ -354,6 +353,6 @@ class PartnerActions:
 
 @dataclass(frozen=True)
 class _CallSetup:
-    values: tuple[Value, ...]
+    plan: calls.CallPlan
     ours: str | None
     theirs: str | None

@@ -45,7 +45,7 @@ def verify_by_phone(ws: Path, tmp_path: Path) -> None:
     pdf = (tmp_path / "sheet.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"/Subtype /Image" in pdf  # the QR code
     refused = run(ws, "trust", "export", "--out", str(tmp_path / "early.pem"))
-    assert refused.exit_code == 1 and "No partner CA certificate is trusted yet" in refused.output
+    assert refused.exit_code == 1 and "No partner CA certificate is trusted now" in refused.output
     done = CliRunner().invoke(
         cli, ["--workspace", str(ws), *args], input=answers, env={"OP": OFFICER}
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 from pkiadmin.core import calls, fingerprint, package_open, partners, trust
 from pkiadmin.core.call import compare_words, confirmed
@@ -41,10 +41,10 @@ def _opened(ex: Exchange) -> object:
 
 
 def _call(ex: Exchange, heard: dict[str, str], **kwargs: object) -> calls.CallRecord:
-    values = calls.values_for(ex.ws, "partner")
-    comparisons = [compare_words(v, heard.get(v.label, spoken(v.data))) for v in values]
+    plan = calls.start(ex.ws, "partner")
+    comparisons = [compare_words(v, heard.get(v.label, spoken(v.data))) for v in plan.values]
     return calls.record(
-        ex.ws, "partner", "they-read", "Olivia Officer", "Pat Partner", "+33 1 23 45 67 89",
+        ex.ws, plan, "they-read", "Olivia Officer", "Pat Partner", "+33 1 23 45 67 89",
         "signed contract, annex 2", comparisons, officer_passphrase=OFFICER_PASSPHRASE, **kwargs,  # type: ignore[arg-type]
     )  # fmt: skip
 
@@ -59,7 +59,7 @@ def test_a_verified_call_trusts_the_partner_and_the_bundle_works_for_mtls(
         "manifest SHA-256 of their package",
     ]
     assert len(values) == 4  # the key, the manifest, two CA certificates
-    with pytest.raises(ValidationError, match="No partner CA certificate is trusted yet"):
+    with pytest.raises(ValidationError, match="No partner CA certificate is trusted now"):
         trust.export(exchange.ws, "pem", tmp_path / "early.pem")
 
     key_words = spoken(values[0].data).split()
@@ -107,15 +107,16 @@ def test_a_verified_call_trusts_the_partner_and_the_bundle_works_for_mtls(
 
 def test_an_incomplete_call_is_not_verified(exchange: Exchange) -> None:
     _opened(exchange)
-    key = calls.values_for(exchange.ws, "partner")[0]
+    plan = calls.start(exchange.ws, "partner")
+    key = plan.values[0]
     record = calls.record(
-        exchange.ws, "partner", "we-read", "Olivia Officer", "Pat Partner", "+33 1", "contract",
+        exchange.ws, plan, "we-read", "Olivia Officer", "Pat Partner", "+33 1", "contract",
         [confirmed(key, [True] * key.groups)], officer_passphrase=OFFICER_PASSPHRASE,
     )  # fmt: skip
     assert record.result == "aborted" and "not every value was compared" in record.note
     assert partners.get(exchange.ws.db, "partner").key_status == "unverified"
     with pytest.raises(ValidationError, match="where it came from"):
-        calls.record(exchange.ws, "partner", "we-read", "Olivia", "Pat", "+33 1", "", [])
+        calls.record(exchange.ws, plan, "we-read", "Olivia", "Pat", "+33 1", "", [])
 
 
 def _handshake(folder: Path, bundle: Path, cert: Path, key: Path) -> bool:
@@ -169,3 +170,46 @@ def test_certificates_from_the_bundle_are_what_was_verified(exchange: Exchange) 
         .public_bytes(serialization.Encoding.PEM)
     )
     assert cert.subject.rfc4514_string() == root.subject
+
+
+def test_a_package_opened_during_the_call_is_not_trusted(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """The call compares the values captured when it started; a package with the same CA names
+    but new keys, accepted while the call is under way, is not what anyone read aloud."""
+    first = _opened(exchange)
+    plan = calls.start(exchange.ws, "partner")
+    comparisons = [compare_words(v, spoken(v.data)) for v in plan.values]
+    second = _opened(exchange)  # opened while the call is on: same names, new keys
+    assert calls.values_for(exchange.ws, "partner") != plan.values
+    record = calls.record(
+        exchange.ws, plan, "they-read", "Olivia Officer", "Pat Partner", "+33 1 23 45 67 89",
+        "signed contract, annex 2", comparisons, officer_passphrase=OFFICER_PASSPHRASE,
+    )  # fmt: skip
+    assert record.result == "verified"
+    exported = trust.export(exchange.ws, "pem", tmp_path / "trust.pem")
+    sha = {c.sha256 for c in exported.certificates}
+    wanted = {
+        c.fingerprint(hashes.SHA256()).hex()
+        for c in (first.root, first.issuing)  # type: ignore[attr-defined]
+    }
+    unread = {
+        c.fingerprint(hashes.SHA256()).hex()
+        for c in (second.root, second.issuing)  # type: ignore[attr-defined]
+    }
+    assert sha == wanted and not sha & unread
+    assert {v["value"] for v in record.compared} == {v.data.hex() for v in plan.values}
+
+
+def test_after_unverification_the_partner_leaves_the_export(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    _opened(exchange)
+    assert _call(exchange, {}).result == "verified"
+    assert len(trust.export(exchange.ws, "pem", tmp_path / "one.pem").certificates) == 2
+    _opened(exchange)  # a later package with other certificates: the partner is unverified
+    assert partners.get(exchange.ws.db, "partner").key_status == "unverified"
+    with pytest.raises(ValidationError, match=r"trusted now \(partner: unverified now"):
+        trust.export(exchange.ws, "pem", tmp_path / "two.pem")
+    assert not (tmp_path / "two.pem").exists()
+    assert trust.partner_certificates(exchange.ws.db, trusted_only=True) == ()

@@ -82,7 +82,7 @@ def test_partner_onboarding_in_the_gui(
         opened.file.setText(str(unsigned))
         opened.passphrase.setText(OFFICER)
         opened.run_button.click()
-        assert "The package has no valid signature" in opened.error.text()
+        assert "The package is not signed" in opened.error.text()
         opened.reject()
         details = page.details.text()
         assert "accepted" in details and "rejected" in details and "sent" in details
@@ -145,7 +145,7 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         mismatch.reject()
         assert window.partners.model.records()[0].key_status == "unverified"
         window.partner_actions.export_trust(tmp_path / "too-early.pem")
-        assert "No partner CA certificate is trusted yet" in messages.texts[-1]
+        assert "No partner CA certificate is trusted now" in messages.texts[-1]
 
         for direction in ("we-read", "they-read"):
             call = drive_call(qtbot, window, direction)
