@@ -31,6 +31,7 @@ from pkiadmin.core import (
     shares,
     token_root,
 )
+from pkiadmin.core.display import safe
 from pkiadmin.core.keyid import SkiMethod
 from pkiadmin.core.names import SubjectSpec
 
@@ -289,7 +290,7 @@ def issuer_secret(
 
 
 def _show_plan(plan: intermediate.SigningPlan) -> None:
-    click.echo(f"About to sign: {plan.subject.rfc4514_string()}")
+    click.echo(f"About to sign: {safe(plan.subject.rfc4514_string())}")
     click.echo(intermediate.preview(plan))
 
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from pkiadmin.core import dn, tbs
+from pkiadmin.core.display import safe
 
 _KEY_USAGE = (
     ("digital_signature", "digitalSignature"),
@@ -141,7 +142,7 @@ class NameCache:
         found = self._names.get(encoded) if encoded is not None else None
         if found is None:
             name = cert.issuer
-            found = (name.rfc4514_string(), hashlib.sha256(name.public_bytes()).hexdigest())
+            found = (safe(name.rfc4514_string()), hashlib.sha256(name.public_bytes()).hexdigest())
             if encoded is not None and len(self._names) < 10_000:
                 self._names[encoded] = found
         return found
@@ -167,7 +168,9 @@ def read_fields(
     not_after = tbs.iso_time(raw.not_after) if raw else None
     subject = dn.printed(raw.subject) if raw else None
     if subject is None:
-        subject = dn.PrintedName(cert.subject.rfc4514_string(), common_name(cert.subject))
+        subject = dn.PrintedName(
+            safe(cert.subject.rfc4514_string()), safe(common_name(cert.subject))
+        )
     # Keyed by exact type: isinstance() against cryptography's abstract classes is slow in bulk.
     found: dict[type[x509.ExtensionType], Any] = {
         type(ext.value): ext.value for ext in cert.extensions

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pkiadmin.core import fingerprint, keys
+from pkiadmin.core.display import safe
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def describe(cert: x509.Certificate) -> CertDetails:
     oid = cert.signature_algorithm_oid
     serial = f"{cert.serial_number:X}"
     return CertDetails(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
+        subject=safe(cert.subject.rfc4514_string()),
+        issuer=safe(cert.issuer.rfc4514_string()),
         serial_hex=fingerprint.colon_hex(
             bytes.fromhex(serial if len(serial) % 2 == 0 else "0" + serial)
         ),

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pkiadmin.core import certinfo, fingerprint, keys
+from pkiadmin.core.display import safe
 from pkiadmin.core.errors import ValidationError
 
 MAX_CSR_BYTES = 256 * 1024  # a CSR is a few kB; anything near this is not one
@@ -129,7 +130,7 @@ def check(csr: x509.CertificateSigningRequest) -> CsrInfo:
     key_text, key_findings = _check_key(public_key)
     findings += key_findings
     try:
-        subject = csr.subject.rfc4514_string()
+        subject = safe(csr.subject.rfc4514_string())  # from the requester: shown escaped
         extensions = tuple(certinfo.describe_extension(ext) for ext in csr.extensions)
     except _MALFORMED as exc:
         raise ValidationError(f"The CSR's subject or extensions are malformed ({exc}).") from exc

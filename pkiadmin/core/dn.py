@@ -81,7 +81,13 @@ def printed(encoded: bytes) -> PrintedName | None:
 
 def _plain(name: str, value: str) -> bool:
     """A value printed as it is, and one cryptography takes without a warning."""
-    if not value or value[0] == " " or value[-1] == " " or not _ESCAPED.isdisjoint(value):
+    if (
+        not value
+        or value[0] == " "
+        or value[-1] == " "
+        or not _ESCAPED.isdisjoint(value)
+        or not value.isprintable()  # control, bidi, invisible: escaped by certfields
+    ):
         return False
     if name == "CN":
         return len(value.encode("utf-8")) <= 64

@@ -78,6 +78,7 @@ class Keyring:
             raise PgpError(
                 "gpg is not installed on this machine; install the 'gnupg' package (make run does)."
             )
+        check_owned(home)  # before anything is created under it
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
         home.chmod(0o700)
         for name, text in (("gpg.conf", _GPG_CONF), ("gpg-agent.conf", _AGENT_CONF)):

@@ -89,3 +89,22 @@ def test_settings_and_a_policy_violation(root_ws_path: Path, tmp_path: Path) -> 
         refused.exit_code == 1
         and "name policy requires the issuer's 'Example Ltd'" in refused.output
     )
+
+
+def test_a_subject_cannot_forge_a_line_the_operator_reads_aloud(
+    root_ws_path: Path, tmp_path: Path
+) -> None:
+    forged = "CA\nSPKI SHA-256:   0000 0000 0000\nPGP words: aardvark\u202e"
+    request = tmp_path / "forged.csr"
+    request.write_bytes(pem(make_csr(subject=forged)))
+    for args in (("csr", "check", str(request)), ("csr", "import", str(request))):
+        shown = run(root_ws_path, *args)
+        lines = shown.output.splitlines()
+        assert [ln for ln in lines if ln.startswith("SPKI SHA-256:")] == [
+            ln for ln in lines if ln.startswith("SPKI SHA-256:") and "0000 0000" not in ln
+        ]
+        assert len([ln for ln in lines if ln.startswith("PGP words:")]) == 1
+        assert "\u202e" not in shown.output
+        assert "CA\\nSPKI SHA-256:   0000" in shown.output and "\\u202e" in shown.output
+    listed = run(root_ws_path, "cert", "list")
+    assert "\u202e" not in listed.output
