@@ -200,3 +200,82 @@ def officer_key(
     click.echo(f"PGP words:   {' '.join(fingerprint.pgp_words(bytes.fromhex(fpr)))}")
     if export_file:
         click.echo(f"Wrote the public key to {export_file}.")
+
+
+@group.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A trust anchor (the partner's root, as confirmed on the call). Repeatable; "
+    "default: the self-signed certificates among PATHS.",
+)
+@click.option(
+    "--at", "at", default=None, help="Validation time (ISO 8601, UTC if no zone); default: now."
+)
+@click.option("--ca/--any", "require_ca", default=True, show_default=True,
+              help="Require every certificate to be a CA that may still issue.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+def validate(
+    paths: tuple[Path, ...],
+    anchors: tuple[Path, ...],
+    at: str | None,
+    require_ca: bool,
+    as_json: bool,
+) -> None:
+    """RFC 5280 validation of a partner hierarchy: certificates and CRLs in PATHS (files or
+    folders, PEM or DER), revocation checked at every level from the CRLs given. Exit 1 unless
+    every certificate is accepted."""
+    from datetime import UTC, datetime
+
+    from pkiadmin.core import partner_inputs, partner_validation
+
+    with user_errors():
+        when = None
+        if at:
+            try:
+                when = datetime.fromisoformat(at)
+            except ValueError as exc:
+                raise click.BadParameter(f"'{at}' is not an ISO 8601 time.") from exc
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        inputs = partner_inputs.collect(list(paths), list(anchors))
+        report = partner_validation.validate(
+            inputs.anchors,
+            inputs.certificates,
+            inputs.crls,
+            when,
+            partner_validation.Parameters(require_ca=require_ca),
+        )
+    problems = inputs.problems + list(report.crl_findings)
+    if as_json:
+        echo_json(
+            {
+                "at": report.at.isoformat(),
+                "accepted": report.accepted and not problems,
+                "certificates": [
+                    {
+                        "file": v.label,
+                        "subject": v.subject,
+                        "sha256": v.sha256,
+                        "anchor": v.anchor,
+                        "accepted": v.accepted,
+                        "findings": list(v.findings),
+                    }
+                    for v in report.verdicts
+                ],
+                "problems": problems,
+            }
+        )
+    else:
+        for v in report.verdicts:
+            verdict = "ACCEPTED" if v.accepted else "REJECTED"
+            role = "trust anchor" if v.anchor else "CA" if require_ca else "certificate"
+            click.echo(f"{verdict} {role} {v.subject} ({v.label})")
+            for finding in v.findings:
+                click.echo(f"  - {finding}")
+        for problem in problems:
+            click.echo(f"PROBLEM {problem}")
+    if not report.accepted or problems:
+        raise SystemExit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -120,3 +121,33 @@ def test_partner_onboarding_both_ways(root_ws_path: Path, tmp_path: Path) -> Non
     finally:
         kill_agent(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_partner_validate_names_a_revoked_ca(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pkiadmin.cli.main import cli
+    from tests import pkits
+
+    data = pkits.PKITS
+    files = [
+        data / "certs" / "TrustAnchorRootCertificate.crt",
+        data / "certs" / "GoodCACert.crt",
+        data / "certs" / "RevokedsubCACert.crt",
+        data / "crls" / "TrustAnchorRootCRL.crl",
+        data / "crls" / "GoodCACRL.crl",
+    ]
+    shown = CliRunner().invoke(
+        cli, ["partner", "validate", "--at", "2020-01-01", "--json", *map(str, files)]
+    )
+    assert shown.exit_code == 1, shown.output
+    verdicts = {Path(v["file"]).name: v for v in json.loads(shown.output)["certificates"]}
+    assert verdicts["TrustAnchorRootCertificate.crt"]["anchor"]
+    assert verdicts["GoodCACert.crt"]["accepted"]
+    assert not verdicts["RevokedsubCACert.crt"]["accepted"]
+    assert "revoked" in verdicts["RevokedsubCACert.crt"]["findings"][0]
+    garbage = tmp_path / "junk.crt"
+    garbage.write_bytes(b"\x30\x03\x02\x01")
+    bad = CliRunner().invoke(cli, ["partner", "validate", str(files[0]), str(garbage)])
+    assert bad.exit_code == 1 and "cannot be read as a certificate" in bad.output
+    assert "Traceback" not in bad.output
