@@ -36,6 +36,7 @@ benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/crl_100k.py
 	$(BIN)/python benchmarks/inventory.py
+	$(BIN)/python benchmarks/pkits.py
 
 system-deps:
 	./packaging/install-system-deps.sh
