@@ -283,3 +283,76 @@ def test_what_is_not_a_package_file_is_refused_before_reading(
         with path.open("wb") as f:
             f.truncate(8 << 30)  # sparse: 8 GB claimed, nothing on disk
     _rejected(shared_exchange, path, "not a regular file|far smaller")
+
+
+def test_a_package_whose_root_revoked_its_issuing_ca_is_rejected(shared_exchange: Exchange) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from tests.package_helpers import layout, partner_ca
+
+    ca = partner_ca()
+    now = datetime.now(UTC) - timedelta(hours=1)
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.root.subject)
+        .last_update(now)
+        .next_update(now + timedelta(days=7))
+        .add_extension(x509.CRLNumber(2), critical=False)
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(ca.issuing.serial_number)
+            .revocation_date(now)
+            .build()
+        )
+        .sign(ca.root_key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+    )
+    files = layout({"root": ca.root, "issuing": ca.issuing}, {"root": crl})
+    opened = package_open.open_package(
+        shared_exchange.ws, "partner", partner_package(shared_exchange, files), OFFICER_PASSPHRASE
+    )
+    assert not opened.accepted
+    assert any("CN=Partner Issuing CA" in f and "revoked" in f for f in opened.blocking)
+
+
+def test_a_malformed_certificate_in_a_package_is_a_recorded_rejection(
+    shared_exchange: Exchange,
+) -> None:
+    files, _ = partner_files()
+    root = files["certs/root.crt"]
+    files["certs/broken.crt"] = root.replace(b"MII", b"MIJ", 1)  # an impossible length
+    manifest = json.loads(
+        manifest_for(
+            {k: v for k, v in files.items() if k != "certs/broken.crt"}, shared_exchange.partner_fpr
+        )
+    )
+    import hashlib
+
+    manifest["files"].append(
+        {
+            "path": "certs/broken.crt",
+            "sha256": hashlib.sha256(files["certs/broken.crt"]).hexdigest(),
+            "size": len(files["certs/broken.crt"]),
+        }
+    )
+    manifest["certificates"].append({"path": "certs/broken.crt", "sha256": "0" * 64})
+    data = json.dumps(manifest).encode()
+    tar = _tar(
+        [
+            *files.items(),
+            ("manifest.json", data),
+            ("manifest.json.sig", _sign(shared_exchange, data)),
+        ]
+    )
+    opened = package_open.open_package(
+        shared_exchange.ws, "partner", _sealed(shared_exchange, tar), OFFICER_PASSPHRASE
+    )
+    assert not opened.accepted
+    assert any("certs/broken.crt is not a certificate" in f for f in opened.blocking)
+    row = shared_exchange.ws.db.execute(
+        "SELECT result FROM packages ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    assert row[0] == "rejected"
