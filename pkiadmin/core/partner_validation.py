@@ -14,6 +14,7 @@ raise; each problem becomes a finding that names the certificate."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
 
@@ -128,8 +129,6 @@ def _parse(label: str, data: bytes) -> _Cert | str:
         _ = list(cert.extensions)
         _ = cert.public_key()
         subject = safe(cert.subject.rfc4514_string())
-        from cryptography.hazmat.primitives import serialization
-
         der = cert.public_bytes(serialization.Encoding.DER)
         asn1 = asn1_x509.Certificate.load(der)
         _ = asn1.native  # asn1crypto parses lazily; make it parse everything now
@@ -287,8 +286,6 @@ def validate(
 
 
 def _sha256(der: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(der).hexdigest()
 
 
@@ -298,8 +295,6 @@ def _parse_crls(crls: Sequence[tuple[str, bytes]]) -> tuple[list[bytes], list[st
     for label, data in crls:
         try:
             crl = load_crl(data)
-            from cryptography.hazmat.primitives import serialization
-
             _ = list(crl.extensions)
             for entry in crl:
                 _ = list(entry.extensions)
