@@ -120,13 +120,14 @@ def _verdict(report: pv.Report, label: str) -> pv.Verdict:
     return next(v for v in report.verdicts if v.label == label)
 
 
-def test_a_hierarchy_with_current_crls_is_accepted(
-    keys: dict[str, ec.EllipticCurvePrivateKey],
-) -> None:
+def _three_tiers(keys: dict[str, ec.EllipticCurvePrivateKey], policy_path_length: int) -> pv.Report:
+    """Root -> Policy CA (the path length given) -> Issuing CA (0), each CA's CRL current."""
     root = _cert("Root", keys["root"], "Root", keys["root"])
-    policy = _cert("Policy CA", keys["policy"], "Root", keys["root"], path_length=1)
+    policy = _cert(
+        "Policy CA", keys["policy"], "Root", keys["root"], path_length=policy_path_length
+    )
     issuing = _cert("Issuing CA", keys["issuing"], "Policy CA", keys["policy"], path_length=0)
-    report = pv.validate(
+    return pv.validate(
         [("root", _der(root))],
         [("policy", _der(policy)), ("issuing", _der(issuing))],
         [
@@ -134,6 +135,12 @@ def test_a_hierarchy_with_current_crls_is_accepted(
             ("policy.crl", _crl("Policy CA", keys["policy"])),
         ],
     )
+
+
+def test_a_hierarchy_with_current_crls_is_accepted(
+    keys: dict[str, ec.EllipticCurvePrivateKey],
+) -> None:
+    report = _three_tiers(keys, policy_path_length=1)
     assert report.accepted, report.findings()
 
 
@@ -165,17 +172,7 @@ def test_a_ca_without_any_crl_has_no_known_status(
 def test_a_ca_below_a_path_length_zero_ca_is_refused_as_a_ca(
     keys: dict[str, ec.EllipticCurvePrivateKey],
 ) -> None:
-    root = _cert("Root", keys["root"], "Root", keys["root"])
-    policy = _cert("Policy CA", keys["policy"], "Root", keys["root"], path_length=0)
-    issuing = _cert("Issuing CA", keys["issuing"], "Policy CA", keys["policy"], path_length=0)
-    report = pv.validate(
-        [("root", _der(root))],
-        [("policy", _der(policy)), ("issuing", _der(issuing))],
-        [
-            ("root.crl", _crl("Root", keys["root"])),
-            ("policy.crl", _crl("Policy CA", keys["policy"])),
-        ],
-    )
+    report = _three_tiers(keys, policy_path_length=0)
     assert _verdict(report, "policy").accepted
     findings = _verdict(report, "issuing").findings
     assert any("pathLenConstraint 0" in f and "cannot act as a CA" in f for f in findings)
