@@ -6,6 +6,7 @@ import dataclasses
 import enum
 import json
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from pkiadmin.core import passphrase, workspace
+from pkiadmin.core import passphrase, storage, workspace
 from pkiadmin.core.errors import PassphraseError, PkiError
 from pkiadmin.core.workspace import Workspace
 
@@ -44,6 +45,11 @@ def user_errors() -> Iterator[None]:
         yield
     except PkiError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (sqlite3.Error, OSError) as exc:
+        said = storage.describe(exc)
+        if said is None:
+            raise
+        raise click.ClickException(said) from exc
 
 
 def passphrase_options(func: F) -> F:

@@ -13,7 +13,7 @@ import platformdirs
 from sqlite_utils import Database
 
 from pkiadmin import __version__
-from pkiadmin.core import audit, compliance, inventory, schema
+from pkiadmin.core import audit, compliance, inventory, schema, storage, writer
 from pkiadmin.core.errors import SchemaTooNewError, StorageError, WorkspaceError
 
 ENV_VAR = "PKIADMIN_WORKSPACE"
@@ -121,6 +121,9 @@ def open_workspace(path: Path) -> Workspace:
         app_id = schema.application_id(db)
         version = schema.user_version(db)
     except sqlite3.DatabaseError as exc:
+        said = storage.describe(exc)
+        if said:
+            raise WorkspaceError(f"Cannot open {path / DB_NAME}: {said}") from exc
         raise WorkspaceError(f"{path / DB_NAME} is not a pkiadmin database ({exc}).") from exc
     if app_id != schema.APPLICATION_ID:
         db.close()
@@ -152,7 +155,8 @@ def _connect(db_path: Path) -> Database:
     # One connection, owned by the thread that opens it (sqlite3 refuses other threads).
     conn = sqlite3.connect(db_path, timeout=10)
     conn.execute("PRAGMA foreign_keys = ON")
-    db = Database(conn, execute_plugins=False)
+    db = writer.LockedDatabase(conn, execute_plugins=False)
+    db.lock_path = db_path.parent / writer.LOCK_NAME
     mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise sqlite3.OperationalError(f"cannot switch {db_path} to WAL mode")

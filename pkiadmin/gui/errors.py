@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pkiadmin.core import storage
 from pkiadmin.core.errors import PkiError
 from pkiadmin.core.version import version_text
 
@@ -34,9 +35,10 @@ def error_label() -> QLabel:
 
 def show_error(parent: QWidget | None, error: BaseException, title: str = "pkiadmin") -> None:
     """A PkiError is the user's to fix: show its message. Anything else is a bug: show the crash dialog."""
-    if isinstance(error, PkiError):
+    said = str(error) if isinstance(error, PkiError) else storage.describe(error)
+    if said is not None:  # the user's to fix: a known error, a full disk, another writer
         box = QMessageBox(
-            QMessageBox.Icon.Warning, title, str(error), QMessageBox.StandardButton.Ok, parent
+            QMessageBox.Icon.Warning, title, said, QMessageBox.StandardButton.Ok, parent
         )
         box.setObjectName("errorMessage")
         box.exec()

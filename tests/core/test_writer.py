@@ -1,0 +1,86 @@
+"""One writer at a time: a second writer waits for the first, or stops with a message that names
+who holds the workspace; never a 'database is locked' traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pkiadmin.cli.main import cli
+from pkiadmin.core import audit, partners, workspace
+from pkiadmin.core.writer import WorkspaceBusyError
+
+HOLD = """
+import sys, time
+from pkiadmin.core import audit, workspace
+ws = workspace.open_workspace(__import__("pathlib").Path(sys.argv[1]))
+with ws.db.atomic():
+    audit.append(ws.db, "test.hold", {"who": "holder"})
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _holder(path: Path, seconds: float) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "holding"
+    return child
+
+
+def _finish(child: subprocess.Popen[str]) -> int:
+    code = child.wait(10)
+    assert child.stdout is not None
+    child.stdout.close()
+    return code
+
+
+def test_a_second_writer_waits_for_the_first_and_both_finish(root_ws_path: Path) -> None:
+    child = _holder(root_ws_path, 1.5)
+    started = time.monotonic()
+    added = CliRunner().invoke(
+        cli, ["--workspace", str(root_ws_path), "partner", "add", "p2", "--organisation", "P2"]
+    )
+    assert added.exit_code == 0, added.output
+    assert time.monotonic() - started >= 1.0  # it waited for the holder
+    assert _finish(child) == 0
+    with workspace.open_workspace(root_ws_path) as ws:
+        assert audit.verify(ws.db).ok
+        operations = [r[0] for r in ws.db.execute("SELECT operation FROM audit_log ORDER BY seq")]
+        assert operations[-2:] == ["test.hold", "partner.add"]
+
+
+def test_a_writer_that_waits_too_long_stops_naming_the_holder(root_ws_path: Path) -> None:
+    child = _holder(root_ws_path, 5)
+    try:
+        with workspace.open_workspace(root_ws_path) as ws:
+            ws.db.wait_s = 0.5  # type: ignore[attr-defined]
+            before = ws.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+            with pytest.raises(WorkspaceBusyError) as raised:
+                partners.add(ws, "p3", "P3")
+            message = str(raised.value)
+            assert f"process {child.pid}" in message and "nothing was changed" in message
+            assert "writing since" in message
+    finally:
+        _finish(child)
+    with workspace.open_workspace(root_ws_path) as ws:
+        assert ws.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before + 1
+        assert not ws.db.execute("SELECT 1 FROM partners WHERE name = 'p3'").fetchone()
+
+
+def test_readers_do_not_wait_for_a_writer(root_ws_path: Path) -> None:
+    child = _holder(root_ws_path, 3)
+    try:
+        started = time.monotonic()
+        listed = CliRunner().invoke(cli, ["--workspace", str(root_ws_path), "ca", "list"])
+        assert listed.exit_code == 0, listed.output
+        assert time.monotonic() - started < 2
+    finally:
+        _finish(child)
+    assert (root_ws_path / "write.lock").exists()
