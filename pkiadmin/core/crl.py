@@ -224,10 +224,68 @@ def prepare(ws: Workspace, ca_id: int, now: datetime | None = None) -> CrlDraft:
     )
 
 
-def reserve_number(ws: Workspace, ca_id: int) -> int:
+def check_current(ws: Workspace, draft: CrlDraft) -> None:
+    """In the caller's write transaction: the draft still says what the database says. Every
+    revocation recorded for the CA is in it (so nothing an earlier CRL listed drops out, and
+    nothing recorded since it was prepared is left behind), and its thisUpdate is not before
+    that of any CRL already signed. Two signings that overlap cannot both pass."""
+    listed = {e.id for e in draft.entries}
+    recorded = revocation.list_revocations(ws.db, draft.ca_id)
+    missing = [r for r in recorded if r.id not in listed]
+    if missing:
+        first = missing[0]
+        published = f", already listed in CRL {first.crl_number}" if first.crl_number else ""
+        raise CheckFailedError(
+            f"The revocation of serial {first.serial} ({first.reason}{published}) was recorded after "
+            f"this CRL of '{draft.ca_name}' was prepared, and the CRL does not list it; nothing was "
+            "signed. Prepare the CRL again."
+        )
+    gone = listed - {r.id for r in recorded}
+    if gone:
+        raise CheckFailedError(
+            f"This CRL of '{draft.ca_name}' lists a revocation that is no longer in the database "
+            f"(id {min(gone)}); nothing was signed. Run pkiadmin-cli audit verify."
+        )
+    _check_earlier_crl(ws, draft)
+    row = ws.db.execute(
+        "SELECT max(this_update) FROM crls WHERE ca_id = ?", (draft.ca_id,)
+    ).fetchone()
+    if row and row[0] and datetime.fromisoformat(row[0]) > draft.this_update:
+        raise CheckFailedError(
+            f"A CRL of '{draft.ca_name}' with a later thisUpdate ({row[0]}) was signed after this one "
+            "was prepared; a CRL's thisUpdate never goes backwards, so nothing was signed. Prepare "
+            "the CRL again."
+        )
+
+
+def _check_earlier_crl(ws: Workspace, draft: CrlDraft) -> None:
+    """Every serial the CA's latest signed CRL lists (and so every earlier one: each CRL lists
+    all before it) is in the draft. A revocation row deleted, or its serial changed, behind
+    pkiadmin's back is caught here instead of silently dropping out of the next CRL."""
+    row = ws.db.execute(
+        "SELECT number, der FROM crls WHERE ca_id = ? ORDER BY number DESC LIMIT 1", (draft.ca_id,)
+    ).fetchone()
+    if row is None:
+        return
+    listed = {int(e.serial, 16) for e in draft.entries}
+    dropped = sorted(
+        e.serial_number for e in x509.load_der_x509_crl(row[1]) if e.serial_number not in listed
+    )
+    if dropped:
+        raise CheckFailedError(
+            f"CRL {row[0]} of '{draft.ca_name}' lists serial {dropped[0]:X}"
+            f"{f' and {len(dropped) - 1} more' if len(dropped) > 1 else ''}, but the revocations "
+            "in the database do not: they were removed or changed outside pkiadmin. Nothing was "
+            "signed; run pkiadmin-cli audit verify and restore the database from a backup."
+        )
+
+
+def reserve_number(ws: Workspace, ca_id: int, draft: CrlDraft | None = None) -> int:
     """Take the next CRL number in its own committed transaction, so a failed or killed signing
-    can never cause a number to be used twice."""
+    can never cause a number to be used twice; with the draft, checked in that transaction."""
     with ws.db.atomic():
+        if draft is not None:
+            check_current(ws, draft)
         ws.db.execute(
             "UPDATE authorities SET crl_last_number = crl_last_number + 1 WHERE id = ?", (ca_id,)
         )
@@ -292,7 +350,7 @@ def sign(
         raise CheckFailedError(
             f"The key does not belong to '{authority.name}'; nothing was signed."
         )
-    number = reserve_number(ws, draft.ca_id)
+    number = reserve_number(ws, draft.ca_id, draft)
     b = builder(ws, draft, number)
     copy = b.sign(
         issuance.throwaway_like(signer.public_key()), keys.signature_hash(signer.public_key())
@@ -324,6 +382,7 @@ def store(
 ) -> int:
     """The CRL row, its entries marked as published, and the audit entry, in the caller's transaction."""
     draft = signed.draft
+    check_current(ws, draft)  # again: another signing may have been stored while this one was
     der = signed.der
     digest = hashlib.sha256(der).hexdigest()
     cursor = ws.db.execute(

@@ -156,6 +156,17 @@ def prepare(
     now = datetime.now(UTC).replace(microsecond=0)
     if not 1 <= request.validity_days <= 30 * 366:
         raise ValidationError("Validity must be between 1 day and 30 years.")
+    if now < issuer_cert.not_valid_before_utc:
+        raise ValidationError(
+            f"The clock ({now:%Y-%m-%d %H:%M} UTC) is before '{issuer.name}' became valid "
+            f"({issuer_cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC): the certificate would start "
+            "before its issuer. Set the clock right; nothing was signed."
+        )
+    if now >= issuer_cert.not_valid_after_utc:
+        raise ValidationError(
+            f"'{issuer.name}' expired on {issuer_cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC (or the "
+            "clock is wrong); an expired CA signs nothing. Nothing was signed."
+        )
     not_after = now + timedelta(days=request.validity_days)
     if not_after > issuer_cert.not_valid_after_utc:
         not_after = issuer_cert.not_valid_after_utc
@@ -392,12 +403,21 @@ def store_signed(
     issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
     cert = result.certificate
     der = cert.public_bytes(serialization.Encoding.DER)
+    if csr_id is not None:
+        # In the write transaction: a CSR is signed at most once, even by two signings at once.
+        done = ws.db.execute("SELECT status, cert_id FROM csrs WHERE id = ?", (csr_id,)).fetchone()
+        if done is None or done[0] != "pending":
+            raise CheckFailedError(
+                f"CSR {csr_id} was signed meanwhile (certificate {done[1] if done else '?'}), by "
+                "another signing; this certificate was not stored and is not valid anywhere."
+            )
     cert_id = inventory.insert_certificate(
         ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer.cert_id
     )
     if csr_id is not None:
         ws.db.execute(
-            "UPDATE csrs SET status = 'signed', cert_id = ? WHERE id = ?", (cert_id, csr_id)
+            "UPDATE csrs SET status = 'signed', cert_id = ? WHERE id = ? AND status = 'pending'",
+            (cert_id, csr_id),
         )
     objects: dict[str, Any] = {
         "issuer_ca_id": issuer.id,

@@ -1,0 +1,158 @@
+"""A CRL never drops a revocation: two signings that overlap cannot both be stored, thisUpdate
+never goes backwards, and revocation rows removed or changed behind pkiadmin's back stop the next
+CRL (and `crl issue`) with the serial named."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pkiadmin.cli.main import cli
+from pkiadmin.core import crl, intermediate, revocation
+from pkiadmin.core.errors import CheckFailedError, ValidationError
+from pkiadmin.core.signer import FileSigner
+from pkiadmin.core.workspace import Workspace
+from tests.conftest import PASSPHRASE
+from tests.core.test_crl import issue_intermediate
+
+
+def _signer(ws: Workspace) -> FileSigner:
+    return FileSigner(intermediate.unlock_issuer_key(ws, 1, PASSPHRASE, None), "root key")
+
+
+def _serials(ws: Workspace) -> set[int]:
+    latest = crl.latest(ws.db, 1)
+    assert latest is not None
+    return {e.serial_number for e in crl.load(ws.db, latest.id)}
+
+
+def test_an_older_draft_signed_later_is_refused(root_ws: Workspace) -> None:
+    """A prepares (ceremony: minutes pass), B prepares after a keyCompromise revocation and is
+    stored first; A, which does not list it, must not become the newer CRL."""
+    first = issue_intermediate(root_ws, "First CA")
+    second = issue_intermediate(root_ws, "Second CA")
+    revocation.revoke(root_ws, first, "superseded")
+    crl.issue(root_ws, 1, PASSPHRASE)
+    draft_a = crl.prepare(root_ws, 1)
+    revoked = revocation.revoke(root_ws, second, "keyCompromise")
+    draft_b = crl.prepare(root_ws, 1)
+    signer = _signer(root_ws)
+    with root_ws.db.atomic():
+        crl.store(root_ws, crl.sign(root_ws, draft_b, signer))
+    with pytest.raises(CheckFailedError, match=f"serial {revoked.serial}.*does not list it"):
+        crl.sign(root_ws, draft_a, signer)
+    assert int(revoked.serial, 16) in _serials(root_ws)
+
+
+def test_a_draft_reserved_first_and_stored_last_is_refused(root_ws: Workspace) -> None:
+    cert = issue_intermediate(root_ws)
+    signer = _signer(root_ws)
+    draft_a = crl.prepare(root_ws, 1)
+    signed_a = crl.sign(root_ws, draft_a, signer)  # number reserved before the revocation
+    revoked = revocation.revoke(root_ws, cert, "keyCompromise")
+    with root_ws.db.atomic():
+        crl.store(root_ws, crl.sign(root_ws, crl.prepare(root_ws, 1), signer))
+    with pytest.raises(CheckFailedError, match=f"serial {revoked.serial}"), root_ws.db.atomic():
+        crl.store(root_ws, signed_a)
+    numbers = [r.number for r in crl.list_crls(root_ws.db, 1)]
+    assert numbers == sorted(numbers) and signed_a.number not in numbers
+    assert int(revoked.serial, 16) in _serials(root_ws)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "DELETE FROM revocations",
+        "UPDATE revocations SET serial = '0BADBAD0'",
+    ],
+)
+def test_a_revocation_removed_behind_pkiadmins_back_stops_the_next_crl(
+    root_ws_path: Path, tamper: str
+) -> None:
+    from pkiadmin.core import workspace
+
+    with workspace.open_workspace(root_ws_path) as ws:
+        cert = issue_intermediate(ws)
+        revoked = revocation.revoke(ws, cert, "keyCompromise")
+        crl.issue(ws, 1, PASSPHRASE)
+    with sqlite3.connect(root_ws_path / "pkiadmin.db") as raw:
+        raw.execute(tamper)
+    result = CliRunner().invoke(
+        cli, ["--workspace", str(root_ws_path), "crl", "issue", "1", "--passphrase-env", "P"],
+        env={"P": PASSPHRASE},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert f"lists serial {revoked.serial.lstrip('0')}" in result.output
+    assert "removed or changed outside pkiadmin" in result.output
+    with workspace.open_workspace(root_ws_path) as ws:
+        assert [c.number for c in crl.list_crls(ws.db, 1)] == [1]
+
+
+def test_a_csr_is_signed_at_most_once(root_ws: Workspace) -> None:
+    """Two `ca sign-csr` at once: both prepare and sign; the one stored second is refused."""
+    from pkiadmin.core import requests
+    from tests.core.test_csr import make_csr, pem
+
+    record, _ = requests.import_csr(root_ws, pem(make_csr()), "twice.csr")
+    plans = [
+        intermediate.prepare(
+            root_ws,
+            1,
+            requests.load_request(root_ws, record.id),
+            intermediate.IntermediateRequest(),
+        )
+        for _ in range(2)
+    ]
+    key = intermediate.unlock_issuer_key(root_ws, 1, PASSPHRASE, None)
+    signed = [intermediate.sign_certificate(root_ws, p, key) for p in plans]
+    with root_ws.db.atomic():
+        first, _ = intermediate.store_signed(root_ws, plans[0], signed[0], csr_id=record.id)
+    before = root_ws.db.execute("SELECT count(*) FROM certificates").fetchone()[0]
+    with pytest.raises(CheckFailedError, match="was signed meanwhile"), root_ws.db.atomic():
+        intermediate.store_signed(root_ws, plans[1], signed[1], csr_id=record.id)
+    assert root_ws.db.execute("SELECT count(*) FROM certificates").fetchone()[0] == before
+    row = root_ws.db.execute(
+        "SELECT status, cert_id FROM csrs WHERE id = ?", (record.id,)
+    ).fetchone()
+    assert tuple(row) == ("signed", first)
+
+
+class _Clock:
+    """datetime with now() at a chosen moment, for the module under test."""
+
+    @staticmethod
+    def at(moment: object) -> type:
+        from datetime import datetime as real
+
+        class Frozen(real):
+            @classmethod
+            def now(cls, tz: object = None) -> real:  # type: ignore[override]
+                return moment  # type: ignore[return-value]
+
+        return Frozen
+
+
+@pytest.mark.parametrize(("shift_days", "message"), [(-365, "before 'Test Root CA' became valid"),
+                                                      (365 * 25, "expired on")])  # fmt: skip
+def test_a_wrong_clock_signs_nothing(
+    root_ws: Workspace, monkeypatch: pytest.MonkeyPatch, shift_days: int, message: str
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pkiadmin.core import requests
+    from tests.core.test_csr import make_csr, pem
+
+    record, _ = requests.import_csr(root_ws, pem(make_csr()), "clock.csr")
+    monkeypatch.setattr(
+        intermediate, "datetime", _Clock.at(datetime.now(UTC) + timedelta(days=shift_days))
+    )
+    with pytest.raises(ValidationError, match=message):
+        intermediate.prepare(
+            root_ws,
+            1,
+            requests.load_request(root_ws, record.id),
+            intermediate.IntermediateRequest(),
+        )
