@@ -7,7 +7,7 @@ import json
 import click
 
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace
-from pkiadmin.core import audit
+from pkiadmin.core import audit, audit_replay
 
 
 @click.group("audit")
@@ -47,12 +47,18 @@ def list_entries(ctx: click.Context, limit: int | None, as_json: bool) -> None:
 def verify(ctx: click.Context, as_json: bool) -> None:
     """Check the hash chain; exit 1 and name the first bad entry if anything was edited, removed or moved."""
     with opened_workspace(ctx) as ws:
-        verdict = audit.verify(ws.db)
+        verdict = audit_replay.verify(ws.db)
     if as_json:
         echo_json(verdict)
     elif verdict.ok:
         click.echo(f"OK: {verdict.summary}.")
         click.echo(f"Head hash: {verdict.head_hash}")
+    elif verdict.differences:
+        click.echo(
+            "FAILED: the chain is intact, but the database differs from the audit log:", err=True
+        )
+        for difference in verdict.differences:
+            click.echo(f"  - {difference}", err=True)
     else:
         click.echo(f"FAILED at entry #{verdict.first_bad_seq}: {verdict.problem}", err=True)
     if not verdict.ok:

@@ -47,6 +47,7 @@ class AuditVerdict:
     head_hash: str
     first_bad_seq: int | None = None
     problem: str = ""
+    differences: tuple[str, ...] = ()  # where the tables differ from what the log recorded
 
     @property
     def summary(self) -> str:
@@ -54,6 +55,11 @@ class AuditVerdict:
         if self.ok:
             noun = "entry" if self.entries == 1 else "entries"
             return f"{self.entries} {noun}, chain intact"
+        if self.differences:
+            return (
+                f"chain intact, but the database differs from the audit log: {self.differences[0]}"
+                + (f" (and {len(self.differences) - 1} more)" if len(self.differences) > 1 else "")
+            )
         return f"chain broken at entry #{self.first_bad_seq}: {self.problem}"
 
 

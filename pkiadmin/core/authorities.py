@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlite_utils import Database
 
-from pkiadmin.core import audit, inventory, keys, shares
+from pkiadmin.core import audit, audit_replay, inventory, keys, shares
 from pkiadmin.core.errors import CheckFailedError, NotFoundError, PassphraseError
 from pkiadmin.core.workspace import Workspace
 
@@ -140,7 +140,9 @@ def unlock_key(
     share_words: Sequence[str] | None = None,
 ) -> keys.PrivateKey:
     """The CA's key in memory (a file key), or a handle to it on its token; checked against the
-    CA certificate either way. Nothing is audited here; callers audit what they do with it."""
+    CA certificate either way. Nothing is audited here; callers audit what they do with it.
+    Refused while the database differs from its audit log."""
+    audit_replay.require_consistent(ws.db)
     cert = inventory.load_certificate(ws.db, authority.cert_id)
     if authority.on_token:
         from pkiadmin.core import hsm

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from pkiadmin.core import (
     audit,
+    audit_replay,
     authorities,
     ceremony_store,
     crl,
@@ -98,7 +99,7 @@ def load(db: Database, now: datetime | None = None) -> Overview:
         choices=choices(db),
         authorities=authorities.list_authorities(db),
         audit_entries=audit.entries(db),
-        audit_verdict=audit.verify(db),
+        audit_verdict=audit_replay.verify(db),
         ceremonies=ceremony_store.list_ceremonies(db),
         csrs=requests.list_csrs(db),
         crl_calendar=crl_status.status(db),

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from pkiadmin.core import (
     audit,
+    audit_replay,
     authorities,
     ceremony_plan,
     ceremony_report,
@@ -330,7 +331,7 @@ class MainWindow(QMainWindow):
 
     def verify_audit(self) -> None:
         def operation(ws: Workspace, _progress: Progress) -> audit.AuditVerdict:
-            return audit.verify(ws.db)
+            return audit_replay.verify(ws.db)
 
         def done(result: object) -> None:
             assert isinstance(result, audit.AuditVerdict)  # noqa: S101

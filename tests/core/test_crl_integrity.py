@@ -78,16 +78,25 @@ def test_a_revocation_removed_behind_pkiadmins_back_stops_the_next_crl(
         cert = issue_intermediate(ws)
         revoked = revocation.revoke(ws, cert, "keyCompromise")
         crl.issue(ws, 1, PASSPHRASE)
+        signer = _signer(ws)  # unlocked before the edit: the CRL's own check still stops it
     with sqlite3.connect(root_ws_path / "pkiadmin.db") as raw:
         raw.execute(tamper)
-    result = CliRunner().invoke(
-        cli, ["--workspace", str(root_ws_path), "crl", "issue", "1", "--passphrase-env", "P"],
-        env={"P": PASSPHRASE},
-    )  # fmt: skip
+    runner = CliRunner()
+    env = {"P": PASSPHRASE}
+    verified = runner.invoke(cli, ["--workspace", str(root_ws_path), "audit", "verify"])
+    assert verified.exit_code == 1
+    assert f"the revocation of serial {revoked.serial}" in verified.output
+    assert "differs from the audit log" in verified.output
+    result = runner.invoke(
+        cli,
+        ["--workspace", str(root_ws_path), "crl", "issue", "1", "--passphrase-env", "P"],
+        env=env,
+    )
     assert result.exit_code == 1
-    assert f"lists serial {revoked.serial.lstrip('0')}" in result.output
-    assert "removed or changed outside pkiadmin" in result.output
+    assert f"serial {revoked.serial}" in result.output and "No key is used" in result.output
     with workspace.open_workspace(root_ws_path) as ws:
+        with pytest.raises(CheckFailedError, match="removed or changed outside pkiadmin"):
+            crl.sign(ws, crl.prepare(ws, 1), signer)
         assert [c.number for c in crl.list_crls(ws.db, 1)] == [1]
 
 
