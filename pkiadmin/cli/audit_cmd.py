@@ -47,15 +47,19 @@ def list_entries(ctx: click.Context, limit: int | None, as_json: bool) -> None:
 def verify(ctx: click.Context, as_json: bool) -> None:
     """Check the hash chain; exit 1 and name the first bad entry if anything was edited, removed or moved."""
     with opened_workspace(ctx) as ws:
-        verdict = audit_replay.verify(ws.db)
+        verdict = audit_replay.verify(ws.db, ws.exports_dir)
     if as_json:
         echo_json(verdict)
     elif verdict.ok:
         click.echo(f"OK: {verdict.summary}.")
         click.echo(f"Head hash: {verdict.head_hash}")
     elif verdict.differences:
+        if verdict.problem not in verdict.differences:  # the chain itself is broken too
+            click.echo(f"FAILED at entry #{verdict.first_bad_seq}: {verdict.problem}", err=True)
         click.echo(
-            "FAILED: the chain is intact, but the database differs from the audit log:", err=True
+            "FAILED: what the database holds differs from what was recorded (the audit log, "
+            "the signed checkpoints):",
+            err=True,
         )
         for difference in verdict.differences:
             click.echo(f"  - {difference}", err=True)

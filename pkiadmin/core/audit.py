@@ -55,7 +55,7 @@ class AuditVerdict:
         if self.ok:
             noun = "entry" if self.entries == 1 else "entries"
             return f"{self.entries} {noun}, chain intact"
-        if self.differences:
+        if self.differences and self.first_bad_seq is None:
             return (
                 f"chain intact, but the database differs from the audit log: {self.differences[0]}"
                 + (f" (and {len(self.differences) - 1} more)" if len(self.differences) > 1 else "")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from pkiadmin.core import audit
+from pkiadmin.core import audit, checkpoint
 from pkiadmin.core.errors import CheckFailedError
 
 _OPERATIONS = (
@@ -212,9 +213,20 @@ def _certificates(db: Database, certs: dict[int, tuple[int, str]]) -> list[str]:
     return found
 
 
-def verify(db: Database) -> audit.AuditVerdict:
-    """The hash chain, then the tables against what it recorded."""
+def verify(db: Database, exports: Path | None = None) -> audit.AuditVerdict:
+    """The hash chain, then the tables against what it recorded; with the workspace's exports
+    folder, also the chain and the CRL numbers against the signed checkpoints found there."""
     verdict = audit.verify(db)
+    if exports is not None:
+        outside = checkpoint.problems(db, exports)
+        if outside:
+            return dataclasses.replace(
+                verdict,
+                ok=False,
+                problem=verdict.problem or outside[0],
+                first_bad_seq=verdict.first_bad_seq or verdict.entries + 1,
+                differences=tuple(outside),
+            )
     if not verdict.ok:
         return verdict
     found = differences(db)

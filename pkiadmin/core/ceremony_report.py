@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from pkiadmin.core import atomicfile, audit, ceremony_store, fingerprint, keys, pdf
 from pkiadmin.core.errors import PkiError
@@ -194,14 +193,6 @@ def _key_storage(facts: dict[str, Any], key_path: Path) -> dict[str, Any]:
     }
 
 
-def sign_bytes(key: keys.PrivateKey, data: bytes) -> bytes:
-    """A detached signature: `openssl dgst -sha384|-sha256 -verify pub.pem -signature report.json.sig report.json`."""
-    algorithm = keys.signature_hash(key.public_key())
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return key.sign(data, ec.ECDSA(algorithm))
-    return key.sign(data, padding.PKCS1v15(), algorithm)
-
-
 def write(
     folder: Path,
     report: dict[str, Any],
@@ -220,7 +211,7 @@ def write(
     files["report.json"] = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True).encode(
         "utf-8"
     )
-    files["report.json.sig"] = sign_bytes(key, files["report.json"])
+    files["report.json.sig"] = keys.sign_bytes(key, files["report.json"])
     for name, data in files.items():
         atomicfile.write_new_file(folder / name, data, mode=0o644)
     return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
@@ -241,7 +232,7 @@ def verify(folder: Path) -> ReportVerdict:
     report_bytes, signature, report, cert = read_signed_report(folder, "root.pem")
     public_key = cert.public_key()
     root_sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-    if signature_ok(public_key, signature, report_bytes):
+    if keys.signature_ok(public_key, signature, report_bytes):
         checks.append("report.json is signed by the root key in root.pem")
     else:
         problems.append("report.json.sig is not a valid signature of report.json by the root key")
@@ -296,19 +287,6 @@ def check_listed_files(
             problems.append(f"{name} was changed: its SHA-256 differs from the report")
         else:
             checks.append(f"{name} matches its SHA-256")
-
-
-def signature_ok(public_key: object, signature: bytes, data: bytes) -> bool:
-    try:
-        if isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(signature, data, ec.ECDSA(keys.signature_hash(public_key)))
-            return True
-        if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, data, padding.PKCS1v15(), keys.signature_hash(public_key))
-            return True
-    except InvalidSignature:
-        return False
-    return False
 
 
 _STYLE = (

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from pkiadmin.core import (
     audit,
     authorities,
+    checkpoint,
     intermediate,
     inventory,
     issuance,
@@ -85,6 +86,8 @@ class SignedCrl:
     crl: x509.CertificateRevocationList
     lint_before: lint.LintReport
     lint_after: lint.LintReport
+    checkpoint: bytes = b""  # the audit log's head when the number was reserved (checkpoint.py)
+    checkpoint_sig: bytes = b""
 
     @property
     def der(self) -> bytes:
@@ -224,6 +227,10 @@ def prepare(ws: Workspace, ca_id: int, now: datetime | None = None) -> CrlDraft:
     )
 
 
+def _sha256_of(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
 def check_current(ws: Workspace, draft: CrlDraft) -> None:
     """In the caller's write transaction: the draft still says what the database says. Every
     revocation recorded for the CA is in it (so nothing an earlier CRL listed drops out, and
@@ -283,11 +290,17 @@ def _check_earlier_crl(ws: Workspace, draft: CrlDraft) -> None:
 def reserve_number(ws: Workspace, ca_id: int, draft: CrlDraft | None = None) -> int:
     """Take the next CRL number in its own committed transaction, so a failed or killed signing
     can never cause a number to be used twice; with the draft, checked in that transaction."""
+    authority = authorities.get_authority(ws.db, ca_id)
+    issuer_cert = inventory.load_certificate(ws.db, authority.cert_id)
+    # Never below a number a signed checkpoint or an exported CRL already carries (a restored
+    # database, a lost -wal file), so no number is ever used twice.
+    floor = checkpoint.crl_floor(ws.db, ws.exports_dir, _sha256_of(issuer_cert), issuer_cert)
     with ws.db.atomic():
         if draft is not None:
             check_current(ws, draft)
         ws.db.execute(
-            "UPDATE authorities SET crl_last_number = crl_last_number + 1 WHERE id = ?", (ca_id,)
+            "UPDATE authorities SET crl_last_number = max(crl_last_number, ?) + 1 WHERE id = ?",
+            (floor, ca_id),
         )
         number = settings(ws.db, ca_id).last_number
         audit.append(ws.db, "crl.number-reserved", {"ca_id": ca_id, "number": number})
@@ -374,7 +387,8 @@ def sign(
             "pkilint found problems in the signed CRL, so it was not stored: "
             + "; ".join(str(f) for f in after.blocking)
         )
-    return SignedCrl(draft, number, signed, before, after)
+    head = checkpoint.make(ws.db, authority.name, _sha256_of(issuer_cert), number)
+    return SignedCrl(draft, number, signed, before, after, head, signer.sign_bytes(head))
 
 
 def store(
@@ -386,8 +400,8 @@ def store(
     der = signed.der
     digest = hashlib.sha256(der).hexdigest()
     cursor = ws.db.execute(
-        "INSERT INTO crls (ca_id, number, this_update, next_update, entries, sha256, der, ceremony_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO crls (ca_id, number, this_update, next_update, entries, sha256, der, ceremony_id,"
+        " checkpoint, checkpoint_sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             draft.ca_id,
             signed.number,
@@ -397,6 +411,8 @@ def store(
             digest,
             der,
             ceremony_id,
+            signed.checkpoint or None,
+            signed.checkpoint_sig or None,
         ),
     )
     ids = [e.id for e in draft.entries if e.pending]

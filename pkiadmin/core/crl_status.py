@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlite_utils import Database
 
-from pkiadmin.core import audit, authorities, crl, revocation
+from pkiadmin.core import audit, authorities, checkpoint, crl, revocation
 from pkiadmin.core.errors import StorageError, ValidationError
 from pkiadmin.core.revocation import Revocation
 from pkiadmin.core.workspace import Workspace
@@ -142,6 +142,11 @@ def _replace(path: Path, data: bytes, issuer: x509.Name, number: int) -> None:
             raise StorageError(f"{path} exists and is not a CRL of this CA; it was left alone.")
         if old > number:
             raise StorageError(f"{path} holds a newer CRL ({old}); it was left alone.")
+    _write_replacing(path, data)
+
+
+def _write_replacing(path: Path, data: bytes) -> None:
+    """Write atomically (temp, fsync, rename), replacing what is there."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -174,6 +179,13 @@ def export(ws: Workspace, crl_id: int, folder: Path | None = None) -> CrlExport:
         _replace(
             pem_path, signed.public_bytes(serialization.Encoding.PEM), signed.issuer, record.number
         )
+        row = ws.db.execute(
+            "SELECT checkpoint, checkpoint_sig FROM crls WHERE id = ?", (crl_id,)
+        ).fetchone()
+        if row and row[0] and row[1]:  # the signed audit checkpoint travels with the CRL
+            cp_path = folder / f"{stem}{checkpoint.SUFFIX}"
+            _write_replacing(cp_path, bytes(row[0]))
+            _write_replacing(cp_path.with_name(cp_path.name + ".sig"), bytes(row[1]))
     except OSError as exc:
         raise StorageError(f"Writing the CRL to {folder} failed: {exc.strerror}.") from exc
     digest = hashlib.sha256(der).hexdigest()

@@ -8,8 +8,10 @@ import os
 from pathlib import Path
 from typing import TypeAlias
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
@@ -75,6 +77,28 @@ def signature_hash(key: PublicKey) -> hashes.SHA256 | hashes.SHA384:
     if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size >= 384:
         return hashes.SHA384()
     return hashes.SHA256()
+
+
+def sign_bytes(key: PrivateKey, data: bytes) -> bytes:
+    """A detached signature: `openssl dgst -sha384|-sha256 -verify pub.pem -signature F.sig F`."""
+    algorithm = signature_hash(key.public_key())
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(data, ec.ECDSA(algorithm))
+    return key.sign(data, rsa_padding.PKCS1v15(), algorithm)
+
+
+def signature_ok(public_key: object, signature: bytes, data: bytes) -> bool:
+    """Whether `signature` is the CA key's detached signature of `data` (as sign_bytes makes)."""
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, data, ec.ECDSA(signature_hash(public_key)))
+            return True
+        if isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, data, rsa_padding.PKCS1v15(), signature_hash(public_key))
+            return True
+    except InvalidSignature:
+        return False
+    return False
 
 
 def encrypt_pkcs8(key: PrivateKey, passphrase: str, rounds: int = KDF_ROUNDS) -> bytes:

@@ -21,8 +21,6 @@ from pkiadmin.core.ceremony_report import (
     html_people_and_steps,
     log_sections,
     read_signed_report,
-    sign_bytes,
-    signature_ok,
 )
 
 if TYPE_CHECKING:
@@ -95,7 +93,7 @@ def write(
     files["report.json"] = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True).encode(
         "utf-8"
     )
-    files["report.json.sig"] = sign_bytes(key, files["report.json"])
+    files["report.json.sig"] = keys.sign_bytes(key, files["report.json"])
     for name, data in files.items():
         atomicfile.write_new_file(folder / name, data, mode=0o644)
     return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
@@ -107,7 +105,7 @@ def verify(folder: Path) -> ReportVerdict:
     problems: list[str] = []
     report_bytes, signature, report, cert = read_signed_report(folder, SIGNER_FILE)
     signer_sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-    if signature_ok(cert.public_key(), signature, report_bytes):
+    if keys.signature_ok(cert.public_key(), signature, report_bytes):
         checks.append(f"report.json is signed by the key of the CA in {SIGNER_FILE}")
     else:
         problems.append(f"report.json.sig is not a valid signature of report.json by {SIGNER_FILE}")

@@ -307,6 +307,12 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         "CREATE INDEX certificates_environment ON certificates(environment) WHERE environment IS NOT NULL",
         "CREATE INDEX certificates_partner ON certificates(partner_id) WHERE partner_id IS NOT NULL",
     ),
+    (
+        # Each CRL's signed checkpoint of the audit log (its head when the CRL's number was
+        # reserved), written next to the CRL when it is exported: an anchor outside the database.
+        "ALTER TABLE crls ADD COLUMN checkpoint BLOB",
+        "ALTER TABLE crls ADD COLUMN checkpoint_sig BLOB",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

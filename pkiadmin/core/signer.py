@@ -30,6 +30,10 @@ class Signer(Protocol):
         self, builder: x509.CertificateRevocationListBuilder
     ) -> x509.CertificateRevocationList: ...
 
+    def sign_bytes(self, data: bytes) -> bytes:
+        """A detached signature of `data` (keys.sign_bytes)."""
+        ...
+
 
 class FileSigner:
     """A signer over a decrypted in-memory key that came from an encrypted key file."""
@@ -58,3 +62,6 @@ class FileSigner:
         self, builder: x509.CertificateRevocationListBuilder
     ) -> x509.CertificateRevocationList:
         return builder.sign(self._key, self.hash_algorithm())
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        return keys.sign_bytes(self._key, data)

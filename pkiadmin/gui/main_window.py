@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
 
     def verify_audit(self) -> None:
         def operation(ws: Workspace, _progress: Progress) -> audit.AuditVerdict:
-            return audit_replay.verify(ws.db)
+            return audit_replay.verify(ws.db, ws.exports_dir)
 
         def done(result: object) -> None:
             assert isinstance(result, audit.AuditVerdict)  # noqa: S101
