@@ -25,6 +25,7 @@ _COLOURS = {
     crl_status.CrlState.OVERDUE: "red",
     crl_status.CrlState.EXPIRED: "red",
     crl_status.CrlState.MISSING: "red",
+    crl_status.CrlState.FUTURE: "red",
 }
 
 

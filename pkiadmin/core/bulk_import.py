@@ -9,6 +9,7 @@ than storing it), while this process stores what they return, in order, in one t
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import os
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -238,9 +239,26 @@ def _start_pool() -> ProcessPoolExecutor:
 
 def _lower_priority() -> None:
     """In a worker: yield the CPU to this process, which stores what the workers read (one
-    SQLite writer is the import's critical path; the workers run ahead of it with what is left)."""
+    SQLite writer is the import's critical path; the workers run ahead of it with what is left).
+    And end when this process ends, even by kill -9 (Linux: PR_SET_PDEATHSIG)."""
     if hasattr(os, "nice"):
         os.nice(10)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _read(path: Path, summary: ImportSummary) -> bytes | None:

@@ -29,6 +29,7 @@ class CrlState(enum.Enum):
     OVERDUE = "overdue"
     EXPIRED = "expired"
     MISSING = "no CRL"
+    FUTURE = "not yet valid"  # thisUpdate after the clock: the clock is wrong now, or was then
 
     @property
     def needs_attention(self) -> bool:
@@ -61,6 +62,12 @@ def _state_of(
 ) -> tuple[CrlState, str]:
     if latest is None:
         return CrlState.MISSING, "no CRL has been signed; relying parties expect one"
+    if latest.this_update > now:
+        return (
+            CrlState.FUTURE,
+            f"CRL {latest.number}'s thisUpdate ({latest.this_update:%Y-%m-%d %H:%M} UTC) is after the "
+            "clock: relying parties reject it as not yet valid; check the clock",
+        )
     if now >= latest.next_update:
         return CrlState.EXPIRED, f"CRL {latest.number} expired; relying parties reject it"
     deadline = min((r.crl_deadline for r in pending), default=None)

@@ -80,7 +80,7 @@ def create(path: Path) -> Workspace:
             (path / name).mkdir(mode=0o755)
         # Create the database file 0600 first: SQLite gives its -wal and -shm files the same mode.
         os.close(os.open(path / DB_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        db = _connect(path / DB_NAME)
+        db = _connect(path / DB_NAME, new=True)
     except (OSError, sqlite3.Error) as exc:
         _remove_partial(path)
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
@@ -151,9 +151,16 @@ def open_or_create(path: Path) -> Workspace:
     return open_workspace(path)
 
 
-def _connect(db_path: Path) -> Database:
+def _connect(db_path: Path, new: bool = False) -> Database:
     # One connection, owned by the thread that opens it (sqlite3 refuses other threads).
     conn = sqlite3.connect(db_path, timeout=10)
+    if not new and int(conn.execute("PRAGMA application_id").fetchone()[0]) != schema.APPLICATION_ID:
+        # Someone else's SQLite file: refused before anything (WAL mode included) is written to it.
+        conn.close()
+        raise WorkspaceError(
+            f"{db_path} is an SQLite database, but not pkiadmin's. Choose the right folder; "
+            "nothing was written to it."
+        )
     conn.execute("PRAGMA foreign_keys = ON")
     db = writer.LockedDatabase(conn, execute_plugins=False)
     db.lock_path = db_path.parent / writer.LOCK_NAME

@@ -43,6 +43,7 @@ STATE_COLOURS = {
     CrlState.OVERDUE: "#c62828",
     CrlState.EXPIRED: "#8e0000",
     CrlState.MISSING: "#c62828",
+    CrlState.FUTURE: "#c62828",
 }
 
 

@@ -165,3 +165,18 @@ def test_a_wrong_clock_signs_nothing(
             requests.load_request(root_ws, record.id),
             intermediate.IntermediateRequest(),
         )
+
+
+def test_a_crl_signed_with_the_clock_ahead_shows_as_not_yet_valid(root_ws: Workspace) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pkiadmin.core import crl_status
+    from pkiadmin.core.crl_status import CrlState
+
+    ahead = datetime.now(UTC) + timedelta(days=3)
+    crl.issue(root_ws, 1, PASSPHRASE, now=ahead)
+    (status,) = crl_status.status(root_ws.db)
+    assert status.state is CrlState.FUTURE and status.state.needs_attention
+    assert "is after the clock" in status.reason
+    (later,) = crl_status.status(root_ws.db, now=ahead + timedelta(hours=1))
+    assert later.state is CrlState.OK

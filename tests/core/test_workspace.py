@@ -54,6 +54,11 @@ def test_open_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(WorkspaceError, match="SQLite database, but not pkiadmin's"):
         workspace.open_workspace(tmp_path)
+    # refused before anything was written to it: not even switched to WAL mode
+    assert not (tmp_path / "pkiadmin.db-wal").exists()
+    conn = sqlite3.connect(tmp_path / "pkiadmin.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
 
 
 def test_garbage_database_file_is_refused(tmp_path: Path) -> None:

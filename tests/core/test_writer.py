@@ -84,3 +84,38 @@ def test_readers_do_not_wait_for_a_writer(root_ws_path: Path) -> None:
     finally:
         _finish(child)
     assert (root_ws_path / "write.lock").exists()
+
+
+POOL = """
+import time
+from pkiadmin.core import bulk_import
+pool = bulk_import._start_pool()
+futures = [pool.submit(time.sleep, 60) for _ in range(2)]
+time.sleep(3)
+print(" ".join(str(p) for p in pool._processes), flush=True)
+time.sleep(60)
+"""
+
+
+def test_import_workers_end_when_their_parent_is_killed() -> None:
+    import signal
+
+    parent = subprocess.Popen([sys.executable, "-c", POOL], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert workers
+    parent.send_signal(signal.SIGKILL)
+    _finish(parent)
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in workers if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+    assert alive == []
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+    except (OSError, IndexError):
+        return "Z"
