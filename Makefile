@@ -37,6 +37,7 @@ benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/crl_100k.py
 	$(BIN)/python benchmarks/inventory.py
 	$(BIN)/python benchmarks/pkits.py
+	$(BIN)/python benchmarks/faults.py
 
 system-deps:
 	./packaging/install-system-deps.sh

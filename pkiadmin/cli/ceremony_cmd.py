@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pkiadmin.cli.context import (
     prompt_shares,
     read_passphrase,
     user_errors,
+    workspace_path,
 )
 from pkiadmin.cli.prompts import BasePrompts, KeyUsePromptResponder, witnesses
 from pkiadmin.core import (
@@ -27,6 +29,7 @@ from pkiadmin.core import (
     keyuse_plan,
     keyuse_report,
     keyuse_tasks,
+    workspace,
 )
 from pkiadmin.core import ceremony_plan as plans
 from pkiadmin.core.ceremony import CeremonyRun
@@ -243,6 +246,13 @@ def verify_report(ctx: click.Context, folder: Path, as_json: bool) -> None:
             verdict = keyuse_report.verify(folder)
         else:
             verdict = ceremony_report.verify(folder)
+        if workspace.is_workspace(workspace_path(ctx)):
+            with opened_workspace(ctx) as ws:
+                problem = ceremony_store.report_problem(ws.db, folder)
+            if problem:
+                verdict = dataclasses.replace(
+                    verdict, ok=False, problems=(*verdict.problems, problem)
+                )
     if as_json:
         echo_json(verdict)
     else:

@@ -35,6 +35,8 @@ def workspace_path(ctx: click.Context) -> Path:
 @contextmanager
 def opened_workspace(ctx: click.Context) -> Iterator[Workspace]:
     with user_errors(), workspace.open_workspace(workspace_path(ctx)) as ws:
+        for notice in ws.notices:
+            click.echo(f"Note: {notice}", err=True)
         yield ws
 
 

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
+from pkiadmin.core import faults
 from pkiadmin.core.errors import StorageError
 
 
@@ -45,8 +46,10 @@ def write_new_file_from(path: Path, chunks: Iterable[bytes], mode: int = 0o600) 
             os.fsync(fd)
         finally:
             os.close(fd)
+        faults.step(f"temp file for {path.name}")
         os.link(tmp, path)
         _fsync_dir(folder)
+        faults.step(f"wrote {path.name}")
     except FileExistsError as exc:
         raise StorageError(
             f"{path} already exists; pkiadmin never overwrites a file. Choose another name."

@@ -9,8 +9,8 @@ than storing it), while this process stores what they return, in order, in one t
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor

@@ -27,10 +27,16 @@ def store(
     report_dir = ws.exports_dir / "ceremonies" / f"{run.plan.ceremony_id}-{run.id}"
     if report_dir.exists():
         raise StorageError(f"{report_dir} already exists; pkiadmin never overwrites a report.")
-    if encrypted is not None:
-        atomicfile.write_new_file(key_path, encrypted, mode=0o600)
+    # The report is written to a hidden folder and published (renamed) only after the commit; the
+    # key file is written inside the transaction (which holds the workspace's write lock). A kill
+    # at any point leaves no report that verifies and no key file that a CA names.
+    staging = report_dir.with_name(f".{report_dir.name}.partial")
+    written = False
     try:
         with ws.db.atomic():
+            if encrypted is not None:
+                atomicfile.write_new_file(key_path, encrypted, mode=0o600)
+                written = True
             cert_id, ca_id = authorities.insert_root(
                 ws.db,
                 cert,
@@ -46,9 +52,10 @@ def store(
                 "UPDATE ceremonies SET status = 'completed', ended_at = ?, ca_id = ?, report_dir = ? WHERE id = ?",
                 (ceremony_store.now_text(), ca_id, str(report_dir), run.id),
             )
-            report_dir.mkdir(parents=True)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
             report = ceremony_report.build(run, ca_id, cert_id, key_path, encrypted)
-            files = ceremony_report.write(report_dir, report, run.plan.text, cert, key)
+            files = ceremony_report.write(staging, report, run.plan.text, cert, key)
             ceremony_store.record_event(
                 ws.db,
                 run.id,
@@ -62,17 +69,18 @@ def store(
                 },
             )
     except (OSError, sqlite3.Error) as exc:
-        if encrypted is not None:
+        if written:
             atomicfile.remove_new_file(key_path)
-        shutil.rmtree(report_dir, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise StorageError(
             f"Storing the new root CA and its report failed ({exc}); nothing was kept. Free space and finish again."
         ) from exc
     except BaseException:
-        if encrypted is not None:
+        if written:
             atomicfile.remove_new_file(key_path)
-        shutil.rmtree(report_dir, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
+    staging.rename(report_dir)  # published: the ceremony is completed in the workspace
     if token:
         uri = hsm.KeyRef(token.token, token.key_label, token.module).uri()
         return CeremonyResult(run.id, ca_id, cert_id, None, report_dir, uri)

@@ -9,6 +9,7 @@ import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -185,3 +186,27 @@ def mark_interrupted(db: Database) -> tuple[int, ...]:
                 },
             )
     return tuple(stale)
+
+
+def report_problem(db: Database, folder: Path) -> str | None:
+    """A report is the record of a ceremony this workspace completed, or it says so: a report
+    left by a ceremony that was killed before its final commit verifies cryptographically, but
+    the workspace lists that ceremony as interrupted (or does not know it)."""
+    try:
+        ceremony = json.loads((folder / "report.json").read_bytes()[: 16 << 20])["ceremony"]
+        record_id = int(ceremony["record_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # the report's own check says what is wrong with it
+    row = db.execute(
+        "SELECT status, report_dir FROM ceremonies WHERE id = ?", (record_id,)
+    ).fetchone()
+    if row is None:
+        return f"this workspace has no ceremony {record_id}; the report is not one of its records"
+    if row[0] != "completed":
+        return (
+            f"this workspace lists ceremony {record_id} as {row[0]}, not completed: the report "
+            "is not the record of a completed ceremony"
+        )
+    if row[1] and Path(row[1]).resolve() != folder.resolve():
+        return f"ceremony {record_id}'s report is {row[1]} in this workspace, not this folder"
+    return None

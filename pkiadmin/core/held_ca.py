@@ -15,7 +15,15 @@ from cryptography.hazmat.primitives.serialization import pkcs12 as p12
 
 from pkiadmin.core import atomicfile, audit, authorities, inventory, keys, passphrase
 from pkiadmin.core.errors import ValidationError
-from pkiadmin.core.intermediate import IntermediateRequest, IssuedCa, prepare, sign
+from pkiadmin.core.intermediate import (
+    IntermediateRequest,
+    IssuedCa,
+    prepare,
+    release_key,
+    sign_certificate,
+    store_signed,
+    unlock_issuer_key,
+)
 from pkiadmin.core.names import SubjectSpec
 from pkiadmin.core.workspace import Workspace
 
@@ -55,16 +63,24 @@ def create_intermediate(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     key_path = ws.keys_dir / f"intermediate-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
-    atomicfile.write_new_file(key_path, key_pem, mode=0o600)
+    issuer_key = unlock_issuer_key(ws, issuer_ca_id, issuer_passphrase, issuer_shares)
     try:
-        issued = sign(ws, plan, issuer_passphrase, issuer_shares)
-        with ws.db.atomic():
+        result = sign_certificate(ws, plan, issuer_key)
+    finally:
+        release_key(issuer_key)
+    # The certificate, the CA, its key file and the audit entries in one transaction (which holds
+    # the workspace's write lock): a kill at any point leaves all of it or none of it, and a key
+    # file that no CA names is a leftover that the next open quarantines (leftovers.py).
+    with ws.db.atomic():
+        atomicfile.write_new_file(key_path, key_pem, mode=0o600)
+        try:
+            cert_id, seq = store_signed(ws, plan, result)
             issuer = authorities.get_authority(ws.db, issuer_ca_id)
             cursor = ws.db.execute(
                 "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at)"
                 " VALUES (?, ?, 'intermediate', 'file', ?, ?, ?)",
                 (
-                    issued.cert_id,
+                    cert_id,
                     inventory.common_name(name),
                     key_path.name,
                     issuer.ski_method,
@@ -75,12 +91,13 @@ def create_intermediate(
             audit.append(
                 ws.db,
                 "ca.create-intermediate",
-                {"ca_id": ca_id, "cert_id": issued.cert_id, "issuer_ca_id": issuer_ca_id},
+                {"ca_id": ca_id, "cert_id": cert_id, "issuer_ca_id": issuer_ca_id},
                 (audit.Artefact(f"keys/{key_path.name}", hashlib.sha256(key_pem).hexdigest()),),
             )
-    except BaseException:
-        atomicfile.remove_new_file(key_path)
-        raise
+        except BaseException:
+            atomicfile.remove_new_file(key_path)
+            raise
+    issued = IssuedCa(cert_id, result.certificate, result.lint_reports, seq)
     return HeldIntermediate(ca_id, issued, key_path)
 
 

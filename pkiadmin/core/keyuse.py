@@ -265,6 +265,9 @@ class KeyUseRun(StepRun[KeyUseStep, KeyUsePlan]):
         if report_dir.exists():
             raise StorageError(f"{report_dir} already exists; pkiadmin never overwrites a report.")
         signer = self.task.issuers()[0]
+        # Written to a hidden folder, published (renamed) only after the commit: a kill leaves no
+        # report that verifies for a ceremony the workspace does not list as completed.
+        staging = report_dir.with_name(f".{report_dir.name}.partial")
         try:
             with ws.db.atomic():
                 stored = self.task.store(self.id)
@@ -272,9 +275,10 @@ class KeyUseRun(StepRun[KeyUseStep, KeyUsePlan]):
                     "UPDATE ceremonies SET status = 'completed', ended_at = ?, ca_id = ?, report_dir = ? WHERE id = ?",
                     (ceremony_store.now_text(), signer.id, str(report_dir), self.id),
                 )
-                report_dir.mkdir(parents=True)
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir(parents=True)
                 report = keyuse_report.build(self, stored)
-                files = keyuse_report.write(report_dir, report, self, signer, self._keys[signer.id])
+                files = keyuse_report.write(staging, report, self, signer, self._keys[signer.id])
                 ceremony_store.record_event(
                     ws.db,
                     self.id,
@@ -284,13 +288,14 @@ class KeyUseRun(StepRun[KeyUseStep, KeyUsePlan]):
                     {**stored, "report": dict(files)},
                 )
         except (OSError, sqlite3.Error) as exc:
-            shutil.rmtree(report_dir, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
             raise StorageError(
                 f"Storing the result and its report failed ({exc}); nothing was kept. Free space and finish again."
             ) from exc
         except BaseException:
-            shutil.rmtree(report_dir, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
             raise
+        staging.rename(report_dir)
         self.status = CeremonyStatus.COMPLETED
         self._forget()
         return KeyUseResult(self.id, stored, report_dir)

@@ -89,9 +89,13 @@ def create_root_ca(
     report("Encrypting and storing the key")
     key_pem = keys.encrypt_pkcs8(key, key_passphrase)
     key_path = authorities.root_key_path(ws, cert)
-    atomicfile.write_new_file(key_path, key_pem, mode=0o600)
+    written = False
     try:
+        # The key file is written inside the transaction (which holds the workspace's write lock),
+        # so a file that no CA names is always a leftover of a write that did not commit.
         with ws.db.atomic():
+            atomicfile.write_new_file(key_path, key_pem, mode=0o600)
+            written = True
             cert_id, ca_id = authorities.insert_root(
                 ws.db, cert, key_path.name, request.ski_method.value
             )
@@ -115,13 +119,15 @@ def create_root_ca(
                 },
             )
     except sqlite3.Error as exc:
-        atomicfile.remove_new_file(key_path)
+        if written:
+            atomicfile.remove_new_file(key_path)
         raise StorageError(
             f"Saving the new root CA to the workspace database failed ({exc}). Nothing was kept; "
             "check free disk space and try again."
         ) from exc
     except BaseException:
-        atomicfile.remove_new_file(key_path)
+        if written:
+            atomicfile.remove_new_file(key_path)
         raise
     report("Done")
     return RootCaResult(ca_id, inventory.get_record(ws.db, cert_id), key_path, entry.seq)

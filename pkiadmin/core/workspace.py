@@ -13,7 +13,7 @@ import platformdirs
 from sqlite_utils import Database
 
 from pkiadmin import __version__
-from pkiadmin.core import audit, compliance, inventory, schema, storage, writer
+from pkiadmin.core import audit, compliance, inventory, leftovers, schema, storage, writer
 from pkiadmin.core.errors import SchemaTooNewError, StorageError, WorkspaceError
 
 ENV_VAR = "PKIADMIN_WORKSPACE"
@@ -36,6 +36,7 @@ class Workspace:
 
     path: Path
     db: Database
+    notices: tuple[str, ...] = ()  # what opening it found and did (leftovers of killed operations)
 
     @property
     def keys_dir(self) -> Path:
@@ -138,7 +139,12 @@ def open_workspace(path: Path) -> Workspace:
         )
     if version < schema.SCHEMA_VERSION:
         _migrate_with_backup(path, db, version)
-    return Workspace(path, db)
+    try:
+        notices = leftovers.tidy(path, db)
+    except (OSError, sqlite3.Error) as exc:
+        said = storage.describe(exc) or str(exc)
+        notices = (f"Leftovers of an interrupted operation could not be dealt with: {said}",)
+    return Workspace(path, db, notices)
 
 
 def open_or_create(path: Path) -> Workspace:
@@ -154,7 +160,10 @@ def open_or_create(path: Path) -> Workspace:
 def _connect(db_path: Path, new: bool = False) -> Database:
     # One connection, owned by the thread that opens it (sqlite3 refuses other threads).
     conn = sqlite3.connect(db_path, timeout=10)
-    if not new and int(conn.execute("PRAGMA application_id").fetchone()[0]) != schema.APPLICATION_ID:
+    if (
+        not new
+        and int(conn.execute("PRAGMA application_id").fetchone()[0]) != schema.APPLICATION_ID
+    ):
         # Someone else's SQLite file: refused before anything (WAL mode included) is written to it.
         conn.close()
         raise WorkspaceError(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from pkiadmin.core import faults
 from pkiadmin.core.errors import WorkspaceError
 
 LOCK_NAME = "write.lock"
@@ -69,11 +70,13 @@ class LockedDatabase(Database):
                 self.conn.rollback()
                 raise
             else:
+                faults.step("before commit")
                 try:
                     self.conn.execute("COMMIT")
                 except BaseException:
                     self.conn.rollback()
                     raise
+                faults.step("after commit")
 
     @contextlib.contextmanager
     def _write_lock(self) -> Generator[None, None, None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ from pkiadmin.gui.cert_details import DetailsExtra
 from pkiadmin.gui.cert_model import ReaderThread
 from pkiadmin.gui.certificates_page import CertificatesPage
 from pkiadmin.gui.dashboard_page import DashboardPage
-from pkiadmin.gui.errors import show_error
+from pkiadmin.gui.errors import show_error, show_message
 from pkiadmin.gui.hsm_dialog import HsmDialog
 from pkiadmin.gui.inventory_actions import InventoryActions
 from pkiadmin.gui.keyuse_pages import KEY_USE_PAGES, describe_result
@@ -160,13 +161,17 @@ class MainWindow(QMainWindow):
         # opened (and upgraded) the workspace, not after the overview, whose dashboard figures
         # take longest on a large inventory. An error opening it is reported by the overview.
         self._certificates_fresh = False
-        self.worker.submit(lambda _ws, _p: None, self._workspace_open, lambda _error: None)
+        self.worker.submit(lambda ws, _p: ws.notices, self._workspace_open, lambda _error: None)
         self.refresh()
 
-    def _workspace_open(self, _result: object) -> None:
+    def _workspace_open(self, notices: object) -> None:
         if self.overview_data is None:
             self.certificates.reload()
             self._certificates_fresh = True
+        if isinstance(notices, tuple) and notices:  # leftovers of a killed operation, dealt with
+            show_message(
+                self, "Leftovers of an interrupted operation", "\n\n".join(map(str, notices))
+            )
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -444,10 +449,15 @@ class MainWindow(QMainWindow):
         return form
 
     def verify_report(self, folder: str) -> None:
-        def operation(_ws: Workspace, _progress: Progress) -> ceremony_report.ReportVerdict:
+        def operation(ws: Workspace, _progress: Progress) -> ceremony_report.ReportVerdict:
             if (Path(folder) / keyuse_report.SIGNER_FILE).exists():
-                return keyuse_report.verify(Path(folder))
-            return ceremony_report.verify(Path(folder))
+                verdict = keyuse_report.verify(Path(folder))
+            else:
+                verdict = ceremony_report.verify(Path(folder))
+            problem = ceremony_store.report_problem(ws.db, Path(folder))
+            if problem is None:
+                return verdict
+            return dataclasses.replace(verdict, ok=False, problems=(*verdict.problems, problem))
 
         def done(result: object) -> None:
             assert isinstance(result, ceremony_report.ReportVerdict)  # noqa: S101
