@@ -119,3 +119,29 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
     except (OSError, IndexError):
         return "Z"
+
+
+def test_a_full_disk_and_a_read_only_database_are_said_as_such(root_ws_path: Path) -> None:
+    import sqlite3
+
+    from pkiadmin.core import storage
+
+    with workspace.open_workspace(root_ws_path) as ws:
+        pages = ws.db.execute("PRAGMA page_count").fetchone()[0]
+        ws.db.execute(f"PRAGMA max_page_count = {pages}")  # what a full disk looks like to SQLite
+        before = ws.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+        with pytest.raises(sqlite3.OperationalError) as full:
+            for i in range(200):
+                partners.add(ws, f"partner-{i}", "P" * 2000)
+        said = storage.describe(full.value)
+        assert said is not None and "disk holding the workspace is full" in said
+        assert "nothing was changed" in said
+        assert audit.verify(ws.db).ok
+        assert ws.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] >= before
+    readonly = sqlite3.connect(f"file:{root_ws_path / 'pkiadmin.db'}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as denied:
+        readonly.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+    readonly.close()
+    said = storage.describe(denied.value)
+    assert said is not None and "cannot be written" in said and "not a pkiadmin database" not in said
+    assert storage.describe(sqlite3.DatabaseError("file is not a database")) is None
