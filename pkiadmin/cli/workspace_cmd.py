@@ -43,3 +43,27 @@ def info(ctx: click.Context, as_json: bool) -> None:
     else:
         for key, value in data.items():
             click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+@group.command("confirm-clock")
+@click.option("--by", "who", required=True, help="Who checked the clock (recorded).")
+@click.option("--yes", is_flag=True, help="Do not ask; the clock was checked.")
+@click.pass_context
+def confirm_clock(ctx: click.Context, who: str, yes: bool) -> None:
+    """Record that the clock was checked against a reliable source and is right (needed before a
+    key is used when the clock is earlier than the last audit entry or 30 days after it)."""
+    from datetime import UTC, datetime
+
+    from pkiadmin.core import clock
+
+    with opened_workspace(ctx) as ws, user_errors():
+        found = clock.problem(ws.db)
+        click.echo(f"The clock says {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC.")
+        if found:
+            click.echo(f"{found}.")
+        if not yes and not click.confirm(
+            "Did you check it against a reliable source (a radio clock, a second device)?"
+        ):
+            raise click.ClickException("Nothing was recorded.")
+        confirmed = clock.confirm(ws.db, who)
+    click.echo(f"Recorded: the clock was confirmed at {confirmed:%Y-%m-%d %H:%M:%S} UTC by {who}.")

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlite_utils import Database
 
-from pkiadmin.core import audit, audit_replay, inventory, keys, shares
+from pkiadmin.core import audit, audit_replay, clock, inventory, keys, shares
 from pkiadmin.core.errors import CheckFailedError, NotFoundError, PassphraseError
 from pkiadmin.core.workspace import Workspace
 
@@ -143,6 +143,7 @@ def unlock_key(
     CA certificate either way. Nothing is audited here; callers audit what they do with it.
     Refused while the database differs from its audit log."""
     audit_replay.require_consistent(ws.db)
+    clock.require_sane(ws.db)
     cert = inventory.load_certificate(ws.db, authority.cert_id)
     if authority.on_token:
         from pkiadmin.core import hsm

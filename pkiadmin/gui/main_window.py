@@ -30,6 +30,7 @@ from pkiadmin.core import (
     ceremony_report,
     ceremony_store,
     certinfo,
+    clock,
     compliance,
     csr,
     export,
@@ -212,6 +213,7 @@ class MainWindow(QMainWindow):
         tools_menu = self.menuBar().addMenu("&Tools")
         tools_menu.addAction(self._action("&Verify audit log", "Ctrl+Shift+V", self.verify_audit))
         tools_menu.addAction(self._action("&HSM tokens…", "Ctrl+Shift+H", self.open_hsm_dialog))
+        tools_menu.addAction(self._action("&Confirm the clock…", None, self.confirm_clock))
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About pkiadmin", None, self.show_about))
 
@@ -508,6 +510,32 @@ class MainWindow(QMainWindow):
         if dialog.issued is not None:
             self.statusBar().showMessage(f"Signed certificate {dialog.issued.cert_id}", 10_000)
         self.refresh()
+
+    def confirm_clock(self) -> None:
+        """Record (audited) that a person checked the clock: needed before a key is used when the
+        clock is earlier than the last audit entry or more than 30 days after it."""
+        from datetime import UTC, datetime
+
+        who, ok = QInputDialog.getText(
+            self,
+            "Confirm the clock",
+            f"The clock says {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC.\n"
+            "Check it against a reliable source (a radio clock, a second device).\n\n"
+            "Your name (recorded in the audit log):",
+        )
+        if not ok or not who.strip():
+            return
+
+        def operation(ws: Workspace, _p: Progress) -> datetime:
+            return clock.confirm(ws.db, who.strip())
+
+        def done(confirmed: object) -> None:
+            self.statusBar().showMessage(
+                f"Clock confirmed at {confirmed} by {who.strip()}.", 15_000
+            )
+            self.refresh()
+
+        self.worker.submit(operation, done, self.show_failure)
 
     def open_hsm_dialog(self) -> HsmDialog:
         dialog = HsmDialog(self.worker, self)

@@ -75,3 +75,24 @@ def test_revoke_issue_status_and_export(root_ws_path: Path, tmp_path: Path) -> N
         root_ws_path, "crl", "settings", "1", "--period-days", "400", "--overlap-days", "10"
     )
     assert wrong.exit_code == 1 and "at most twelve months" in wrong.output
+
+
+def test_confirm_clock_is_recorded(root_ws_path: Path) -> None:
+    runner = CliRunner()
+    refused = runner.invoke(
+        cli,
+        ["--workspace", str(root_ws_path), "workspace", "confirm-clock", "--by", "Alice"],
+        input="n\n",
+    )
+    assert refused.exit_code == 1 and "Nothing was recorded." in refused.output
+    done = runner.invoke(
+        cli,
+        ["--workspace", str(root_ws_path), "workspace", "confirm-clock", "--by", "Alice", "--yes"],
+    )
+    assert (
+        done.exit_code == 0
+        and "the clock was confirmed at" in done.output
+        and "by Alice" in done.output
+    )
+    listed = runner.invoke(cli, ["--workspace", str(root_ws_path), "audit", "list", "--json"])
+    assert '"clock.confirmed"' in listed.output

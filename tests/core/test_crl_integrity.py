@@ -180,3 +180,28 @@ def test_a_crl_signed_with_the_clock_ahead_shows_as_not_yet_valid(root_ws: Works
     assert "is after the clock" in status.reason
     (later,) = crl_status.status(root_ws.db, now=ahead + timedelta(hours=1))
     assert later.state is CrlState.OK
+
+
+@pytest.mark.parametrize(
+    "shift", [pytest.param(-365, id="set-back"), pytest.param(60, id="far-ahead")]
+)
+def test_an_odd_clock_needs_a_recorded_confirmation_before_key_use(
+    root_ws: Workspace, monkeypatch: pytest.MonkeyPatch, shift: int
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pkiadmin.core import audit, authorities, clock
+
+    frozen = _Clock.at(datetime.now(UTC) + timedelta(days=shift))
+    monkeypatch.setattr(clock, "datetime", frozen)
+    monkeypatch.setattr(audit, "datetime", frozen)  # the system clock, as audit entries see it
+    ca = authorities.get_authority(root_ws.db, 1)
+    with pytest.raises(
+        CheckFailedError, match="No key is used until a person has checked the clock"
+    ):
+        authorities.unlock_key(root_ws, ca, PASSPHRASE)
+    clock.confirm(root_ws.db, "Alice Admin")
+    last = audit.entries(root_ws.db, limit=1)[0]
+    assert last.operation == "clock.confirmed" and last.objects == {"by": "Alice Admin"}
+    assert "Alice Admin" not in str(last.details) and last.details["problem"]
+    authorities.unlock_key(root_ws, ca, PASSPHRASE)  # confirmed: the key can be used

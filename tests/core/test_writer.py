@@ -143,5 +143,7 @@ def test_a_full_disk_and_a_read_only_database_are_said_as_such(root_ws_path: Pat
         readonly.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
     readonly.close()
     said = storage.describe(denied.value)
-    assert said is not None and "cannot be written" in said and "not a pkiadmin database" not in said
+    assert (
+        said is not None and "cannot be written" in said and "not a pkiadmin database" not in said
+    )
     assert storage.describe(sqlite3.DatabaseError("file is not a database")) is None

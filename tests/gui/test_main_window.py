@@ -237,3 +237,20 @@ def test_check_key_passphrase_from_authorities(
     ]
     qtbot.mouseClick(page.verify_key_button, Qt.MouseButton.LeftButton)
     assert len(infos) == 1 and "the key matches the certificate of GUI Root CA" in infos[0]
+
+
+def test_the_clock_is_confirmed_from_the_tools_menu(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QInputDialog
+
+    from pkiadmin.core import audit
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("Alice Admin", True))
+    action = next(a for a in window.findChildren(QAction) if a.text() == "&Confirm the clock…")
+    action.trigger()
+    qtbot.waitUntil(lambda: "Clock confirmed" in window.statusBar().currentMessage(), timeout=5000)
+    ws = window.worker._ws  # type: ignore[attr-defined]
+    last = audit.entries(ws.db, limit=1)[0]
+    assert last.operation == "clock.confirmed" and last.objects == {"by": "Alice Admin"}
