@@ -58,6 +58,27 @@ def with_revocation(ws: Path) -> None:
     assert cli(ws, "cert", "revoke", "2", "--reason", "keyCompromise", "--yes").returncode == 0
 
 
+def with_partner(ws: Path) -> None:
+    """A root, our officer key, and a partner whose key (made with plain gpg) is registered."""
+    from tests.package_helpers import gpg, kill_agent, make_key, new_home
+
+    with_root(ws)
+    made = cli(ws, "partner", "officer-key", "--generate", "Olivia Officer", "olivia@example.com",
+               "--passphrase-env", "P")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    home = new_home()
+    try:
+        fpr = make_key(home, "Pat Partner <pat@partner.example>")
+        (ws.parent / "partner.asc").write_bytes(gpg(home, "--armor", "--export", fpr).stdout)
+    finally:
+        kill_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+    assert cli(ws, "partner", "add", "partner", "--organisation", "Partner SA").returncode == 0
+    imported = cli(ws, "partner", "import-key", "partner", str(ws.parent / "partner.asc"),
+                   "--fingerprint", fpr)  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+
+
 def rehearsal(ws: Path) -> list[str]:
     """The plan and answers of tests/data, staged next to the workspace with a backup folder."""
     folder = ws.parent / "plan"
@@ -102,6 +123,19 @@ OPERATIONS = (
             "P",
             "--export",
             str(ws / "exports" / "crls"),
+        ],
+    ),
+    Operation(
+        "package build",
+        with_partner,
+        lambda ws: [
+            "package",
+            "build",
+            "partner",
+            "--out-dir",
+            str(ws / "exports" / "packages"),
+            "--passphrase-env",
+            "P",
         ],
     ),
     Operation("ceremony run (rehearsal)", init, rehearsal),
@@ -183,7 +217,13 @@ def check(ws: Path) -> list[str]:
         ):
             if count != distinct or (top or 0) > last:
                 problems.append(f"CRL numbers of CA {ca_id} reused or above the counter")
-    leftovers = [p.name for p in ws.rglob("*.tmp")]
+    leftovers = [p.name for p in ws.rglob("*.tmp")] + [p.name for p in ws.rglob(".*.partial")]
     if leftovers:
         problems.append(f"temporary files left: {leftovers}")
+    packages = ws / "exports" / "packages"
+    with sqlite3.connect(ws / "pkiadmin.db") as db:
+        recorded = {r[0] for r in db.execute("SELECT file FROM packages WHERE direction = 'sent'")}
+    for package in packages.glob("*.tar.gpg") if packages.is_dir() else []:
+        if str(package) not in recorded:
+            problems.append(f"package {package.name} was written but is not recorded")
     return problems

@@ -5,8 +5,9 @@ the workspace's write lock), and reports are published by a rename after the com
 write lock held:
 - a key file in keys/ that no CA names is the leftover of a write that did not commit: it is moved
   to keys/orphaned/ (never deleted: it is key material) with an audit entry;
-- a hidden `.<report>.partial` folder of a ceremony that is not completed is removed; one whose
-  ceremony did complete (killed between the commit and the rename) is published;
+- a hidden `.<name>.partial` report folder or package under exports/ that no completed ceremony
+  or recorded package names is removed; one that is recorded (killed between the commit and the
+  rename) is published;
 - temporary files of interrupted atomic writes (`.<name>.<hex>.tmp`) are removed.
 Every action is audited and returned as a sentence for the CLI and the GUI to show."""
 
@@ -40,19 +41,24 @@ def _completed_reports(db: Database) -> set[str]:
     }
 
 
+def _recorded_packages(db: Database) -> set[str]:
+    return {str(r[0]) for r in db.execute("SELECT file FROM packages WHERE direction = 'sent'")}
+
+
 def _found(path: Path, db: Database) -> tuple[list[Path], list[Path], list[Path]]:
     keys_dir = path / "keys"
     referenced = _referenced(db)
     orphans = [
         p for p in sorted(keys_dir.glob("*.key.pem")) if p.is_file() and p.name not in referenced
     ]
-    ceremonies = path / "exports" / "ceremonies"
-    partial = sorted(ceremonies.glob(".*.partial")) if ceremonies.is_dir() else []
+    exports = path / "exports"
+    # report folders and packages (files) staged under hidden names, published after the commit
+    partial = sorted(exports.rglob(".*.partial")) if exports.is_dir() else []
     temps = [
         p
-        for folder in (keys_dir, path / "exports", ceremonies)
+        for folder in (keys_dir, exports)
         if folder.is_dir()
-        for p in sorted(folder.iterdir())
+        for p in sorted(folder.rglob("*.tmp"))
         if _TEMP.match(p.name) and p.is_file()
     ]
     return orphans, partial, temps
@@ -72,7 +78,7 @@ def tidy(path: Path, db: Database) -> tuple[str, ...]:
     try:
         with db.atomic():
             orphans, partial, temps = _found(path, db)  # again, under the lock
-            completed = _completed_reports(db)
+            completed = _completed_reports(db) | _recorded_packages(db)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             quarantine = path / "keys" / "orphaned"
             moved: list[str] = []
@@ -93,13 +99,16 @@ def tidy(path: Path, db: Database) -> tuple[str, ...]:
                 if final is not None and str(final) in completed and not final.exists():
                     folder.rename(final)
                     published.append(final.name)
-                    notices.append(f"The report of a completed ceremony was published in {final}.")
+                    notices.append(f"{final}, recorded before the interruption, was published.")
                 else:
-                    shutil.rmtree(folder, ignore_errors=True)
+                    if folder.is_dir():
+                        shutil.rmtree(folder, ignore_errors=True)
+                    else:
+                        folder.unlink(missing_ok=True)
                     removed.append(folder.name)
                     notices.append(
-                        f"The unfinished report folder {folder.name} of a ceremony that did not "
-                        "complete was removed."
+                        f"{folder.name}, left unfinished by an operation that did not complete, "
+                        "was removed."
                     )
             for temp in temps:
                 temp.unlink(missing_ok=True)

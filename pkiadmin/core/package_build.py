@@ -31,7 +31,7 @@ from pkiadmin.core import (
     partners,
     pgp,
 )
-from pkiadmin.core.errors import ValidationError
+from pkiadmin.core.errors import StorageError, ValidationError
 from pkiadmin.core.resources import read_text
 from pkiadmin.core.workspace import Workspace
 
@@ -175,36 +175,50 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     package_path = out_dir / f"{stem}.tar.gpg"
     sheet_path = out_dir / f"{stem}.verification-sheet.txt"
-    atomicfile.write_new_file(package_path, encrypted, mode=0o644)
-    atomicfile.write_new_file(sheet_path, sheet.encode(), mode=0o644)
+    for final in (package_path, sheet_path):
+        if final.exists():
+            raise StorageError(f"{final} already exists; pkiadmin never overwrites a file.")
+    # Written under hidden names and renamed after the commit: a kill leaves no package that
+    # looks ready to send without a record of it (only a hidden .partial file at most).
+    staged = [p.with_name(f".{p.name}.partial") for p in (package_path, sheet_path)]
     digest, manifest_digest = _sha(encrypted), _sha(manifest_bytes)
-    with ws.db.atomic():
-        ws.db.execute(
-            "INSERT INTO packages (direction, partner_id, package_id, at, file, sha256, manifest_sha256, result, findings)"
-            " VALUES ('sent', ?, ?, ?, ?, ?, ?, 'built', '[]')",
-            (
-                partner.id,
-                package_id,
-                created.isoformat(),
-                str(package_path),
-                digest,
-                manifest_digest,
-            ),
-        )
-        audit.append(
-            ws.db,
-            "package.build",
-            {"partner_id": partner.id, "package_id": package_id},
-            artefacts=(
-                audit.Artefact(str(path), digest),
-                audit.Artefact(MANIFEST, manifest_digest),
-            ),
-            details={
-                "recipient": partner.pgp_fingerprint,
-                "signer": officer,
-                "files": sorted(files),
-            },
-        )
+    try:
+        with ws.db.atomic():
+            for temp, data in zip(staged, (encrypted, sheet.encode()), strict=True):
+                temp.unlink(missing_ok=True)
+                atomicfile.write_new_file(temp, data, mode=0o644)
+            ws.db.execute(
+                "INSERT INTO packages (direction, partner_id, package_id, at, file, sha256, manifest_sha256, result, findings)"
+                " VALUES ('sent', ?, ?, ?, ?, ?, ?, 'built', '[]')",
+                (
+                    partner.id,
+                    package_id,
+                    created.isoformat(),
+                    str(package_path),
+                    digest,
+                    manifest_digest,
+                ),
+            )
+            audit.append(
+                ws.db,
+                "package.build",
+                {"partner_id": partner.id, "package_id": package_id},
+                artefacts=(
+                    audit.Artefact(str(path), digest),
+                    audit.Artefact(MANIFEST, manifest_digest),
+                ),
+                details={
+                    "recipient": partner.pgp_fingerprint,
+                    "signer": officer,
+                    "files": sorted(files),
+                },
+            )
+    except BaseException:
+        for temp in staged:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, final in zip(staged, (package_path, sheet_path), strict=True):
+        temp.rename(final)
     return BuiltPackage(
         package_id, package_path, sheet_path, digest, manifest_digest, tuple(sorted(files))
     )
