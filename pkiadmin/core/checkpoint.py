@@ -104,6 +104,7 @@ def find(db: Database, exports: Path) -> tuple[list[Checkpoint], list[str]]:
 def problems(db: Database, exports: Path) -> list[str]:
     """Where the audit log or the CRL numbers fall short of a signed checkpoint."""
     found, out = find(db, exports)
+    out += report_problems(db)
     last = {
         str(r[0]): int(r[1])
         for r in db.execute(
@@ -131,6 +132,26 @@ def problems(db: Database, exports: Path) -> list[str]:
             out.append(
                 f"the checkpoint {where} records CRL {cp.crl_number}, but the database's last CRL number "
                 f"is {last[cp.ca_sha256]}; the next CRL number will be {cp.crl_number + 1} or above"
+            )
+    return out
+
+
+def report_problems(db: Database) -> list[str]:
+    """The audit head each completed ceremony's report recorded must still be in the chain."""
+    out: list[str] = []
+    hashes = {str(r[0]) for r in db.execute("SELECT entry_hash FROM audit_log")}
+    for ceremony_id, folder in db.execute(
+        "SELECT id, report_dir FROM ceremonies WHERE status = 'completed' AND report_dir IS NOT NULL"
+    ):
+        try:
+            report = json.loads((Path(folder) / "report.json").read_bytes()[: 16 << 20])
+            head = str(report["audit"]["head_before_completion"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # verify-report says what is wrong with the report itself
+        if head != audit.GENESIS_HASH and head not in hashes:
+            out.append(
+                f"the report of ceremony {ceremony_id} ({safe(str(folder))}) recorded audit head "
+                f"{head[:16]}…, which the chain no longer holds: it was cut or rewritten"
             )
     return out
 

@@ -86,3 +86,29 @@ def test_a_restored_older_database_never_reuses_a_crl_number(root_ws_path: Path)
         assert any("the next CRL number will be 3 or above" in d for d in verdict.differences)
         again = crl.issue(ws, 1, PASSPHRASE)
         assert again.signed.number == 3
+
+
+def test_a_cut_below_a_ceremony_reports_audit_head_is_named(tmp_path: Path) -> None:
+    import json
+
+    from tests import faults
+
+    ws = tmp_path / "ws"
+    faults.init(ws)
+    assert faults.cli(ws, *faults.rehearsal(ws)).returncode == 0
+    (report,) = (ws / "exports" / "ceremonies").iterdir()
+    head = json.loads((report / "report.json").read_text())["audit"]["head_before_completion"]
+    with sqlite3.connect(ws / "pkiadmin.db") as raw:
+        seq = raw.execute("SELECT seq FROM audit_log WHERE entry_hash = ?", (head,)).fetchone()[0]
+        raw.execute("DELETE FROM audit_log WHERE seq >= ?", (seq,))
+        kept = raw.execute("SELECT entry_hash FROM audit_log WHERE seq = ?", (seq - 1,)).fetchone()[
+            0
+        ]
+        raw.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_count'", (str(seq - 1),))
+        raw.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_hash'", (kept,))
+    shown = faults.cli(ws, "audit", "verify")
+    assert shown.returncode == 1
+    assert (
+        "the report of ceremony 1" in shown.stderr
+        and "which the chain no longer holds" in shown.stderr
+    )
