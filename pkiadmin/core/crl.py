@@ -17,6 +17,7 @@ from pkiadmin.core import (
     audit,
     authorities,
     checkpoint,
+    clock,
     intermediate,
     inventory,
     issuance,
@@ -190,16 +191,25 @@ def prepare(ws: Workspace, ca_id: int, now: datetime | None = None) -> CrlDraft:
     issuer_cert = inventory.load_certificate(ws.db, authority.cert_id)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     previous = latest(ws.db, ca_id)
+    notes = []
     if previous is not None and now < previous.this_update:
-        raise ValidationError(
-            f"The clock ({now:%Y-%m-%d %H:%M:%S} UTC) is before the thisUpdate of CRL {previous.number} of "
-            f"'{authority.name}' ({previous.this_update:%Y-%m-%d %H:%M:%S} UTC). Set the clock right; nothing was signed."
+        found = clock.problem(ws.db, now)
+        if found:
+            raise ValidationError(
+                f"The clock ({now:%Y-%m-%d %H:%M:%S} UTC) is before the thisUpdate of CRL {previous.number} of "
+                f"'{authority.name}' ({previous.this_update:%Y-%m-%d %H:%M:%S} UTC). Set the clock right, or "
+                f"confirm it ({clock.CONFIRM_COMMAND}); nothing was signed."
+            )
+        # The clock agrees with the audit log (or was confirmed): CRL n was signed with the clock
+        # ahead, and relying parties reject it as not yet valid. The next number supersedes it.
+        notes.append(
+            f"CRL {previous.number} is dated {previous.this_update:%Y-%m-%d %H:%M} UTC, after the clock: "
+            "it was signed with the clock ahead; this CRL supersedes it."
         )
     if now >= authority.not_after:
         raise ValidationError(f"'{authority.name}' has expired; it cannot sign a CRL.")
     period = settings(ws.db, ca_id).period_days
     next_update = now + timedelta(days=period)
-    notes = []
     if next_update > authority.not_after:
         next_update = authority.not_after
         notes.append(
@@ -254,8 +264,11 @@ def check_current(ws: Workspace, draft: CrlDraft) -> None:
             f"(id {min(gone)}); nothing was signed. Run pkiadmin-cli audit verify."
         )
     _check_earlier_crl(ws, draft)
+    # CRLs dated after the clock (signed with the clock ahead) do not count: the next CRL must be
+    # able to supersede them once the clock is right.
     row = ws.db.execute(
-        "SELECT max(this_update) FROM crls WHERE ca_id = ?", (draft.ca_id,)
+        "SELECT max(this_update) FROM crls WHERE ca_id = ? AND this_update <= ?",
+        (draft.ca_id, datetime.now(UTC).replace(microsecond=0).isoformat()),
     ).fetchone()
     if row and row[0] and datetime.fromisoformat(row[0]) > draft.this_update:
         raise CheckFailedError(

@@ -205,3 +205,23 @@ def test_an_odd_clock_needs_a_recorded_confirmation_before_key_use(
     assert last.operation == "clock.confirmed" and last.objects == {"by": "Alice Admin"}
     assert "Alice Admin" not in str(last.details) and last.details["problem"]
     authorities.unlock_key(root_ws, ca, PASSPHRASE)  # confirmed: the key can be used
+
+
+def test_a_crl_signed_with_the_clock_ahead_is_superseded_once_the_clock_is_right(
+    root_ws: Workspace,
+) -> None:
+    """Set five years ahead once, the clock signed CRL 1; put right, it must not block signing
+    for five years."""
+    from datetime import UTC, datetime, timedelta
+
+    from pkiadmin.core import crl_status
+    from pkiadmin.core.crl_status import CrlState
+
+    crl.issue(root_ws, 1, PASSPHRASE, now=datetime.now(UTC) + timedelta(days=5 * 365))
+    fixed = crl.issue(root_ws, 1, PASSPHRASE)
+    assert fixed.signed.number == 2
+    assert any(
+        "signed with the clock ahead; this CRL supersedes it" in n for n in fixed.signed.draft.notes
+    )
+    (status,) = crl_status.status(root_ws.db)
+    assert status.number == 2 and status.state is CrlState.OK
