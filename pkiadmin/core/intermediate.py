@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import json
+import os
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,7 +27,7 @@ from pkiadmin.core import (
     lint,
     profile,
 )
-from pkiadmin.core.errors import CheckFailedError, ValidationError
+from pkiadmin.core.errors import CheckFailedError, PkiError, ValidationError
 from pkiadmin.core.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.signer import FileSigner
 from pkiadmin.core.workspace import Workspace
@@ -416,7 +419,8 @@ def store_signed(
     )
     if csr_id is not None:
         ws.db.execute(
-            "UPDATE csrs SET status = 'signed', cert_id = ? WHERE id = ? AND status = 'pending'",
+            "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
+            " WHERE id = ? AND status = 'pending'",
             (cert_id, csr_id),
         )
     objects: dict[str, Any] = {
@@ -454,15 +458,70 @@ def sign(
     waivers: Mapping[str, str] | None = None,
     csr_id: int | None = None,
 ) -> IssuedCa:
-    """Quick mode (no witnesses, for test hierarchies): unlock, lint-then-sign, store, audit."""
-    key = unlock_issuer_key(ws, plan.issuer_ca_id, key_passphrase, share_words)
+    """Quick mode (no witnesses, for test hierarchies): reserve the CSR, unlock, lint-then-sign,
+    store, audit."""
+    if csr_id is not None:
+        reserve_csr(ws, csr_id)
     try:
-        result = sign_certificate(ws, plan, key, waivers)
-    finally:
-        release_key(key)
-    with ws.db.atomic():
-        cert_id, seq = store_signed(ws, plan, result, csr_id)
+        key = unlock_issuer_key(ws, plan.issuer_ca_id, key_passphrase, share_words)
+        try:
+            result = sign_certificate(ws, plan, key, waivers)
+        finally:
+            release_key(key)
+        with ws.db.atomic():
+            cert_id, seq = store_signed(ws, plan, result, csr_id)
+    except BaseException:
+        if csr_id is not None:
+            release_csr(ws, csr_id)
+        raise
     return IssuedCa(cert_id, result.certificate, result.lint_reports, seq)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reserve_csr(ws: Workspace, csr_id: int) -> None:
+    """Mark the CSR as being signed by this process, in a committed transaction, before anything
+    is signed: a second signing of the same CSR (another process, another window) stops here. A
+    reservation left by a process that no longer runs is taken over."""
+    with ws.db.atomic():
+        row = ws.db.execute(
+            "SELECT status, cert_id, signing FROM csrs WHERE id = ?", (csr_id,)
+        ).fetchone()
+        if row is None:
+            raise ValidationError(f"There is no CSR with id {csr_id}.")
+        if row[0] != "pending":
+            raise ValidationError(f"CSR {csr_id} was already signed (certificate {row[1]}).")
+        if row[2]:
+            holder = json.loads(row[2])
+            if int(holder.get("pid", 0)) != os.getpid() and _alive(int(holder.get("pid", 0))):
+                raise ValidationError(
+                    f"CSR {csr_id} is being signed by process {holder.get('pid')} since "
+                    f"{holder.get('since')}; a CSR is signed once. Nothing was signed."
+                )
+        note = json.dumps(
+            {"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
+        )
+        ws.db.execute("UPDATE csrs SET signing = ? WHERE id = ?", (note, csr_id))
+        audit.append(ws.db, "csr.reserve", {"csr_id": csr_id}, details=json.loads(note))
+
+
+def release_csr(ws: Workspace, csr_id: int) -> None:
+    """Give up this process's reservation (the signing failed or was refused)."""
+    with contextlib.suppress(PkiError, sqlite3.Error), ws.db.atomic():  # never mask the failure
+        released = ws.db.execute(
+            "UPDATE csrs SET signing = NULL WHERE id = ? AND json_extract(signing, '$.pid') = ?",
+            (csr_id, os.getpid()),
+        ).rowcount
+        if released:
+            audit.append(ws.db, "csr.release", {"csr_id": csr_id})
 
 
 def preview(plan: SigningPlan) -> str:

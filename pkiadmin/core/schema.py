@@ -312,6 +312,9 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # reserved), written next to the CRL when it is exported: an anchor outside the database.
         "ALTER TABLE crls ADD COLUMN checkpoint BLOB",
         "ALTER TABLE crls ADD COLUMN checkpoint_sig BLOB",
+        # A CSR being signed: who reserved it ({"pid", "since"} as JSON), so a second signing of
+        # the same CSR is refused before anything is signed; NULL when nobody is signing it.
+        "ALTER TABLE csrs ADD COLUMN signing TEXT",
     ),
 )
 

@@ -225,3 +225,54 @@ def test_a_crl_signed_with_the_clock_ahead_is_superseded_once_the_clock_is_right
     )
     (status,) = crl_status.status(root_ws.db)
     assert status.number == 2 and status.state is CrlState.OK
+
+
+def test_a_csr_being_signed_by_another_process_is_refused_before_signing(
+    root_ws_path: Path,
+) -> None:
+    """Two `ca sign-csr` at once: the second stops before anything is signed, naming the first."""
+    import subprocess
+    import sys
+
+    from pkiadmin.core import requests, workspace
+    from tests.core.test_csr import make_csr, pem
+
+    with workspace.open_workspace(root_ws_path) as ws:
+        record, _ = requests.import_csr(ws, pem(make_csr()), "twice.csr")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sys, time; from pathlib import Path\n"
+            "from pkiadmin.core import intermediate, workspace\n"
+            "ws = workspace.open_workspace(Path(sys.argv[1]))\n"
+            "intermediate.reserve_csr(ws, int(sys.argv[2]))\n"
+            "print('reserved', flush=True); time.sleep(30)\n"
+        ), str(root_ws_path), str(record.id)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "reserved"
+        second = CliRunner().invoke(
+            cli, ["--workspace", str(root_ws_path), "ca", "sign-csr", "1", str(record.id),
+                  "--passphrase-env", "P", "--yes"], env={"P": PASSPHRASE},
+        )  # fmt: skip
+        assert second.exit_code == 1
+        assert f"is being signed by process {holder.pid}" in second.output
+        assert "Nothing was signed" in second.output
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    with workspace.open_workspace(root_ws_path) as ws:
+        assert ws.db.execute("SELECT count(*) FROM certificates").fetchone()[0] == 1
+    # the holder is gone: its reservation is taken over, and the CSR is signed exactly once
+    signed = CliRunner().invoke(
+        cli, ["--workspace", str(root_ws_path), "ca", "sign-csr", "1", str(record.id),
+              "--passphrase-env", "P", "--yes"], env={"P": PASSPHRASE},
+    )  # fmt: skip
+    assert signed.exit_code == 0, signed.output
+    with workspace.open_workspace(root_ws_path) as ws:
+        row = ws.db.execute(
+            "SELECT status, signing FROM csrs WHERE id = ?", (record.id,)
+        ).fetchone()
+        assert tuple(row) == ("signed", None)
