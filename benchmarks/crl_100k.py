@@ -14,13 +14,17 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from pkiadmin.core import crl, inventory, keys, lint, workspace
-from pkiadmin.core.held_ca import create_intermediate
-from pkiadmin.core.intermediate import CaProfile, IntermediateRequest
-from pkiadmin.core.names import SubjectSpec
-from pkiadmin.core.revocation import Revocation
-from pkiadmin.core.rootca import RootCaRequest, create_root_ca
-from pkiadmin.core.signer import FileSigner
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.issuance.held_ca import create_intermediate
+from pkiadmin.core.issuance.intermediate import CaProfile, IntermediateRequest
+from pkiadmin.core.issuance.root import RootCaRequest, create_root_ca
+from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys.signer import FileSigner
+from pkiadmin.core.revocation import crl
+from pkiadmin.core.revocation.records import Revocation
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.x509 import lint
+from pkiadmin.core.x509.names import SubjectSpec
 
 ENTRIES = 100_000
 TARGET_S = 3.0

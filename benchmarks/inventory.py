@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pkiadmin.core import bulk_import, workspace
+from pkiadmin.core.inventory import importer as bulk_import
+from pkiadmin.core.workspace import folder as workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
 import search_scale

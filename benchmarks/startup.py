@@ -33,9 +33,9 @@ def time_child(mode: str, workspace: Path) -> float:
 
 
 def prepare_workspace(folder: Path) -> Path:
-    from pkiadmin.core import workspace
-    from pkiadmin.core.names import SubjectSpec
-    from pkiadmin.core.rootca import RootCaRequest, create_root_ca
+    from pkiadmin.core.issuance.root import RootCaRequest, create_root_ca
+    from pkiadmin.core.workspace import folder as workspace
+    from pkiadmin.core.x509.names import SubjectSpec
 
     path = folder / "ws"
     with workspace.create(path) as ws:

@@ -19,9 +19,9 @@ def main() -> int:
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, e.g. 2 for a HiDPI grab")
     args = parser.parse_args()
     os.environ["QT_SCALE_FACTOR"] = args.scale
-    from pkiadmin.core import workspace
-    from pkiadmin.core.names import SubjectSpec
-    from pkiadmin.core.rootca import RootCaRequest, create_root_ca
+    from pkiadmin.core.issuance.root import RootCaRequest, create_root_ca
+    from pkiadmin.core.workspace import folder as workspace
+    from pkiadmin.core.x509.names import SubjectSpec
     from pkiadmin.gui.app import create_application
     from pkiadmin.gui.main_window import MainWindow
     from pkiadmin.gui.worker import InlineCaWorker
@@ -57,7 +57,7 @@ def main() -> int:
         grab("certificates")
         window.nav.setCurrentRow(7)
         grab("audit-log")
-        dialog = window.open_new_root_dialog()
+        dialog = window.authority_ops.open_new_root_dialog()
         dialog.common_name.setText("Example Root CA 2027")
         dialog.country.setText("UK")
         dialog.passphrase.setText("too short")
@@ -88,13 +88,17 @@ def grab_requests(window: object, tmp: Path, grab: object) -> None:
             x509.NameAttribute(NameOID.COMMON_NAME, "Example Online Issuing CA"),
         ]
     )
-    request = x509.CertificateSigningRequestBuilder().subject_name(name).sign(ec.generate_private_key(ec.SECP384R1()), hashes.SHA384())
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(name)
+        .sign(ec.generate_private_key(ec.SECP384R1()), hashes.SHA384())
+    )
     path = tmp / "issuing.csr"
     path.write_bytes(request.public_bytes(serialization.Encoding.PEM))
-    window.import_csr(path)  # type: ignore[attr-defined]
+    window.request_ops.import_csr(path)  # type: ignore[attr-defined]
     window.requests.table.selectRow(0)  # type: ignore[attr-defined]
     grab("requests")  # type: ignore[operator]
-    dialog = window.open_sign_dialog(1)  # type: ignore[attr-defined]
+    dialog = window.request_ops.open_sign_dialog(1)  # type: ignore[attr-defined]
     dialog.eku.setText("serverAuth, clientAuth")
     dialog.preview_button.click()
     dialog.resize(900, 760)
@@ -117,8 +121,8 @@ def grab_signing_ceremony(window: object, tmp: Path, suffix: str) -> None:
     from cryptography.x509.oid import NameOID
     from PySide6.QtWidgets import QApplication
 
-    from pkiadmin.core import keyuse_plan
-    from pkiadmin.core.keyuse_plan import KeyUseKind
+    from pkiadmin.core.ceremony.keyuse import plan as keyuse_plan
+    from pkiadmin.core.ceremony.keyuse.plan import KeyUseKind
 
     name = x509.Name(
         [
@@ -127,18 +131,24 @@ def grab_signing_ceremony(window: object, tmp: Path, suffix: str) -> None:
             x509.NameAttribute(NameOID.COMMON_NAME, "Example Partner Issuing CA"),
         ]
     )
-    request = x509.CertificateSigningRequestBuilder().subject_name(name).sign(ec.generate_private_key(ec.SECP384R1()), hashes.SHA384())
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(name)
+        .sign(ec.generate_private_key(ec.SECP384R1()), hashes.SHA384())
+    )
     path = tmp / "partner-issuing.csr"
     path.write_bytes(request.public_bytes(serialization.Encoding.PEM))
-    window.import_csr(path)  # type: ignore[attr-defined]
+    window.request_ops.import_csr(path)  # type: ignore[attr-defined]
     digest = next(r.sha256 for r in window.requests.model.records() if r.status == "pending")  # type: ignore[attr-defined]
     plan = tmp / "sign.toml"
     text = keyuse_plan.template(KeyUseKind.SIGN_INTERMEDIATE)
-    text = text.replace('"Example Root CA 2026"  ', '"Example Root CA 2026"  ').replace("0" * 64, digest)
+    text = text.replace('"Example Root CA 2026"  ', '"Example Root CA 2026"  ').replace(
+        "0" * 64, digest
+    )
     text = text.replace('role = "custodian"', 'role = "witness"')
     plan.write_text(text)
-    window.start_ceremony(plan, rehearsal=False)  # type: ignore[attr-defined]
-    wizard = window.ceremony_wizard  # type: ignore[attr-defined]
+    window.ceremony_ops.start_ceremony(plan, rehearsal=False)  # type: ignore[attr-defined]
+    wizard = window.ceremony_ops.ceremony_wizard  # type: ignore[attr-defined]
     wizard.resize(1280, 800)
     for step in range(2):
         page = wizard.currentPage()
@@ -169,13 +179,23 @@ def grab_partners(window: object, tmp: Path, grab: object) -> None:
         ).stdout  # fmt: skip
 
     gpg("--quick-gen-key", "Pat Partner <pat@partner.example>", "ed25519", "sign", "2y")
-    fpr = [line.split(":")[9] for line in gpg("--with-colons", "--list-keys").decode().splitlines() if line.startswith("fpr:")][0]
+    fpr = [
+        line.split(":")[9]
+        for line in gpg("--with-colons", "--list-keys").decode().splitlines()
+        if line.startswith("fpr:")
+    ][0]
     gpg("--quick-add-key", fpr, "cv25519", "encr", "2y")
     key = tmp / "pat.asc"
     key.write_bytes(gpg("--armor", "--export", fpr))
-    actions = window.partner_actions  # type: ignore[attr-defined]
-    actions.generate_officer_key("Olivia Officer", "olivia@example.com", "an example officer passphrase")
-    actions.add_partner("partner-sa", "Partner SA", "Pat Partner|security officer|+33 1 23 45 67 89|signed contract, annex 2")
+    actions = window.partner_ops  # type: ignore[attr-defined]
+    actions.generate_officer_key(
+        "Olivia Officer", "olivia@example.com", "an example officer passphrase"
+    )
+    actions.add_partner(
+        "partner-sa",
+        "Partner SA",
+        "Pat Partner|security officer|+33 1 23 45 67 89|signed contract, annex 2",
+    )
     actions.import_key("partner-sa", key, fpr)
     build = actions.open_build("partner-sa")
     build.out_dir.setText(str(tmp / "packages"))
@@ -211,7 +231,8 @@ def stock_inventory(ws: object, tmp: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    from pkiadmin.core import bulk_import, metadata
+    from pkiadmin.core.inventory import importer as bulk_import
+    from pkiadmin.core.inventory import metadata
 
     now = datetime.now(UTC)
     issuer_key = ec.generate_private_key(ec.SECP256R1())
@@ -249,8 +270,8 @@ def grab_revocation(window: object, grab: object, suffix: str) -> None:
     """An empty CRL, then the intermediate revoked and pending: the calendar and the dashboard."""
     from PySide6.QtWidgets import QApplication
 
-    window.revocation_actions.issue_crl(1, "an example passphrase for screenshots")  # type: ignore[attr-defined]
-    dialog = window.revocation_actions.open_revoke_dialog()  # type: ignore[attr-defined]
+    window.revocation_ops.issue_crl(1, "an example passphrase for screenshots")  # type: ignore[attr-defined]
+    dialog = window.revocation_ops.open_revoke_dialog()  # type: ignore[attr-defined]
     dialog.reason.setCurrentIndex(dialog.reason.findData("cessationOfOperation"))
     dialog.note.setText("online CA decommissioned, change CHG-1042")
     QApplication.processEvents()
@@ -266,12 +287,14 @@ def grab_ceremony(app: object, window: object, tmp: Path, suffix: str) -> None:
     """Walk a rehearsal through the wizard and grab the pages people read aloud from."""
     from PySide6.QtWidgets import QApplication, QWizard
 
-    from pkiadmin.core import ceremony_plan
+    from pkiadmin.core.ceremony.root import plan as ceremony_plan
 
     plan = tmp / "plan.toml"
-    plan.write_text(ceremony_plan.template().replace('id = "EXAMPLE-ROOT-2026"', 'id = "EXAMPLE-ROOT-2027"'))
-    window.start_ceremony(plan, rehearsal=False)  # type: ignore[attr-defined]
-    wizard = window.ceremony_wizard  # type: ignore[attr-defined]
+    plan.write_text(
+        ceremony_plan.template().replace('id = "EXAMPLE-ROOT-2026"', 'id = "EXAMPLE-ROOT-2027"')
+    )
+    window.ceremony_ops.start_ceremony(plan, rehearsal=False)  # type: ignore[attr-defined]
+    wizard = window.ceremony_ops.ceremony_wizard  # type: ignore[attr-defined]
     wizard.resize(1280, 800)
 
     def grab(name: str) -> None:

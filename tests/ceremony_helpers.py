@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pkiadmin.core import ceremony_plan
-from pkiadmin.core.ceremony import CeremonyResult, CeremonyRun
-from pkiadmin.core.ceremony_driver import RehearsalResponder, drive, load_answers
-from pkiadmin.core.workspace import Workspace
+from pkiadmin.core.ceremony.root import plan as ceremony_plan
+from pkiadmin.core.ceremony.root.driver import RehearsalResponder, drive, load_answers
+from pkiadmin.core.ceremony.root.run import CeremonyRun
+from pkiadmin.core.ceremony.root.steps import CeremonyResult
+from pkiadmin.core.workspace.folder import Workspace
 
 DATA = Path(__file__).with_name("data")
 

@@ -13,10 +13,10 @@ from types import ModuleType
 
 import pytest
 
-from pkiadmin.core import workspace
-from pkiadmin.core.names import SubjectSpec
-from pkiadmin.core.rootca import RootCaRequest, RootCaResult, create_root_ca
-from pkiadmin.core.workspace import Workspace
+from pkiadmin.core.issuance.root import RootCaRequest, RootCaResult, create_root_ca
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509.names import SubjectSpec
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -134,7 +134,7 @@ def token(softhsm: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     test left logged in is logged out afterwards."""
     import hashlib
 
-    from pkiadmin.core import hsm
+    from pkiadmin.core.keys import pkcs11 as hsm
 
     yield init_token("t-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20])
     hsm.logout_all()

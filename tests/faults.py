@@ -1,6 +1,6 @@
 """The crash harness: run an operation as a real `pkiadmin-cli` process, killed (SIGKILL) at its
-Nth write step (pkiadmin.core.faults), then open the workspace again and check the invariants.
-Used by tests/core/test_faults.py (a fixed-seed sample in `make test`) and benchmarks/faults.py
+Nth write step (pkiadmin.core.base.faults), then open the workspace again and check the invariants.
+Used by tests/core/base/test_faults.py (a fixed-seed sample in `make test`) and benchmarks/faults.py
 (every kill point)."""
 
 from __future__ import annotations

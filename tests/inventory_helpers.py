@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from pkiadmin.core import bulk_import, compliance
-from pkiadmin.core.workspace import Workspace
+from pkiadmin.core.inventory import compliance
+from pkiadmin.core.inventory import importer as bulk_import
+from pkiadmin.core.workspace.folder import Workspace
 
 
 def leaf(

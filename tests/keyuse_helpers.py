@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pkiadmin.core.authorities import Authority
-from pkiadmin.core.ceremony_plan import Participant
-from pkiadmin.core.errors import PkiError
-from pkiadmin.core.keyuse import KeyUseStep, Output, Review
-from pkiadmin.core.keyuse_plan import KeyUsePlan
+from pkiadmin.core.base.errors import PkiError
+from pkiadmin.core.ceremony.keyuse.facts import Output
+from pkiadmin.core.ceremony.keyuse.plan import KeyUsePlan
+from pkiadmin.core.ceremony.keyuse.run import KeyUseStep, Review
+from pkiadmin.core.ceremony.people import Participant
+from pkiadmin.core.issuance.authorities import Authority
 from tests.conftest import PASSPHRASE
 
 PARTICIPANTS = """

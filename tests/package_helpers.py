@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from pkiadmin.core.keyid import SkiMethod, subject_key_identifier
+from pkiadmin.core.x509.keyid import SkiMethod, subject_key_identifier
 
 OFFICER_PASSPHRASE = "officer passphrase for tests"
 

@@ -170,7 +170,7 @@ class Outcome:
 def run_pkiadmin(c: Case) -> Outcome:
     """Through the public validation function, with RFC 5280's default inputs (any policy, no
     explicit policy required) and pkiadmin's key and algorithm rules; the target need not be a CA."""
-    from pkiadmin.core import partner_validation as pv
+    from pkiadmin.core.exchange import partner_validation as pv
 
     report = pv.validate(
         [anchor()],

@@ -7,7 +7,8 @@ import json
 import click
 
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace
-from pkiadmin.core import audit, audit_replay
+from pkiadmin.core.integrity import audit_replay
+from pkiadmin.core.workspace import audit
 
 
 @click.group("audit")

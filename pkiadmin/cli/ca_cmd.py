@@ -18,22 +18,17 @@ from pkiadmin.cli.context import (
     shares_file_option,
     user_errors,
 )
-from pkiadmin.core import (
-    authorities,
-    fingerprint,
-    held_ca,
-    hsm,
-    intermediate,
-    inventory,
-    keys,
-    requests,
-    rootca,
-    shares,
-    token_root,
-)
-from pkiadmin.core.display import safe
-from pkiadmin.core.keyid import SkiMethod
-from pkiadmin.core.names import SubjectSpec
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.base.display import safe
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.issuance import authorities, held_ca, intermediate, requests
+from pkiadmin.core.issuance import root as rootca
+from pkiadmin.core.issuance import root_on_token as token_root
+from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys import pkcs11 as hsm
+from pkiadmin.core.keys import shares
+from pkiadmin.core.x509.keyid import SkiMethod
+from pkiadmin.core.x509.names import SubjectSpec
 
 
 @click.group("ca")

@@ -13,7 +13,8 @@ from pkiadmin.cli.context import (
     shares_file_option,
     user_errors,
 )
-from pkiadmin.core import authorities, ca_csr, fingerprint
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.issuance import authorities, ca_csr
 
 
 @click.command("make-csr")

@@ -19,28 +19,26 @@ from pkiadmin.cli.context import (
     workspace_path,
 )
 from pkiadmin.cli.prompts import BasePrompts, KeyUsePromptResponder, witnesses
-from pkiadmin.core import (
-    atomicfile,
-    ceremony_report,
-    ceremony_store,
-    fingerprint,
-    issuance,
-    keyuse_driver,
-    keyuse_plan,
-    keyuse_report,
-    keyuse_tasks,
-    workspace,
-)
-from pkiadmin.core import ceremony_plan as plans
-from pkiadmin.core.ceremony import CeremonyRun
-from pkiadmin.core.ceremony_driver import RehearsalResponder, drive, load_answers
-from pkiadmin.core.ceremony_plan import CeremonyPlan, Role
-from pkiadmin.core.ceremony_store import CeremonyStatus
-from pkiadmin.core.errors import PkiError
-from pkiadmin.core.keyuse import KeyUseRun
-from pkiadmin.core.keyuse_plan import KeyUseKind, KeyUsePlan
-from pkiadmin.core.shares import CustodianShare
-from pkiadmin.core.step_run import StepLike
+from pkiadmin.core.base import atomicfile, fingerprint
+from pkiadmin.core.base.errors import PkiError
+from pkiadmin.core.ceremony import store as ceremony_store
+from pkiadmin.core.ceremony.keyuse import driver as keyuse_driver
+from pkiadmin.core.ceremony.keyuse import plan as keyuse_plan
+from pkiadmin.core.ceremony.keyuse import report as keyuse_report
+from pkiadmin.core.ceremony.keyuse import tasks as keyuse_tasks
+from pkiadmin.core.ceremony.keyuse.plan import KeyUseKind, KeyUsePlan
+from pkiadmin.core.ceremony.keyuse.run import KeyUseRun
+from pkiadmin.core.ceremony.people import Role
+from pkiadmin.core.ceremony.root import plan as plans
+from pkiadmin.core.ceremony.root import report as ceremony_report
+from pkiadmin.core.ceremony.root.driver import RehearsalResponder, drive, load_answers
+from pkiadmin.core.ceremony.root.plan import CeremonyPlan
+from pkiadmin.core.ceremony.root.run import CeremonyRun
+from pkiadmin.core.ceremony.step_run import StepLike
+from pkiadmin.core.ceremony.store import CeremonyStatus
+from pkiadmin.core.issuance import lint_then_sign as issuance
+from pkiadmin.core.keys.shares import CustodianShare
+from pkiadmin.core.workspace import folder as workspace
 
 
 @click.group("ceremony")

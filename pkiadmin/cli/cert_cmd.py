@@ -9,7 +9,10 @@ import click
 
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
 from pkiadmin.cli.filters import filter_options, parse_filter
-from pkiadmin.core import certinfo, export, inventory, query, revocation
+from pkiadmin.core.inventory import export, query
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.revocation import records as revocation
+from pkiadmin.core.x509 import describe as certinfo
 
 
 @click.group("cert")
@@ -219,7 +222,7 @@ def import_certs(
     certificates are never trusted automatically."""
     import os
 
-    from pkiadmin.core import bulk_import
+    from pkiadmin.core.inventory import importer as bulk_import
 
     password = os.environ.get(p12_password_env) if p12_password_env else None
     with opened_workspace(ctx) as ws, user_errors():

@@ -15,9 +15,11 @@ from typing import Any, TypeVar
 
 import click
 
-from pkiadmin.core import passphrase, storage, workspace
-from pkiadmin.core.errors import PassphraseError, PkiError
-from pkiadmin.core.workspace import Workspace
+from pkiadmin.core.base.errors import PassphraseError, PkiError
+from pkiadmin.core.keys import passphrase
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.workspace import storage
+from pkiadmin.core.workspace.folder import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 

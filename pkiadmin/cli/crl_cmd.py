@@ -17,7 +17,11 @@ from pkiadmin.cli.context import (
     shares_file_option,
     user_errors,
 )
-from pkiadmin.core import authorities, crl, crl_status, fingerprint, inventory
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.issuance import authorities
+from pkiadmin.core.revocation import calendar as crl_status
+from pkiadmin.core.revocation import crl
 
 _COLOURS = {
     crl_status.CrlState.OK: "green",

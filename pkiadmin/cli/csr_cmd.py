@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
-from pkiadmin.core import csr, fingerprint, requests
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.issuance import requests
+from pkiadmin.core.x509 import csr
 
 
 @click.group("csr")

@@ -8,8 +8,9 @@ from typing import TypeVar
 import click
 from sqlite_utils import Database
 
-from pkiadmin.core import compliance, partners, query
-from pkiadmin.core.inventory import Source
+from pkiadmin.core.exchange import partners
+from pkiadmin.core.inventory import compliance, query
+from pkiadmin.core.inventory.records import Source
 
 F = TypeVar("F", bound=Callable[..., object])
 _YES_NO = {"yes": True, "no": False}

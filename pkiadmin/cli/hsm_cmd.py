@@ -11,7 +11,7 @@ from pkiadmin.cli.context import (
     read_passphrase,
     user_errors,
 )
-from pkiadmin.core import hsm
+from pkiadmin.core.keys import pkcs11 as hsm
 
 
 @click.group("hsm")

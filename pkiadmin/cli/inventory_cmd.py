@@ -11,7 +11,8 @@ import click
 
 from pkiadmin.cli.context import echo_json, opened_workspace, user_errors
 from pkiadmin.cli.filters import filter_options, parse_filter
-from pkiadmin.core import compliance, compliance_report, metadata, view_export
+from pkiadmin.core.inventory import compliance, compliance_report, metadata, view_export
+from pkiadmin.core.issuance import openssl_index
 
 
 @click.command("export-list")
@@ -118,5 +119,5 @@ def report(ctx: click.Context, fmt: str, out: Path) -> None:
 def index_txt(ctx: click.Context, ca_id: int, out: Path) -> None:
     """Write the OpenSSL CA database (index.txt) of what this CA issued, for an `openssl ca` setup."""
     with opened_workspace(ctx) as ws, user_errors():
-        entries = view_export.write_index_txt(ws, ca_id, out)
+        entries = openssl_index.write_index_txt(ws, ca_id, out)
     click.echo(f"Wrote {out} with {entries} entr{'y' if entries == 1 else 'ies'}.")

@@ -22,7 +22,8 @@ from pkiadmin.cli import (
     workspace_cmd,
 )
 from pkiadmin.cli.context import CliState
-from pkiadmin.core import version, workspace
+from pkiadmin.core.base import version
+from pkiadmin.core.workspace import folder as workspace
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

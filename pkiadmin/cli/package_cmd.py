@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from pkiadmin.cli.context import opened_workspace, read_passphrase, user_errors
-from pkiadmin.core import fingerprint, package_build, package_open, partners, pgp
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.exchange import package_build, package_open, partners, pgp
 
 
 @click.group("package")

@@ -13,7 +13,8 @@ from pkiadmin.cli.context import (
     read_passphrase,
     user_errors,
 )
-from pkiadmin.core import fingerprint, partners, pgp
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.exchange import partners, pgp
 
 
 @click.group("partner")
@@ -191,7 +192,7 @@ def officer_key(
                 "There is no officer key yet: pkiadmin-cli partner officer-key --generate NAME EMAIL"
             )
         if export_file:
-            from pkiadmin.core import atomicfile
+            from pkiadmin.core.base import atomicfile
 
             atomicfile.write_new_file(
                 export_file, partners.keyring(ws).export_public(fpr).encode(), mode=0o644
@@ -230,7 +231,8 @@ def validate(
     every certificate is accepted."""
     from datetime import UTC, datetime
 
-    from pkiadmin.core import partner_inputs, partner_validation
+    from pkiadmin.core.exchange import package_inputs as partner_inputs
+    from pkiadmin.core.exchange import partner_validation
 
     with user_errors():
         when = None

@@ -7,13 +7,17 @@ from collections.abc import Callable, Sequence
 import click
 
 from pkiadmin.cli.context import prompt_shares
-from pkiadmin.core import ceremony_store, fingerprint, preflight
-from pkiadmin.core.authorities import Authority
-from pkiadmin.core.ceremony_plan import CeremonyPlan, Participant, Role
-from pkiadmin.core.errors import PkiError
-from pkiadmin.core.keyuse import Output, Review
-from pkiadmin.core.keyuse_plan import KeyUsePlan
-from pkiadmin.core.step_run import StepLike
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.base.errors import PkiError
+from pkiadmin.core.ceremony import preflight
+from pkiadmin.core.ceremony import store as ceremony_store
+from pkiadmin.core.ceremony.keyuse.facts import Output
+from pkiadmin.core.ceremony.keyuse.plan import KeyUsePlan
+from pkiadmin.core.ceremony.keyuse.run import Review
+from pkiadmin.core.ceremony.people import Participant, Role
+from pkiadmin.core.ceremony.root.plan import CeremonyPlan
+from pkiadmin.core.ceremony.step_run import StepLike
+from pkiadmin.core.issuance.authorities import Authority
 
 AnyPlan = CeremonyPlan | KeyUsePlan
 

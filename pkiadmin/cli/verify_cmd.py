@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from pkiadmin.cli.context import opened_workspace, read_passphrase, user_errors
-from pkiadmin.core import calls, partners, pgp, trust
-from pkiadmin.core.call import Comparison, Value, compare_words, confirmed, pair_code
+from pkiadmin.core.exchange import call_records as calls
+from pkiadmin.core.exchange import partners, pgp
+from pkiadmin.core.exchange import trust_store as trust
+from pkiadmin.core.exchange.call import Comparison, Value, compare_words, confirmed, pair_code
 
 
 def _we_read(value: Value) -> Comparison:
@@ -164,7 +166,7 @@ def export(ctx: click.Context, fmt: str, out: Path, password_env: str | None) ->
 def sheet(ctx: click.Context, name: str, out: Path) -> None:
     """A printable verification sheet (PDF) for the call with NAME: every value in PGP words and
     hex, the pair code, tick boxes, and a QR code of the values."""
-    from pkiadmin.core import call_sheet
+    from pkiadmin.core.exchange import call_sheet
 
     with opened_workspace(ctx) as ws, user_errors():
         call_sheet.write(ws, name, out)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from pkiadmin.cli.context import echo_json, opened_workspace, user_errors, workspace_path
-from pkiadmin.core import audit, schema, workspace
+from pkiadmin.core.workspace import audit, schema
+from pkiadmin.core.workspace import folder as workspace
 
 
 @click.group("workspace")
@@ -54,7 +55,7 @@ def confirm_clock(ctx: click.Context, who: str, yes: bool) -> None:
     key is used when the clock is earlier than the last audit entry or 30 days after it)."""
     from datetime import UTC, datetime
 
-    from pkiadmin.core import clock
+    from pkiadmin.core.workspace import clock
 
     with opened_workspace(ctx) as ws, user_errors():
         found = clock.problem(ws.db)

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from sqlite_utils import Database
 
-from pkiadmin.core import (
-    audit,
-    audit_replay,
-    authorities,
-    ceremony_store,
-    crl,
-    crl_status,
-    dashboard,
-    inventory,
-    partners,
-    requests,
-    revocation,
-    trust,
-)
+from pkiadmin.core.ceremony import store as ceremony_store
+from pkiadmin.core.exchange import partners
+from pkiadmin.core.exchange import trust_store as trust
+from pkiadmin.core.integrity import audit_replay
+from pkiadmin.core.inventory import dashboard
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.issuance import authorities, requests
+from pkiadmin.core.revocation import calendar as crl_status
+from pkiadmin.core.revocation import crl
+from pkiadmin.core.revocation import records as revocation
+from pkiadmin.core.workspace import audit
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,34 +87,100 @@ def _revocable(db: Database) -> tuple[inventory.CertRecord, ...]:
     )
 
 
+def _ca_certificates(db: Database) -> tuple[inventory.CertRecord, ...]:
+    return tuple(
+        inventory.record(r)
+        for r in db.query(
+            f"SELECT {inventory.COLUMNS} FROM certificates WHERE is_ca = 1 ORDER BY id"  # noqa: S608
+        )
+    )
+
+
+def _packages(db: Database) -> tuple[dict[str, object], ...]:
+    return tuple(
+        dict(r)
+        for r in db.query(
+            "SELECT p.id, p.direction, p.partner_id, p.package_id, p.at, p.file, p.result,"
+            " p.findings, p.manifest_sha256 FROM packages p ORDER BY p.id"
+        )
+    )
+
+
+# What a change in one area of the workspace can alter. The audit log changes with every change.
+AREAS: dict[str, tuple[str, ...]] = {
+    "certificates": ("ca_certificates", "revocable_certificates", "stats", "choices"),
+    "authorities": ("authorities", "ca_certificates", "crl_calendar", "stats"),
+    "requests": ("csrs",),
+    "revocation": ("revocable_certificates", "revocations", "crls", "crl_calendar", "stats"),
+    "partners": (
+        "partners",
+        "packages",
+        "officer_fingerprint",
+        "partner_certs",
+        "last_verified",
+        "stats",
+    ),
+    "ceremonies": ("ceremonies",),
+}
+_ALWAYS = ("audit_entries", "audit_verdict")
+
+
 def load(db: Database, now: datetime | None = None) -> Overview:
+    """Everything, read afresh."""
+    return _read(db, now, None, frozenset())
+
+
+def update(
+    db: Database, previous: Overview, areas: Iterable[str], now: datetime | None = None
+) -> Overview:
+    """`previous` with only what the changed `areas` (and the audit log) can alter read again."""
+    return _read(db, now, previous, frozenset(n for area in areas for n in AREAS[area]))
+
+
+def _read(
+    db: Database, now: datetime | None, previous: Overview | None, names: frozenset[str]
+) -> Overview:
+    def pick(name: str, read: Callable[[], T], old: Callable[[Overview], T]) -> T:
+        if previous is None or name in names or name in _ALWAYS:
+            return read()
+        return old(previous)
+
     return Overview(
-        ca_certificates=tuple(
-            inventory.record(r)
-            for r in db.query(
-                f"SELECT {inventory.COLUMNS} FROM certificates WHERE is_ca = 1 ORDER BY id"  # noqa: S608
-            )
+        ca_certificates=pick(
+            "ca_certificates", lambda: _ca_certificates(db), lambda o: o.ca_certificates
         ),
-        revocable_certificates=_revocable(db),
-        stats=dashboard.stats(db, now),
-        choices=choices(db),
-        authorities=authorities.list_authorities(db),
-        audit_entries=audit.entries(db),
-        audit_verdict=audit_replay.verify(db),
-        ceremonies=ceremony_store.list_ceremonies(db),
-        csrs=requests.list_csrs(db),
-        crl_calendar=crl_status.status(db),
-        revocations=revocation.list_revocations(db),
-        crls=crl.list_crls(db),
-        partners=partners.list_partners(db),
-        packages=tuple(
-            dict(r)
-            for r in db.query(
-                "SELECT p.id, p.direction, p.partner_id, p.package_id, p.at, p.file, p.result,"
-                " p.findings, p.manifest_sha256 FROM packages p ORDER BY p.id"
-            )
+        revocable_certificates=pick(
+            "revocable_certificates", lambda: _revocable(db), lambda o: o.revocable_certificates
         ),
-        officer_fingerprint=partners.officer_fingerprint(db),
-        partner_certs=trust.partner_certificates(db),
-        last_verified=trust.last_verification(db),
+        stats=pick("stats", lambda: dashboard.stats(db, now), lambda o: o.stats),
+        choices=pick("choices", lambda: choices(db), lambda o: o.choices),
+        authorities=pick(
+            "authorities", lambda: authorities.list_authorities(db), lambda o: o.authorities
+        ),
+        audit_entries=pick("audit_entries", lambda: audit.entries(db), lambda o: o.audit_entries),
+        audit_verdict=pick(
+            "audit_verdict", lambda: audit_replay.verify(db), lambda o: o.audit_verdict
+        ),
+        ceremonies=pick(
+            "ceremonies", lambda: ceremony_store.list_ceremonies(db), lambda o: o.ceremonies
+        ),
+        csrs=pick("csrs", lambda: requests.list_csrs(db), lambda o: o.csrs),
+        crl_calendar=pick("crl_calendar", lambda: crl_status.status(db), lambda o: o.crl_calendar),
+        revocations=pick(
+            "revocations", lambda: revocation.list_revocations(db), lambda o: o.revocations
+        ),
+        crls=pick("crls", lambda: crl.list_crls(db), lambda o: o.crls),
+        partners=pick("partners", lambda: partners.list_partners(db), lambda o: o.partners),
+        packages=pick("packages", lambda: _packages(db), lambda o: o.packages),
+        officer_fingerprint=pick(
+            "officer_fingerprint",
+            lambda: partners.officer_fingerprint(db),
+            lambda o: o.officer_fingerprint,
+        ),
+        partner_certs=pick(
+            "partner_certs", lambda: trust.partner_certificates(db), lambda o: o.partner_certs
+        ),
+        last_verified=pick(
+            "last_verified", lambda: trust.last_verification(db), lambda o: o.last_verified
+        ),
     )

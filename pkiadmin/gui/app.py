@@ -10,7 +10,8 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from pkiadmin import __version__
-from pkiadmin.core import resources, version, workspace
+from pkiadmin.core.base import resources, version
+from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.gui.errors import install_excepthook
 from pkiadmin.gui.main_window import MainWindow
 from pkiadmin.gui.worker import CaWorker

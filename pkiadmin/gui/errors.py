@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core import storage
-from pkiadmin.core.errors import PkiError
-from pkiadmin.core.version import version_text
+from pkiadmin.core.base.errors import PkiError
+from pkiadmin.core.base.version import version_text
+from pkiadmin.core.workspace import storage
 
 
 def error_label() -> QLabel:

@@ -13,30 +13,35 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from pkiadmin.core import workspace
-from pkiadmin.core.workspace import Workspace
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.workspace.folder import Workspace
+
+T = TypeVar("T")  # what an operation returns
+P = TypeVar("P")  # what an operation reports while it runs (text, or a typed progress value)
 
 Progress = Callable[[str], None]
-Operation = Callable[[Workspace, Progress], Any]
-Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
+# What the GUI thread runs when a job reports back: the job's own callback, already bound to
+# its typed value in the worker thread, so nothing is re-checked on the way.
+_Delivery = Callable[[], None]
 
 
 class CaWorkerApi(Protocol):
     """What views need: submit a job, learn when the worker is busy, stop at exit."""
 
-    busy_changed: Any
+    @property
+    def busy_changed(self) -> SignalInstance: ...
 
     def submit(
         self,
-        operation: Operation,
-        on_success: Success,
+        operation: Callable[[Workspace, Callable[[P], None]], T],
+        on_success: Callable[[T], None],
         on_failure: Failure,
-        on_progress: Callable[[str], None] | None = None,
+        on_progress: Callable[[P], None] | None = None,
     ) -> None: ...
 
     def shutdown(self) -> None: ...
@@ -45,15 +50,31 @@ class CaWorkerApi(Protocol):
 @dataclass(frozen=True)
 class _Job:
     id: int
-    operation: Operation
+    run: Callable[[Workspace], _Delivery]  # runs the operation; returns what the GUI then does
 
 
 class _Relay(QObject):
     """Lives in the GUI thread; signals emitted from the worker thread are queued to it."""
 
-    done = Signal(int, object)
-    failed = Signal(int, object)
-    progress = Signal(int, str)
+    done = Signal(int, object)  # job id, _Delivery
+    progress = Signal(int, object)  # job id, _Delivery
+
+
+def _bind(
+    operation: Callable[[Workspace, Callable[[P], None]], T],
+    on_success: Callable[[T], None],
+    on_failure: Failure,
+    report: Callable[[P], None],
+) -> Callable[[Workspace], _Delivery]:
+    def run(ws: Workspace) -> _Delivery:
+        try:
+            result = operation(ws, report)
+        except Exception as exc:  # noqa: BLE001 - forwarded to the GUI thread, never swallowed
+            error = exc  # `exc` itself is unbound when the except block ends
+            return lambda: on_failure(error)
+        return lambda: on_success(result)
+
+    return run
 
 
 class CaWorker(QObject):
@@ -66,26 +87,30 @@ class CaWorker(QObject):
         self._path = workspace_path
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._ids = itertools.count(1)
-        self._callbacks: dict[int, tuple[Success, Failure, Callable[[str], None] | None]] = {}
+        self._failures: dict[int, Failure] = {}
         self._relay = _Relay()
         self._relay.done.connect(self._on_done)
-        self._relay.failed.connect(self._on_failed)
         self._relay.progress.connect(self._on_progress)
         self._thread = threading.Thread(target=self._run, name="pkiadmin-ca-worker", daemon=True)
         self._thread.start()
 
     def submit(
         self,
-        operation: Operation,
-        on_success: Success,
+        operation: Callable[[Workspace, Callable[[P], None]], T],
+        on_success: Callable[[T], None],
         on_failure: Failure,
-        on_progress: Callable[[str], None] | None = None,
+        on_progress: Callable[[P], None] | None = None,
     ) -> None:
-        job = _Job(next(self._ids), operation)
-        if not self._callbacks:
+        job_id = next(self._ids)
+
+        def report(value: P) -> None:
+            if on_progress is not None:
+                self._relay.progress.emit(job_id, lambda: on_progress(value))
+
+        if not self._failures:
             self.busy_changed.emit(True)
-        self._callbacks[job.id] = (on_success, on_failure, on_progress)
-        self._jobs.put(job)
+        self._failures[job_id] = on_failure
+        self._jobs.put(_Job(job_id, _bind(operation, on_success, on_failure, report)))
 
     def shutdown(self) -> None:
         """Finish the running job, close the workspace and end the thread."""
@@ -103,42 +128,24 @@ class CaWorker(QObject):
         try:
             while (job := self._jobs.get()) is not None:
                 if ws is None:
-                    self._relay.failed.emit(job.id, open_error)
+                    failure = self._failures[job.id]
+                    error = open_error or RuntimeError("workspace not open")
+                    self._relay.done.emit(job.id, lambda f=failure, e=error: f(e))
                     continue
-                try:
-                    result = job.operation(ws, self._progress_for(job.id))
-                except Exception as exc:  # noqa: BLE001 - forwarded to the GUI thread, never swallowed
-                    self._relay.failed.emit(job.id, exc)
-                else:
-                    self._relay.done.emit(job.id, result)
+                self._relay.done.emit(job.id, job.run(ws))
         finally:
             if ws is not None:
                 ws.close()
 
-    def _progress_for(self, job_id: int) -> Progress:
-        def progress(text: str) -> None:
-            self._relay.progress.emit(job_id, text)
-
-        return progress
-
-    def _finish(self, job_id: int) -> tuple[Success, Failure, Callable[[str], None] | None]:
-        callbacks = self._callbacks.pop(job_id)
-        if not self._callbacks:
+    def _on_done(self, job_id: int, deliver: _Delivery) -> None:
+        del self._failures[job_id]
+        if not self._failures:
             self.busy_changed.emit(False)
-        return callbacks
+        deliver()
 
-    def _on_done(self, job_id: int, result: object) -> None:
-        on_success, _failure, _progress = self._finish(job_id)
-        on_success(result)
-
-    def _on_failed(self, job_id: int, error: object) -> None:
-        _success, on_failure, _progress = self._finish(job_id)
-        on_failure(error if isinstance(error, BaseException) else RuntimeError(str(error)))
-
-    def _on_progress(self, job_id: int, text: str) -> None:
-        callbacks = self._callbacks.get(job_id)
-        if callbacks and callbacks[2]:
-            callbacks[2](text)
+    def _on_progress(self, job_id: int, deliver: _Delivery) -> None:
+        if job_id in self._failures:  # a late report after the job finished is dropped
+            deliver()
 
 
 class InlineCaWorker(QObject):
@@ -157,23 +164,23 @@ class InlineCaWorker(QObject):
 
     def submit(
         self,
-        operation: Operation,
-        on_success: Success,
+        operation: Callable[[Workspace, Callable[[P], None]], T],
+        on_success: Callable[[T], None],
         on_failure: Failure,
-        on_progress: Callable[[str], None] | None = None,
+        on_progress: Callable[[P], None] | None = None,
     ) -> None:
         if self._ws is None:
             on_failure(self._open_error or RuntimeError("workspace not open"))
             return
+
+        def report(value: P) -> None:
+            if on_progress is not None:
+                on_progress(value)
+
         self.busy_changed.emit(True)
-        try:
-            result = operation(self._ws, on_progress or (lambda _text: None))
-        except Exception as exc:  # noqa: BLE001 - handed to the caller's failure callback
-            self.busy_changed.emit(False)
-            on_failure(exc)
-            return
+        deliver = _bind(operation, on_success, on_failure, report)(self._ws)
         self.busy_changed.emit(False)
-        on_success(result)
+        deliver()
 
     def shutdown(self) -> None:
         if self._ws is not None:

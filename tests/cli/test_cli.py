@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pkiadmin.cli.main import cli
-from pkiadmin.core import schema
+from pkiadmin.core.workspace import schema
 from tests.conftest import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,7 +221,7 @@ def test_read_only_disk_is_reported(root_ws_path: Path, monkeypatch: pytest.Monk
             raise OSError(errno.EROFS, os.strerror(errno.EROFS))
         return real_open(path, flags, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("pkiadmin.core.atomicfile.os.open", read_only)
+    monkeypatch.setattr("pkiadmin.core.base.atomicfile.os.open", read_only)
     result = run(root_ws_path, "cert", "export", "1")
     assert result.exit_code == 1
     assert "Read-only file system. Check that the folder is writable." in result.output

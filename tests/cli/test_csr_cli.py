@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pkiadmin.cli.main import cli
 from tests.conftest import PASSPHRASE
-from tests.core.test_csr import VECTORS, make_csr, pem
+from tests.core.x509.test_csr import VECTORS, make_csr, pem
 
 
 def run(ws: Path, *args: str, input: str | None = None) -> Result:

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from pkiadmin.cli.main import cli
 from tests.conftest import TOKEN_PIN
-from tests.core.test_csr import make_csr, pem
+from tests.core.x509.test_csr import make_csr, pem
 
 
 def run(ws: Path, *args: str, input: str | None = None) -> Result:

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pkiadmin.cli.main import cli
-from pkiadmin.core import workspace
+from pkiadmin.core.workspace import folder as workspace
 from tests.inventory_helpers import dated
 
 

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pkiadmin.cli.main import cli
-from pkiadmin.core import preflight
+from pkiadmin.core.ceremony import preflight
 from tests.conftest import PASSPHRASE
-from tests.core.test_csr import make_csr, pem
+from tests.core.x509.test_csr import make_csr, pem
 from tests.keyuse_helpers import signing_plan
 
 YES_YES = "y\ny\n"  # administrator and internal witness acknowledge the step

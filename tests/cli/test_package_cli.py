@@ -9,7 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from pkiadmin.cli.main import cli
-from pkiadmin.core import partners, workspace
+from pkiadmin.core.exchange import partners
+from pkiadmin.core.workspace import folder as workspace
 from tests.conftest import PASSPHRASE
 from tests.package_helpers import (
     gpg,
@@ -31,7 +32,8 @@ def run(ws: Path, *args: str) -> Result:
 
 def verify_by_phone(ws: Path, tmp_path: Path) -> None:
     """They read, we type: a typo is pointed out and typed again; then every value matches."""
-    from pkiadmin.core import calls, fingerprint
+    from pkiadmin.core.base import fingerprint
+    from pkiadmin.core.exchange import call_records as calls
 
     with workspace.open_workspace(ws) as opened_ws:
         values = calls.values_for(opened_ws, "pat")

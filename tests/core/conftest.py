@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pkiadmin.core import partners, workspace
-from pkiadmin.core.workspace import Workspace
+from pkiadmin.core.exchange import partners
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.workspace.folder import Workspace
 from tests.package_helpers import OFFICER_PASSPHRASE, gpg, kill_agent, make_key, new_home
 
 

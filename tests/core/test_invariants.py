@@ -11,11 +11,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from pkiadmin.core import audit, inventory, keys
-from pkiadmin.core.atomicfile import write_new_file
-from pkiadmin.core.errors import StorageError
-from pkiadmin.core.signer import FileSigner
-from pkiadmin.core.workspace import Workspace
+from pkiadmin.core.base.atomicfile import write_new_file
+from pkiadmin.core.base.errors import StorageError
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys.signer import FileSigner
+from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace.folder import Workspace
 from tests.conftest import PASSPHRASE, make_root
 
 

@@ -73,7 +73,7 @@ def test_resources_are_packaged_in_the_wheel(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
     probe = (
-        "import pkiadmin.core.resources as r, pkiadmin.core.fingerprint as f;"
+        "import pkiadmin.core.base.resources as r, pkiadmin.core.base.fingerprint as f;"
         "print(r.resource_root()); print(' '.join(f.pgp_words(bytes([0, 0]))))"
     )
     out = subprocess.run(

@@ -11,20 +11,19 @@ import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.core import (
-    authorities,
-    ceremony_plan,
-    ceremony_report,
-    ceremony_store,
-    lint,
-    workspace,
-)
-from pkiadmin.core.ceremony import CeremonyResult, CeremonyRun
-from pkiadmin.core.errors import PassphraseError
-from pkiadmin.gui import ceremony_pages as pages
-from pkiadmin.gui.ceremony_base import StepPage
-from pkiadmin.gui.ceremony_wizard import CeremonyWizard
+from pkiadmin.core.base.errors import PassphraseError
+from pkiadmin.core.ceremony import store as ceremony_store
+from pkiadmin.core.ceremony.root import plan as ceremony_plan
+from pkiadmin.core.ceremony.root import report as ceremony_report
+from pkiadmin.core.ceremony.root.run import CeremonyRun
+from pkiadmin.core.ceremony.root.steps import CeremonyResult
+from pkiadmin.core.issuance import authorities
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.x509 import lint
 from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.wizard import root_pages as pages
+from pkiadmin.gui.wizard.base import StepPage
+from pkiadmin.gui.wizard.wizard import CeremonyWizard
 from tests.ceremony_helpers import stage
 
 
@@ -127,8 +126,8 @@ def run_wizard_to_the_end(wizard: CeremonyWizard, tmp_path: Path) -> dict[str, s
 
 def test_full_ceremony_in_the_gui(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     plan_path, _answers = stage(tmp_path)
-    window.start_ceremony(plan_path, rehearsal=False)
-    wizard = window.ceremony_wizard
+    window.ceremony_ops.start_ceremony(plan_path, rehearsal=False)
+    wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None and wizard.isVisible()
     written = run_wizard_to_the_end(wizard, tmp_path)
     result = wizard.finish_page.result
@@ -148,7 +147,7 @@ def test_full_ceremony_in_the_gui(qtbot: QtBot, window: MainWindow, tmp_path: Pa
     assert verified.stdout.strip().endswith(": OK")
     with workspace.open_workspace(window.workspace_path) as ws:
         cert_findings = lint.lint_certificate(
-            __import__("pkiadmin.core.inventory", fromlist=["x"]).load_certificate(
+            __import__("pkiadmin.core.inventory.records", fromlist=["x"]).load_certificate(
                 ws.db, result.cert_id
             )
         )
@@ -171,8 +170,8 @@ def test_cancel_aborts_with_a_recorded_reason(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plan_path, _answers = stage(tmp_path)
-    window.start_ceremony(plan_path, rehearsal=True)
-    wizard = window.ceremony_wizard
+    window.ceremony_ops.start_ceremony(plan_path, rehearsal=True)
+    wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None
     wizard.currentPage().matches.click()  # type: ignore[attr-defined]
     monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("fire alarm", True))
@@ -186,11 +185,11 @@ def test_cancel_aborts_with_a_recorded_reason(
 def test_exception_sheet(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pkiadmin.gui.ceremony_wizard import ExceptionDialog
+    from pkiadmin.gui.wizard.wizard import ExceptionDialog
 
     plan_path, _answers = stage(tmp_path)
-    window.start_ceremony(plan_path, rehearsal=True)
-    wizard = window.ceremony_wizard
+    window.ceremony_ops.start_ceremony(plan_path, rehearsal=True)
+    wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None
 
     def fill(dialog: ExceptionDialog) -> int:
@@ -216,7 +215,7 @@ def test_killed_ceremony_shows_as_interrupted(
 ) -> None:
     plan_path, _answers = stage(tmp_path)
     with workspace.open_workspace(window.workspace_path) as ws:
-        from pkiadmin.core.ceremony import CeremonyRun
+        from pkiadmin.core.ceremony.root.run import CeremonyRun
 
         run = CeremonyRun.start(ws, ceremony_plan.load(plan_path), rehearsal=True)
         dead = subprocess.run(
@@ -233,7 +232,7 @@ def test_killed_ceremony_shows_as_interrupted(
 def test_new_plan_form_writes_a_valid_plan(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    form = window.open_plan_form()
+    form = window.ceremony_ops.open_plan_form()
     form.ceremony_id.setText("ACME-ROOT-1")
     form.purpose.setText("Acme root")
     form.cps.setText("Acme CPS 2, 6.1.1")
@@ -259,11 +258,11 @@ def test_printing_a_share_goes_to_a_printer_never_to_a_file(
 ) -> None:
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-    from pkiadmin.core.ceremony import Step
+    from pkiadmin.core.ceremony.root.steps import Step
 
     plan_path, _answers = stage(tmp_path)
-    window.start_ceremony(plan_path, rehearsal=True)
-    wizard = window.ceremony_wizard
+    window.ceremony_ops.start_ceremony(plan_path, rehearsal=True)
+    wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None
     run = wizard.run
     assert isinstance(run, CeremonyRun)

@@ -8,17 +8,17 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.core import ceremony_report
-from pkiadmin.core.ceremony import CeremonyResult
-from pkiadmin.gui import token_pages as tp
+from pkiadmin.core.ceremony.root import report as ceremony_report
+from pkiadmin.core.ceremony.root.steps import CeremonyResult
 from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.wizard import token_pages as tp
 from tests.ceremony_helpers import DATA, stage
 from tests.conftest import TOKEN_PIN
 from tests.gui.test_ceremony_wizard import acknowledge, next_page
 
 
 def test_new_root_on_a_token_and_its_keys(qtbot: QtBot, window: MainWindow, token: str) -> None:
-    dialog = window.open_new_root_dialog()
+    dialog = window.authority_ops.open_new_root_dialog()
     dialog.backend.setCurrentIndex(dialog.backend.findData("pkcs11"))
     assert not dialog.secret_box.isVisibleTo(dialog) and dialog.token.findText(token) >= 0
     qtbot.keyClicks(dialog.common_name, "GUI Token Root")
@@ -37,7 +37,7 @@ def test_new_root_on_a_token_and_its_keys(qtbot: QtBot, window: MainWindow, toke
         root is not None and root.text(0) == "GUI Token Root" and root.text(2) == "held here (pin)"
     )
 
-    tokens = window.open_hsm_dialog()
+    tokens = window.authority_ops.open_hsm_dialog()
     row = tokens.token_labels.index(token)
     tokens.tokens.selectRow(row)
     tokens.pin.setText(TOKEN_PIN)
@@ -65,8 +65,8 @@ def test_root_ceremony_with_the_key_on_a_token_in_the_wizard(
         )
     )
     plan_path, _answers = stage(tmp_path, text)
-    window.start_ceremony(plan_path, rehearsal=True)
-    wizard = window.ceremony_wizard
+    window.ceremony_ops.start_ceremony(plan_path, rehearsal=True)
+    wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None
     page = wizard.currentPage()
     page.matches.click()  # type: ignore[attr-defined]

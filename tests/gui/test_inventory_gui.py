@@ -14,7 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.core import query, view_export, workspace
+from pkiadmin.core.inventory import query, view_export
+from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.gui.main_window import MainWindow
 from pkiadmin.gui.worker import InlineCaWorker
 from tests.gui.conftest import MessageLog, wait_for_rows
@@ -136,7 +137,7 @@ def test_import_with_progress_export_and_metadata(
     folder = tmp_path / "in"
     (folder / "garbage.crt").write_bytes(b"not a certificate")
     win = open_window(qtbot, tmp_path / "ws")
-    actions = win.inventory_actions
+    actions = win.inventory_ops
     actions.import_paths([folder])
     assert actions.last_summary is not None and actions.last_summary.imported == 8
     assert any("garbage.crt: not a certificate file pkiadmin can read" in t for t in messages.texts)

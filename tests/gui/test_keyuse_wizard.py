@@ -8,10 +8,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.core import keyuse_report
-from pkiadmin.core.keyuse import KeyUseResult
-from pkiadmin.gui import keyuse_pages as kp
+from pkiadmin.core.ceremony.keyuse import report as keyuse_report
+from pkiadmin.core.ceremony.keyuse.run import KeyUseResult
 from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.wizard import keyuse_pages as kp
 from tests.conftest import PASSPHRASE
 from tests.gui.test_ceremony_wizard import acknowledge, next_page
 from tests.gui.test_main_window import fill_and_create
@@ -20,8 +20,8 @@ from tests.keyuse_helpers import PARTICIPANTS, signing_plan
 
 
 def _prepared(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> Path:
-    fill_and_create(qtbot, window.open_new_root_dialog())
-    window.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    window.request_ops.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
     digest = window.requests.model.records()[0].sha256
     plan = tmp_path / "sign.toml"
     plan.write_text(signing_plan("GUI Root CA", digest))
@@ -29,8 +29,8 @@ def _prepared(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> Path:
 
 
 def test_signing_ceremony_in_the_wizard(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    window.start_ceremony(_prepared(qtbot, window, tmp_path), rehearsal=False)
-    wizard = window.ceremony_wizard
+    window.ceremony_ops.start_ceremony(_prepared(qtbot, window, tmp_path), rehearsal=False)
+    wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None and wizard.isVisible()
     nxt = wizard.button(QWizard.WizardButton.NextButton)
     page = wizard.currentPage()
@@ -94,14 +94,14 @@ def test_signing_ceremony_in_the_wizard(qtbot: QtBot, window: MainWindow, tmp_pa
 
 
 def test_crl_ceremony_in_the_wizard(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    fill_and_create(qtbot, window.open_new_root_dialog())
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
     plan = tmp_path / "crl.toml"
     plan.write_text(
         '[ceremony]\nkind = "crl"\nid = "CRL-1"\npurpose = "re-sign"\ncps_reference = "CPS"\n'
         + PARTICIPANTS
     )
-    window.start_ceremony(plan, rehearsal=False)
-    wizard = window.ceremony_wizard
+    window.ceremony_ops.start_ceremony(plan, rehearsal=False)
+    wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None
     page = wizard.currentPage()
     page.matches.click()  # type: ignore[attr-defined]

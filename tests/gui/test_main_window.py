@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.core import fingerprint
-from pkiadmin.core.errors import PkiError
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.base.errors import PkiError
 from pkiadmin.gui import errors
+from pkiadmin.gui.dialogs.new_root import NewRootDialog
 from pkiadmin.gui.main_window import SECTIONS, MainWindow
-from pkiadmin.gui.new_root_dialog import NewRootDialog
 from pkiadmin.gui.worker import CaWorker
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import MessageLog, wait_for_rows
@@ -40,7 +40,7 @@ def fill_and_create(
 def test_create_root_in_dialog_then_see_it_and_its_details(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    dialog = window.open_new_root_dialog()
+    dialog = window.authority_ops.open_new_root_dialog()
     fill_and_create(qtbot, dialog)
     assert not dialog.isVisible()
     page = window.certificates
@@ -62,7 +62,7 @@ def test_create_root_in_dialog_then_see_it_and_its_details(
 
 
 def test_dialog_shows_errors_and_creates_nothing(qtbot: QtBot, window: MainWindow) -> None:
-    dialog = window.open_new_root_dialog()
+    dialog = window.authority_ops.open_new_root_dialog()
     fill_and_create(qtbot, dialog, secret="short")
     assert dialog.isVisible()
     assert "passphrase is too short" in dialog.error.text()
@@ -86,7 +86,7 @@ def test_real_worker_thread_creates_root_with_busy_indicator(qtbot: QtBot, tmp_p
     win = MainWindow(worker, path)
     qtbot.addWidget(win)
     win.show()
-    dialog = win.open_new_root_dialog()
+    dialog = win.authority_ops.open_new_root_dialog()
     with qtbot.waitSignal(dialog.created, timeout=30_000):
         fill_and_create(qtbot, dialog, cn="Threaded Root")
         # The click returned while the job runs on the worker: the GUI shows it is busy.
@@ -120,7 +120,7 @@ def test_keyboard_reaches_every_section_and_the_dialog(qtbot: QtBot, window: Mai
 
 def test_filter_and_models(qtbot: QtBot, window: MainWindow) -> None:
     for cn in ("Alpha Root", "Beta Root"):
-        fill_and_create(qtbot, window.open_new_root_dialog(), cn=cn)
+        fill_and_create(qtbot, window.authority_ops.open_new_root_dialog(), cn=cn)
     page = window.certificates
     wait_for_rows(qtbot, window, 2)
     qtbot.keyClicks(page.filter, "beta")
@@ -132,20 +132,20 @@ def test_filter_and_models(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_export_selected_certificate(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    fill_and_create(qtbot, window.open_new_root_dialog())
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
     qtbot.waitUntil(lambda: window.certificates.selected_record() is not None, timeout=10_000)
     target = tmp_path / "root.pem"
-    window.export_selected(target)
+    window.inventory_ops.export_selected(target)
     cert = x509.load_pem_x509_certificate(target.read_bytes())
     assert cert.subject.rfc4514_string() == "CN=GUI Root CA,O=Example Ltd,C=SE"
     assert window.statusBar().currentMessage() == f"Wrote {target}"
     der = tmp_path / "root.der"
-    window.export_selected(der)
+    window.inventory_ops.export_selected(der)
     assert x509.load_der_x509_certificate(der.read_bytes()) == cert
 
 
 def test_tampered_audit_log_is_shown_as_broken(qtbot: QtBot, window: MainWindow) -> None:
-    fill_and_create(qtbot, window.open_new_root_dialog())
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
     conn = sqlite3.connect(window.workspace_path / "pkiadmin.db")
     conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
     conn.commit()
@@ -207,12 +207,12 @@ def test_export_without_selection_says_what_to_do(
 ) -> None:
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: said.append(text))
-    window.export_selected(Path("/nonexistent/x.pem"))
+    window.inventory_ops.export_selected(Path("/nonexistent/x.pem"))
     assert said == ["Select a certificate in Certificates first."]
 
 
 def test_cancel_button_closes_dialog(qtbot: QtBot, window: MainWindow) -> None:
-    dialog = window.open_new_root_dialog()
+    dialog = window.authority_ops.open_new_root_dialog()
     cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
@@ -221,13 +221,13 @@ def test_cancel_button_closes_dialog(qtbot: QtBot, window: MainWindow) -> None:
 def test_check_key_passphrase_from_authorities(
     qtbot: QtBot, window: MainWindow, messages: MessageLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fill_and_create(qtbot, window.open_new_root_dialog())
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     page = window.authorities
     assert page.selected() is not None and page.verify_key_button.isEnabled()
     answers = iter([("wrong passphrase, surely", True), (PASSPHRASE, True)])
     monkeypatch.setattr(
-        "pkiadmin.gui.main_window.QInputDialog.getText", lambda *_a, **_k: next(answers)
+        "pkiadmin.gui.dialogs.unlock.QInputDialog.getText", lambda *_a, **_k: next(answers)
     )
     infos: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: infos.append(text))
@@ -245,7 +245,7 @@ def test_the_clock_is_confirmed_from_the_tools_menu(
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QInputDialog
 
-    from pkiadmin.core import audit
+    from pkiadmin.core.workspace import audit
 
     monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("Alice Admin", True))
     action = next(a for a in window.findChildren(QAction) if a.text() == "&Confirm the clock…")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.gui.call_dialog import CallDialog
+from pkiadmin.gui.dialogs.call import CallDialog
 from pkiadmin.gui.main_window import MainWindow
 from tests.gui.conftest import MessageLog
 from tests.gui.test_main_window import fill_and_create
@@ -32,12 +32,12 @@ def test_partner_onboarding_in_the_gui(
         fpr = make_key(home, "Pat Partner <pat@partner.example>")
         key_file = tmp_path / "pat.asc"
         key_file.write_bytes(gpg(home, "--armor", "--export", fpr).stdout)
-        fill_and_create(qtbot, window.open_new_root_dialog())
+        fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
         window.nav.setCurrentRow(5)
         page = window.partners
         assert window.stack.currentWidget() is page
         assert page.officer.text() == "No officer key yet" and not page.buttons["build"].isEnabled()
-        actions = window.partner_actions
+        actions = window.partner_ops
         actions.generate_officer_key("Olivia Officer", "olivia@example.com", OFFICER)
         assert page.officer.text().startswith("Our officer key: ")
         actions.add_partner(
@@ -61,7 +61,8 @@ def test_partner_onboarding_in_the_gui(
         assert officer is not None
         files = standard_files()
         ours_pub = tmp_path / "ours.asc"
-        from pkiadmin.core import partners, workspace
+        from pkiadmin.core.exchange import partners
+        from pkiadmin.core.workspace import folder as workspace
 
         with workspace.open_workspace(window.workspace_path) as ws:
             ours_pub.write_text(partners.keyring(ws).export_public(officer))
@@ -97,10 +98,10 @@ def drive_call(
     """The call screen as the officer uses it: keyboard only."""
     from PySide6.QtCore import Qt
 
-    from pkiadmin.core import fingerprint
+    from pkiadmin.core.base import fingerprint
 
-    window.partner_actions.open_call("pat")
-    dialog = window.partner_actions.dialog
+    window.partner_ops.open_call("pat")
+    dialog = window.partner_ops.dialog
     assert isinstance(dialog, CallDialog)
     dialog.direction.setCurrentIndex(dialog.direction.findData(direction))
     for field, text in ((dialog.our_officer, "Olivia"), (dialog.their_officer, "Pat"),
@@ -144,7 +145,7 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         assert mismatch.recorded is not None and mismatch.recorded.result == "mismatch"
         mismatch.reject()
         assert window.partners.model.records()[0].key_status == "unverified"
-        window.partner_actions.export_trust(tmp_path / "too-early.pem")
+        window.partner_ops.export_trust(tmp_path / "too-early.pem")
         assert "No partner CA certificate is trusted now" in messages.texts[-1]
 
         for direction in ("we-read", "they-read"):
@@ -158,7 +159,7 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         assert window.partners.model.records()[0].key_status == "verified"
         assert "verified 0 days ago" in window.dashboard.partner_list.text()
         assert "CN=Partner" in window.dashboard.partner_list.text()
-        window.partner_actions.export_trust(tmp_path / "partner-cas.pem")
+        window.partner_ops.export_trust(tmp_path / "partner-cas.pem")
         assert (tmp_path / "partner-cas.pem").read_text().count("BEGIN CERTIFICATE") == 2
         assert fpr
     finally:
@@ -170,14 +171,15 @@ def _onboard(qtbot: QtBot, window: MainWindow, tmp_path: Path, home: Path) -> st
     fpr = make_key(home, "Pat Partner <pat@partner.example>")
     key_file = tmp_path / "pat.asc"
     key_file.write_bytes(gpg(home, "--armor", "--export", fpr).stdout)
-    fill_and_create(qtbot, window.open_new_root_dialog())
-    actions = window.partner_actions
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    actions = window.partner_ops
     actions.generate_officer_key("Olivia Officer", "olivia@example.com", OFFICER)
     actions.add_partner("pat", "Partner SA", "")
     actions.import_key("pat", key_file, fpr)
     officer = window.overview_data.officer_fingerprint if window.overview_data else None
     assert officer is not None
-    from pkiadmin.core import partners, workspace
+    from pkiadmin.core.exchange import partners
+    from pkiadmin.core.workspace import folder as workspace
 
     with workspace.open_workspace(window.workspace_path) as ws:
         (tmp_path / "ours.asc").write_text(partners.keyring(ws).export_public(officer))

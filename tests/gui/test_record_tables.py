@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QHeaderView, QTableView
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.gui.table_model import (
+from pkiadmin.gui.models.table import (
     RECORD_ROLE,
     Column,
     RecordFilterProxy,

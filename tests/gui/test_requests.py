@@ -46,8 +46,9 @@ def csr_file(
 def test_import_review_and_sign_a_csr(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, messages: MessageLog
 ) -> None:
-    fill_and_create(qtbot, window.open_new_root_dialog())  # GUI Root CA, O=Example Ltd, C=SE
-    window.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
+    # GUI Root CA, O=Example Ltd, C=SE
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    window.request_ops.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
     page = window.requests
     assert window.stack.currentWidget() is page and page.model.rowCount() == 1
     mime = QMimeData()
@@ -62,7 +63,7 @@ def test_import_review_and_sign_a_csr(
         )
     )
     assert page.model.rowCount() == 2
-    window.import_csr(
+    window.request_ops.import_csr(
         csr_file(tmp_path, "weak.csr", "Weak CA", rsa.generate_private_key(65537, 1024))
     )
     assert "weak.csr was refused: The RSA key has 1024 bits" in messages.texts[-1]
@@ -75,7 +76,7 @@ def test_import_review_and_sign_a_csr(
     assert selected is not None and selected.subject.startswith("CN=Online Issuing CA")
     assert "No findings" in page.details.toPlainText() and "PGP words" in page.details.toPlainText()
     page.sign_button.click()
-    dialog = window.sign_dialog
+    dialog = window.request_ops.sign_dialog
     assert dialog is not None and dialog.isVisible() and dialog.csr_id == 1
     assert not dialog.sign_button.isEnabled() and not dialog.checked.isEnabled()
     dialog.preview_button.click()

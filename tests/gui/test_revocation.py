@@ -9,7 +9,7 @@ from cryptography import x509
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.core import inventory
+from pkiadmin.core.inventory import records as inventory
 from pkiadmin.gui.main_window import MainWindow
 from tests.conftest import PASSPHRASE
 from tests.gui.conftest import MessageLog, wait_for_rows
@@ -18,10 +18,10 @@ from tests.gui.test_requests import csr_file
 
 
 def _sign_one(window: MainWindow, tmp_path: Path) -> None:
-    window.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
+    window.request_ops.import_csr(csr_file(tmp_path, "online.csr", "Online Issuing CA"))
     window.requests.table.selectRow(0)
     window.requests.sign_button.click()
-    dialog = window.sign_dialog
+    dialog = window.request_ops.sign_dialog
     assert dialog is not None
     dialog.preview_button.click()
     dialog.checked.setChecked(True)
@@ -33,7 +33,7 @@ def _sign_one(window: MainWindow, tmp_path: Path) -> None:
 def test_revoke_issue_and_export_a_crl(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, messages: MessageLog
 ) -> None:
-    fill_and_create(qtbot, window.open_new_root_dialog())
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
     _sign_one(window, tmp_path)
     page = window.revocation
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
@@ -41,13 +41,13 @@ def test_revoke_issue_and_export_a_crl(
     assert page.calendar.item(0, 1).text() == "no CRL"  # type: ignore[union-attr]
     assert "NO CRL" in window.dashboard.crl_list.text()
 
-    window.revocation_actions.issue_crl(1, "a wrong passphrase, certainly")
+    window.revocation_ops.issue_crl(1, "a wrong passphrase, certainly")
     assert "The passphrase is wrong" in messages.texts[-1]
     assert page.crls.rowCount() == 0
-    window.revocation_actions.issue_crl(1, PASSPHRASE)
+    window.revocation_ops.issue_crl(1, PASSPHRASE)
     assert page.crls.rowCount() == 1 and page.calendar.item(0, 1).text() == "ok"  # type: ignore[union-attr]
 
-    dialog = window.revocation_actions.open_revoke_dialog()
+    dialog = window.revocation_ops.open_revoke_dialog()
     assert dialog.certificate.count() == 1  # the intermediate; never the root itself
     assert "Online Issuing CA is a CA." in dialog.consequence.text()
     assert "cannot be undone" in dialog.consequence.text()
@@ -69,10 +69,10 @@ def test_revoke_issue_and_export_a_crl(
     child = window.authorities.tree.topLevelItem(0).child(0)  # type: ignore[union-attr]
     assert child is not None and child.text(1).endswith("REVOKED")
     assert (
-        window.revocation_actions.open_revoke_dialog().certificate.count() == 0
+        window.revocation_ops.open_revoke_dialog().certificate.count() == 0
     )  # nothing left to revoke
 
-    window.revocation_actions.issue_crl(1, PASSPHRASE)
+    window.revocation_ops.issue_crl(1, PASSPHRASE)
     assert page.crls.rowCount() == 2 and not page.revocations.records()[0].pending
     page.crl_table.selectRow(0)  # newest first
     details = page.crl_details.text()
@@ -81,6 +81,6 @@ def test_revoke_issue_and_export_a_crl(
     assert "no revoked certificates" in page.crl_details.text()
     out = tmp_path / "publish"
     out.mkdir()
-    window.revocation_actions.export_crl(2, out)
+    window.revocation_ops.export_crl(2, out)
     published = x509.load_der_x509_crl((out / "gui-root-ca.crl").read_bytes())
     assert [inventory.serial_hex(e.serial_number) for e in published] == [row.serial]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pkiadmin.core import workspace
+from pkiadmin.core.workspace import folder as workspace
 from tests.ceremony_helpers import rehearse
 
 pytestmark = pytest.mark.interop

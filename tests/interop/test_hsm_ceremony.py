@@ -14,10 +14,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from pkiadmin.cli.main import cli
-from pkiadmin.core import ceremony_report, lint
+from pkiadmin.core.ceremony.root import report as ceremony_report
+from pkiadmin.core.x509 import lint
 from tests.ceremony_helpers import DATA, stage
 from tests.conftest import TOKEN_PIN
-from tests.core.test_csr import pem
+from tests.core.x509.test_csr import pem
 
 
 def run(ws: Path, *args: str) -> Result:

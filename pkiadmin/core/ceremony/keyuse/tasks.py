@@ -1,0 +1,18 @@
+"""The task for a key-use plan, by its kind; building it checks the plan against the workspace."""
+
+from __future__ import annotations
+
+from pkiadmin.core.ceremony.keyuse.plan import KeyUseKind, KeyUsePlan
+from pkiadmin.core.ceremony.keyuse.run import Task
+from pkiadmin.core.workspace.folder import Workspace
+
+
+def for_plan(ws: Workspace, plan: KeyUsePlan) -> Task:
+    """Refuses (before anything is recorded) a plan naming a CA, CSR or CRL issuer not held here."""
+    if plan.kind is KeyUseKind.SIGN_INTERMEDIATE:
+        from pkiadmin.core.ceremony.keyuse.sign_task import SigningTask
+
+        return SigningTask(ws, plan)
+    from pkiadmin.core.ceremony.keyuse.crl_task import CrlTask
+
+    return CrlTask(ws, plan)

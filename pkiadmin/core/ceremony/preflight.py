@@ -1,0 +1,111 @@
+"""Pre-flight checks before a ceremony: network, clock, software, workspace, custodians present."""
+
+from __future__ import annotations
+
+import enum
+import os
+import platform
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import cryptography
+
+from pkiadmin import __version__
+from pkiadmin.core.base import version
+from pkiadmin.core.workspace.folder import Workspace
+
+_SYS_NET = Path("/sys/class/net")
+
+
+class Status(enum.Enum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+def network_interfaces_up(sys_net: Path = _SYS_NET) -> tuple[str, ...]:
+    """Interfaces other than loopback whose operational state is up (or unknown but carrier on)."""
+    if not sys_net.is_dir():
+        return ()
+    up = []
+    for entry in sorted(sys_net.iterdir()):
+        if entry.name == "lo":
+            continue
+        try:
+            state = (entry / "operstate").read_text().strip()
+        except OSError:
+            continue
+        if state == "up":
+            up.append(entry.name)
+    return tuple(up)
+
+
+def environment() -> dict[str, str]:
+    """Facts for the report: software versions and hashes, host and OS."""
+    return {
+        "pkiadmin": __version__,
+        "pkiadmin_files_sha256": version.package_digest(),
+        "python": sys.version.split()[0],
+        "cryptography": cryptography.__version__,
+        "openssl": _openssl_version(),
+        "host": platform.node(),
+        "os": platform.platform(),
+    }
+
+
+def _openssl_version() -> str:
+    from cryptography.hazmat.backends.openssl.backend import backend
+
+    return str(backend.openssl_version_text())
+
+
+def run(ws: Workspace, sys_net: Path = _SYS_NET) -> tuple[Check, ...]:
+    checks = []
+    up = network_interfaces_up(sys_net)
+    checks.append(
+        Check(
+            "network",
+            Status.WARNING,
+            "interfaces up: " + ", ".join(up) + " — disconnect them, or record a waiver",
+        )
+        if up
+        else Check("network", Status.OK, "no network interface up other than loopback")
+    )
+    now = datetime.now(UTC)
+    local = datetime.now().astimezone()
+    checks.append(
+        Check(
+            "clock",
+            Status.OK,
+            f"{now:%Y-%m-%d %H:%M:%S} UTC ({local:%H:%M:%S %Z} local) — read aloud; the witness confirms",
+        )
+    )
+    env = environment()
+    checks.append(
+        Check(
+            "software",
+            Status.OK,
+            f"pkiadmin {env['pkiadmin']}, files SHA-256 {env['pkiadmin_files_sha256']}",
+        )
+    )
+    probe = ws.path / f".preflight-{secrets.token_hex(4)}"
+    try:
+        probe.write_bytes(b"x")
+        os.fsync(os.open(probe, os.O_RDONLY))
+        probe.unlink()
+        checks.append(Check("workspace", Status.OK, f"{ws.path} is writable"))
+    except OSError as exc:
+        checks.append(
+            Check("workspace", Status.FAILED, f"{ws.path} is not writable: {exc.strerror}")
+        )
+    return tuple(checks)

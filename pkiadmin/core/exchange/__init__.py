@@ -1,0 +1,1 @@
+"""Partners: OpenPGP, partner records, trust packages, the fingerprint call and the trust store."""

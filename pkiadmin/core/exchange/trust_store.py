@@ -1,0 +1,214 @@
+"""The partner trust store: partner CA certificates that came in an accepted package and were
+confirmed on a verified fingerprint call; exported for nginx, OpenSSL and Java."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from sqlite_utils import Database
+
+from pkiadmin.core.base import atomicfile, fingerprint
+from pkiadmin.core.base.display import safe
+from pkiadmin.core.base.errors import ValidationError
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace.folder import Workspace
+
+
+@dataclass(frozen=True)
+class PartnerCert:
+    partner_id: int
+    partner: str
+    cert_id: int
+    subject: str
+    sha256: str
+    not_after: datetime
+    trusted: bool
+    call_id: int | None
+
+
+def store_partner_certificates(
+    ws: Workspace, partner_id: int, package_row: int, certificates: tuple[bytes, ...]
+) -> None:
+    """In the caller's transaction: each certificate once in the inventory (as imported), linked to
+    the partner, untrusted. If the partner was verified and these differ from what the call
+    confirmed, the partner goes back to unverified."""
+    seen: set[int] = set()
+    for pem in certificates:
+        cert = x509.load_pem_x509_certificate(pem)
+        digest = cert.fingerprint(hashes.SHA256()).hex()
+        row = ws.db.execute("SELECT id FROM certificates WHERE sha256 = ?", (digest,)).fetchone()
+        cert_id = (
+            int(row[0])
+            if row
+            else inventory.insert_certificate(ws.db, cert, inventory.Source.IMPORTED)
+        )
+        seen.add(cert_id)
+        ws.db.execute(
+            "INSERT INTO partner_certs (partner_id, cert_id, package_row) VALUES (?, ?, ?)"
+            " ON CONFLICT(partner_id, cert_id) DO UPDATE SET package_row = excluded.package_row",
+            (partner_id, cert_id, package_row),
+        )
+    trusted = {
+        int(r[0])
+        for r in ws.db.execute(
+            "SELECT cert_id FROM partner_certs WHERE partner_id = ? AND trusted = 1", (partner_id,)
+        )
+    }
+    if trusted and trusted != seen:
+        ws.db.execute(
+            "UPDATE partners SET key_status = 'unverified' WHERE id = ? AND key_status = 'verified'",
+            (partner_id,),
+        )
+        # Their certificates leave the trust store until a new call confirms what they send now.
+        ws.db.execute("UPDATE partner_certs SET trusted = 0 WHERE partner_id = ?", (partner_id,))
+        audit.append(
+            ws.db,
+            "partner.unverified",
+            {"partner_id": partner_id},
+            details={
+                "reason": "a package carried CA certificates that differ from the verified ones"
+            },
+        )
+
+
+def partner_certificates(db: Database, trusted_only: bool = False) -> tuple[PartnerCert, ...]:
+    """Every partner CA certificate; with `trusted_only`, those trusted now: confirmed on a call
+    of a partner who is verified now."""
+    rows = db.query(
+        "SELECT pc.partner_id, p.name, pc.cert_id, c.subject, c.sha256, c.not_after,"
+        " pc.trusted AND p.key_status = 'verified' AS trusted, pc.call_id"
+        " FROM partner_certs pc JOIN partners p ON p.id = pc.partner_id JOIN certificates c ON c.id = pc.cert_id"
+        " WHERE (pc.trusted AND p.key_status = 'verified') >= ? ORDER BY p.name, c.subject",
+        [1 if trusted_only else 0],
+    )
+    return tuple(
+        PartnerCert(
+            int(r["partner_id"]), r["name"], int(r["cert_id"]), r["subject"], r["sha256"],
+            datetime.fromisoformat(r["not_after"]), bool(r["trusted"]), r["call_id"],
+        )
+        for r in rows
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrustExport:
+    path: Path
+    certificates: tuple[PartnerCert, ...]
+    left_out: tuple[str, ...] = ()  # partners once verified, unverified now
+
+    def listing(self) -> list[str]:
+        lines = [
+            f"{safe(c.partner)}: {safe(c.subject)} SHA-256 {fingerprint.grouped_hex(bytes.fromhex(c.sha256))}"
+            for c in self.certificates
+        ]
+        return lines + [
+            f"Left out: {safe(p)} is unverified now (a later package differs from what the last "
+            "call confirmed); verify them on a new call to include their certificates again."
+            for p in self.left_out
+        ]
+
+
+def unverified_since_call(db: Database) -> tuple[str, ...]:
+    """Partners whose certificates a call once confirmed, and who are unverified now."""
+    return tuple(
+        str(r[0])
+        for r in db.execute(
+            "SELECT DISTINCT p.name FROM partner_certs pc JOIN partners p ON p.id = pc.partner_id"
+            " WHERE pc.call_id IS NOT NULL AND p.key_status != 'verified' ORDER BY p.name"
+        )
+    )
+
+
+def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> TrustExport:
+    """pem (a bundle for nginx ssl_client_certificate), openssl-dir (hashed links for -CApath),
+    or p12 (a Java truststore). Only certificates confirmed on a verified call."""
+    certs = partner_certificates(ws.db, trusted_only=True)
+    left_out = unverified_since_call(ws.db)
+    if not certs:
+        why = (
+            f" ({', '.join(safe(p) for p in left_out)}: unverified now, after a later package)"
+            if left_out
+            else ""
+        )
+        raise ValidationError(
+            f"No partner CA certificate is trusted now{why}: verify a partner on a call first."
+        )
+    loaded = [inventory.load_certificate(ws.db, c.cert_id) for c in certs]
+    if fmt == "pem":
+        header = "".join(
+            f"# {safe(c.partner)}: {safe(c.subject)}\n# SHA-256 {fingerprint.colon_hex(bytes.fromhex(c.sha256))}\n"
+            for c in certs
+        )
+        atomicfile.write_new_file(
+            out,
+            header.encode() + b"".join(x.public_bytes(serialization.Encoding.PEM) for x in loaded),
+            mode=0o644,
+        )
+    elif fmt == "openssl-dir":
+        out.mkdir(parents=True, exist_ok=False)
+        openssl = _openssl()
+        for cert in loaded:
+            pem = cert.public_bytes(serialization.Encoding.PEM)
+            subject_hash = (
+                subprocess.run(
+                    [openssl, "x509", "-noout", "-subject_hash"],
+                    input=pem,
+                    capture_output=True,
+                    check=True,
+                )
+                .stdout.decode()
+                .strip()
+            )
+            n = 0
+            while (out / f"{subject_hash}.{n}").exists():
+                n += 1
+            atomicfile.write_new_file(out / f"{subject_hash}.{n}", pem, mode=0o644)
+    elif fmt == "p12":
+        if not password:
+            raise ValidationError("A Java truststore needs a password (keytool asks for it).")
+        data = pkcs12.serialize_java_truststore(
+            [
+                pkcs12.PKCS12Certificate(cert, c.subject.encode())
+                for c, cert in zip(certs, loaded, strict=True)
+            ],
+            serialization.BestAvailableEncryption(password.encode()),
+        )
+        atomicfile.write_new_file(out, data, mode=0o644)
+    else:
+        raise ValidationError("The format is pem, openssl-dir or p12.")
+    result = TrustExport(out, certs, left_out)
+    with ws.db.atomic():
+        audit.append(
+            ws.db,
+            "trust.export",
+            {"format": fmt},
+            artefacts=tuple(audit.Artefact(c.subject, c.sha256) for c in certs),
+            details={"path": str(out), "left_out": list(left_out)},
+        )
+    return result
+
+
+def _openssl() -> str:
+    found = shutil.which("openssl")
+    if found is None:
+        raise ValidationError(
+            "openssl is not installed; it names the files of an OpenSSL CA directory."
+        )
+    return found
+
+
+def last_verification(db: Database) -> dict[int, datetime]:
+    return {
+        int(r[0]): datetime.fromisoformat(r[1])
+        for r in db.execute(
+            "SELECT partner_id, max(at) FROM calls WHERE result = 'verified' GROUP BY partner_id"
+        )
+    }

@@ -1,0 +1,279 @@
+"""Bulk import of existing certificates into the inventory: files and folders (recursive), PEM
+bundles, DER, PKCS#7 and PKCS#12 (certificates only). Each file is imported whole or not at all,
+duplicates are recognised by SHA-256, issuers are linked when present and verifiably the signer,
+and every refused file gets its reason. Imported certificates are never trusted automatically.
+
+A large PEM bundle is read by worker processes (reading every field of a certificate costs more
+than storing it), while this process stores what they return, in order, in one transaction."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.utils import CryptographyDeprecationWarning
+
+from pkiadmin.core.base.errors import PkiError
+from pkiadmin.core.inventory import store as bulk_store
+from pkiadmin.core.inventory.store import Cancelled
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509 import fields as certfields
+from pkiadmin.core.x509 import pembundle
+
+MAX_FILE_BYTES = 80 * 1024 * 1024  # a 100,000-certificate PEM bundle is about 65 MB
+PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
+CHUNK = 2_500  # certificates per piece of work handed to a worker
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+# cryptography raises more than ValueError for malformed certificates, some only when a field is read.
+_MALFORMED = (
+    ValueError,
+    TypeError,
+    UnsupportedAlgorithm,
+    x509.DuplicateExtension,
+    x509.InvalidVersion,
+    x509.UnsupportedGeneralNameType,
+)
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    file_number: int  # 1-based
+    file_count: int
+    path: str
+    certificates: int  # stored so far in this file
+
+
+def _files(paths: Sequence[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        else:
+            yield path
+
+
+def parse(data: bytes, name: str, p12_password: str | None = None) -> list[certfields.CertFields]:
+    """Every certificate in a file of any supported format with all its fields read (where
+    cryptography reports many malformed certificates); a ValueError says why there is none.
+    A certificate cryptography only warns about (a negative serial, ...) breaks RFC 5280: refused."""
+    names = certfields.NameCache()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parsed = [
+            certfields.read_fields(cert, names, der)
+            for cert, der in _parse(data, name, p12_password)
+        ]
+    for warning in caught:
+        if issubclass(warning.category, (CryptographyDeprecationWarning, UserWarning)):
+            raise ValueError(f"it breaks RFC 5280: {warning.message}")  # noqa: TRY004 - a bad file
+    return parsed
+
+
+def _parse(
+    data: bytes, name: str, p12_password: str | None
+) -> list[tuple[x509.Certificate, bytes | None]]:
+    """The certificates, each with its DER when that is at hand."""
+    if (
+        _suffix(name) not in {"p12", "pfx"}
+        and b"-----BEGIN PKCS7-----" not in data
+        and (ders := pembundle.certificate_ders(data))
+    ):
+        return [(x509.load_der_x509_certificate(der), der) for der in ders]
+    return [(cert, None) for cert in _load(data, name, p12_password)]
+
+
+def _suffix(name: str) -> str:
+    return name.lower().rsplit(".", 1)[-1] if "." in name else ""
+
+
+def _load(data: bytes, name: str, p12_password: str | None) -> list[x509.Certificate]:
+    suffix = _suffix(name)
+    if suffix in {"p12", "pfx"}:
+        try:
+            loaded = pkcs12.load_pkcs12(data, p12_password.encode() if p12_password else None)
+        except ValueError as exc:
+            raise ValueError(
+                "a PKCS#12 file that the given password does not open (or a damaged one)"
+            ) from exc
+        certs = [c.certificate for c in loaded.additional_certs]
+        return ([loaded.cert.certificate] if loaded.cert else []) + certs
+    if b"-----BEGIN PKCS7-----" in data:
+        return list(pkcs7.load_pem_pkcs7_certificates(data))
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        return list(x509.load_pem_x509_certificates(data))
+    if suffix in {"p7b", "p7c"}:
+        return list(pkcs7.load_der_pkcs7_certificates(data))
+    return [x509.load_der_x509_certificate(data)]
+
+
+def _parse_piece(piece: bytes) -> list[tuple[object, ...]] | str:
+    """In a worker process: the fields of a piece of a PEM bundle (as plain tuples, which cross
+    the process boundary faster than named ones), or why it cannot be read."""
+    try:
+        return [tuple(f) for f in parse(piece, "piece.pem")]
+    except _MALFORMED as exc:
+        return f"not a certificate file pkiadmin can read ({exc})"
+
+
+def _pieces(data: bytes) -> list[bytes]:
+    """The bundle cut after every CHUNK-th certificate (text between certificates is kept)."""
+    pieces, start, count, pos = [], 0, 0, 0
+    while (end := data.find(pembundle.END, pos)) >= 0:
+        pos = end + len(pembundle.END)
+        count += 1
+        if count % CHUNK == 0:
+            pieces.append(data[start:pos])
+            start = pos
+    if data[start:].strip():
+        pieces.append(data[start:])
+    return pieces
+
+
+def _batches(
+    data: bytes, name: str, p12_password: str | None, pool: ProcessPoolExecutor | None
+) -> Iterator[list[certfields.CertFields]]:
+    if pool is None:
+        yield parse(data, name, p12_password)
+        return
+    for result in pool.map(_parse_piece, _pieces(data)):
+        if isinstance(result, str):
+            raise ValueError(result)  # noqa: TRY004 - a malformed certificate
+        yield [certfields.CertFields._make(row) for row in result]
+
+
+def _wants_pool(data: bytes) -> bool:
+    return b"-----BEGIN PKCS7-----" not in data and data.count(pembundle.BEGIN) >= PARALLEL_MIN
+
+
+def import_paths(
+    ws: Workspace,
+    paths: Sequence[Path],
+    p12_password: str | None = None,
+    progress: Callable[[ImportProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportSummary:
+    summary = ImportSummary()
+    files = list(_files(paths))
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for number, path in enumerate(files, start=1):
+            if cancelled is not None and cancelled():
+                summary.cancelled = True
+                break
+            summary.files += 1
+            report = _reporter(progress, number, len(files), str(path))
+            report(0)
+            data = _read(path, summary)
+            if data is None:
+                continue
+            parallel = _wants_pool(data)  # a large bundle's certificates are counted once
+            if pool is None and parallel:
+                pool = _start_pool()
+            batches = _batches(data, path.name, p12_password, pool if parallel else None)
+            try:
+                added, duplicates = bulk_store.store(ws, path, data, batches, report, cancelled)
+            except Cancelled:
+                summary.cancelled = True
+                break
+            except bulk_store.NothingInFile:
+                summary.refused.append((str(path), "holds no certificate"))
+                continue
+            except _MALFORMED as exc:
+                summary.refused.append((str(path), _reason(exc)))
+                continue
+            except PkiError as exc:
+                summary.refused.append((str(path), str(exc)))
+                continue
+            summary.imported += added
+            summary.duplicates += duplicates
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if summary.imported >= 1000:
+        # Fresh statistics, so that each filter's query uses its index (a sampled ANALYZE: fast).
+        ws.db.execute("PRAGMA analysis_limit = 1000")
+        ws.db.execute("ANALYZE")
+    return summary
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if text.startswith(("not a certificate file", "it ", "a PKCS#12")):
+        return text
+    return f"not a certificate file pkiadmin can read ({text})"
+
+
+def _reporter(
+    progress: Callable[[ImportProgress], None] | None, number: int, count: int, path: str
+) -> Callable[[int], None]:
+    def report(certificates: int) -> None:
+        if progress is not None:
+            progress(ImportProgress(number, count, path, certificates))
+
+    return report
+
+
+def _start_pool() -> ProcessPoolExecutor:
+    # 'spawn': the GUI has threads, and a forked child of a threaded process can deadlock.
+    return ProcessPoolExecutor(
+        max_workers=WORKERS,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_lower_priority,
+    )
+
+
+def _lower_priority() -> None:
+    """In a worker: yield the CPU to this process, which stores what the workers read (one
+    SQLite writer is the import's critical path; the workers run ahead of it with what is left).
+    And end when this process ends, even by kill -9 (Linux: PR_SET_PDEATHSIG)."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _read(path: Path, summary: ImportSummary) -> bytes | None:
+    """The file's bytes, or None with the reason recorded."""
+    try:
+        size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            return path.read_bytes()
+        summary.refused.append(
+            (str(path), f"{size // 1_000_000} MB is far more than a certificate file")
+        )
+    except FileNotFoundError:
+        summary.refused.append((str(path), "the file disappeared before it could be read"))
+    except OSError as exc:
+        summary.refused.append((str(path), f"cannot be read ({exc.strerror})"))
+    return None

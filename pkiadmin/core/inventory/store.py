@@ -1,0 +1,156 @@
+"""Storing the certificates of one imported file: one transaction with one audit entry, or
+nothing. Duplicates (by SHA-256) are counted and skipped, a reused issuer+serial refuses the file,
+and each certificate is linked to the inventory certificate that verifiably signed it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509 import fields as certfields
+
+
+class Cancelled(Exception):  # noqa: N818 - a request, not an error
+    """The import was cancelled while this file was being stored; the file was rolled back."""
+
+
+class NothingInFile(Exception):  # noqa: N818
+    """The file holds no certificate."""
+
+
+def store(
+    ws: Workspace,
+    path: Path,
+    data: bytes,
+    batches: Iterable[list[certfields.CertFields]],
+    report: Callable[[int], None],
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[int, int]:
+    """Store the file's certificates, batch by batch, in one transaction; (added, duplicates)."""
+    stored: list[tuple[int, certfields.CertFields]] = []
+    total = 0
+    with ws.db.atomic():
+        start = int(ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
+        for batch in batches:
+            total += len(batch)
+            added, left_out = inventory.insert_new(ws.db, batch, inventory.Source.IMPORTED)
+            _refuse_reused_serials(ws, left_out, start)
+            stored += added
+            report(len(stored))
+            if cancelled is not None and cancelled():
+                raise Cancelled
+        if total == 0:
+            raise NothingInFile
+        _link_issuers(ws, stored)
+        audit.append(
+            ws.db,
+            "cert.import",
+            {"file": str(path)},
+            artefacts=(audit.Artefact(str(path), hashlib.sha256(data).hexdigest()),),
+            details={"imported": len(stored), "duplicates": total - len(stored)},
+        )
+    return len(stored), total - len(stored)
+
+
+def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _refuse_reused_serials(
+    ws: Workspace, left_out: list[certfields.CertFields], start: int
+) -> None:
+    """Of the certificates the inventory did not take, those it already holds (from before, or
+    earlier in this file) are duplicates. Any other was left out for its issuer and serial, which
+    another certificate already has: RFC 5280 forbids that, and the file is refused."""
+    digests = [f.sha256 for f in left_out]
+    present: set[str] = set()
+    for chunk in _chunks(digests):
+        marks = ",".join("?" * len(chunk))
+        present.update(
+            str(r[0])
+            for r in ws.db.execute(
+                f"SELECT sha256 FROM certificates WHERE sha256 IN ({marks})",  # noqa: S608 - placeholders
+                tuple(chunk),
+            )
+        )
+    for f in left_out:
+        if f.sha256 in present:
+            continue
+        clash = ws.db.execute(
+            "SELECT id FROM certificates WHERE issuer_hash = ? AND serial_hex = ?",
+            (f.issuer_hash, f.serial_hex),
+        ).fetchone()
+        if clash is None:
+            raise RuntimeError("a certificate was left out of the inventory for no known reason")
+        if int(clash[0]) > start:
+            raise ValueError(
+                f"it holds two different certificates with issuer {f.issuer} and serial {f.serial_hex}: "
+                "a reused serial number, which RFC 5280 forbids"
+            )
+        raise ValueError(
+            f"it holds a certificate with the issuer and serial of certificate {clash[0]} but other "
+            "contents: a reused serial number, which RFC 5280 forbids"
+        )
+
+
+def _link_issuers(ws: Workspace, stored: list[tuple[int, certfields.CertFields]]) -> None:
+    """Self-issued certificates link to themselves; others to the CA certificate in the inventory
+    (this file's included) with the issuer's name whose key verifies their signature."""
+    candidates: dict[str, list[tuple[int, x509.Certificate]]] = {}
+    links: list[tuple[int, int]] = []
+    for cert_id, f in stored:
+        if f.self_issued:
+            links.append((cert_id, cert_id))
+            continue
+        if f.issuer not in candidates:
+            candidates[f.issuer] = [
+                (int(row[0]), inventory.load_certificate(ws.db, int(row[0])))
+                for row in ws.db.execute(
+                    "SELECT id FROM certificates WHERE subject = ? AND is_ca = 1", (f.issuer,)
+                )
+            ]
+        if not candidates[f.issuer]:
+            continue
+        cert = x509.load_der_x509_certificate(f.der)
+        for issuer_id, issuer in candidates[f.issuer]:
+            try:
+                cert.verify_directly_issued_by(issuer)
+            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+                continue
+            links.append((issuer_id, cert_id))
+            break
+    first = min((cert_id for cert_id, _ in stored), default=0)
+    links += _adopt_orphans(ws, [(cert_id, f) for cert_id, f in stored if f.is_ca], first)
+    ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
+
+
+def _adopt_orphans(
+    ws: Workspace, cas: list[tuple[int, certfields.CertFields]], first: int
+) -> list[tuple[int, int]]:
+    """Certificates imported (from earlier files) before their issuer: linked now to a new CA
+    that verifiably signed them. Found by the issuer-name number's index, not by a scan."""
+    links = []
+    for ca_id, f in cas:
+        ca = x509.load_der_x509_certificate(f.der)
+        subject_hash = hashlib.sha256(ca.subject.public_bytes()).hexdigest()
+        rows = ws.db.execute(
+            "SELECT c.id, d.der FROM certificates c JOIN certificate_der d ON d.cert_id = c.id"
+            " WHERE c.issuer_no = (SELECT no FROM issuer_names WHERE issuer_hash = ?)"
+            " AND c.issuer_cert_id IS NULL AND c.id < ?",
+            (subject_hash, first),
+        ).fetchall()
+        for orphan_id, orphan_der in rows:
+            try:
+                x509.load_der_x509_certificate(orphan_der).verify_directly_issued_by(ca)
+            except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+                continue
+            links.append((ca_id, int(orphan_id)))
+    return links

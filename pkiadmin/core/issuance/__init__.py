@@ -1,0 +1,1 @@
+"""Signing: the CAs pkiadmin holds, root creation (file or token), intermediates, CSRs and requests."""

@@ -1,0 +1,68 @@
+"""Lint-then-sign: lint a throw-away-key copy, sign exactly the linted TBS, verify, lint again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from pkiadmin.core.base.errors import CheckFailedError
+from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys.signer import Signer
+from pkiadmin.core.x509 import lint
+
+
+@dataclass(frozen=True)
+class SignedCertificate:
+    certificate: x509.Certificate
+    lint_before: lint.LintReport
+    lint_after: lint.LintReport
+
+
+def throwaway_like(public_key: keys.PublicKey) -> keys.PrivateKey:
+    """A key of the same type, so the lint copy carries the same signature algorithm as the real one."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return ec.generate_private_key(public_key.curve)
+    # RSA signatures do not depend on the key size for the TBS; a 2048-bit key is enough to lint.
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def sign_linted(
+    builder: x509.CertificateBuilder,
+    signer: Signer,
+    issuer: x509.Certificate | None = None,
+    waivers: Mapping[str, str] | None = None,
+) -> SignedCertificate:
+    """Nothing is signed that failed lint; nothing is returned that failed a post-sign check.
+
+    `issuer` is None for a self-signed root (the new certificate verifies itself).
+    """
+    throwaway = throwaway_like(signer.public_key())
+    lint_copy = builder.sign(throwaway, keys.signature_hash(signer.public_key()))
+    before = lint.lint_certificate(lint_copy, waivers)
+    if not before.ok:
+        raise CheckFailedError(
+            "pkilint found problems at WARNING or above, so nothing was signed: "
+            + "; ".join(str(f) for f in before.blocking)
+            + ". Fix the request, or waive a finding with a reason in the ceremony plan."
+        )
+    cert = signer.sign_certificate(builder)
+    if cert.tbs_certificate_bytes != lint_copy.tbs_certificate_bytes:
+        raise CheckFailedError(
+            "The signed certificate differs from the one that was linted; it was not stored."
+        )
+    try:
+        cert.verify_directly_issued_by(issuer if issuer is not None else cert)
+    except Exception as exc:
+        raise CheckFailedError(
+            f"The new certificate's signature does not verify ({exc}); it was not stored."
+        ) from exc
+    after = lint.lint_certificate(cert, waivers)
+    if not after.ok:
+        raise CheckFailedError(
+            "pkilint found problems in the signed certificate, so it was not stored: "
+            + "; ".join(str(f) for f in after.blocking)
+        )
+    return SignedCertificate(cert, before, after)

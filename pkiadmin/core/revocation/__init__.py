@@ -1,0 +1,1 @@
+"""Revocation: revocation records, CRL signing and the CRL calendar."""

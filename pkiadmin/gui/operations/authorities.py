@@ -1,0 +1,70 @@
+"""What the Authorities section does: create a root CA, check a CA key, the HSM tokens."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from pkiadmin.core.issuance import authorities
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.hsm import HsmDialog
+from pkiadmin.gui.dialogs.new_root import NewRootDialog
+from pkiadmin.gui.dialogs.unlock import ask_unlock
+from pkiadmin.gui.pages.certificates import CertificatesPage
+from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
+from pkiadmin.gui.worker import Progress
+
+
+class AuthorityOperations:
+    def __init__(self, shell: Shell, certificates: CertificatesPage) -> None:
+        self.shell = shell
+        self.certificates = certificates
+
+    def open_new_root_dialog(self) -> NewRootDialog:
+        dialog = NewRootDialog(self.shell.worker, self.shell.widget)
+        dialog.created.connect(self._root_created)
+        dialog.open()
+        return dialog
+
+    def _root_created(self, cert_id: int) -> None:
+        self.shell.status("Root CA created.")
+        self.shell.go_to("Certificates")
+
+        def select_new() -> None:
+            self.certificates.select_cert(cert_id)
+
+        self.shell.refresh(
+            Changes(certificates=True, authorities=True, revocation=True), select_new
+        )
+
+    def ask_and_verify_key(self, ca_id: int) -> None:
+        unlock = ask_unlock(self.shell, ca_id, "Check key passphrase")
+        if unlock is not None:
+            self.verify_ca_key(ca_id, *unlock)
+
+    def verify_ca_key(
+        self, ca_id: int, secret: str | None, share_words: list[str] | None = None
+    ) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> authorities.KeyCheck:
+            return authorities.verify_key(ws, ca_id, secret, share_words)
+
+        def done(result: authorities.KeyCheck) -> None:
+            opens = (
+                "PIN opens the token holding"
+                if result.key_path.name.startswith("pkcs11:")
+                else "passphrase opens"
+            )
+            QMessageBox.information(
+                self.shell.widget,
+                "Check key passphrase",
+                f"The {opens} {result.key_path.name}, and the key matches the certificate "
+                f"of {result.name}.",
+            )
+            self.shell.refresh(AUDIT_ONLY)
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def open_hsm_dialog(self) -> HsmDialog:
+        dialog = HsmDialog(self.shell.worker, self.shell.widget)
+        dialog.refresh_tokens()
+        dialog.open()
+        return dialog

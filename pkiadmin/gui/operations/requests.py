@@ -1,0 +1,66 @@
+"""What the Requests section does: import a CSR, show what it asks for, sign it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+
+from pkiadmin.core.issuance import requests
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509 import csr
+from pkiadmin.gui.dialogs.sign_csr import SignCsrDialog
+from pkiadmin.gui.pages.requests import RequestsPage
+from pkiadmin.gui.shell import Changes, Shell
+from pkiadmin.gui.worker import Progress
+
+
+class RequestOperations:
+    def __init__(self, shell: Shell, page: RequestsPage) -> None:
+        self.shell = shell
+        self.page = page
+        self.sign_dialog: SignCsrDialog | None = None
+        page.import_requested.connect(self.import_csr)
+        page.details_requested.connect(self.load_csr_details)
+        page.sign_requested.connect(self.open_sign_dialog)
+
+    def import_csr(self, path: Path) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> requests.CsrRecord:
+            return requests.import_csr(ws, path.read_bytes(), path.name)[0]
+
+        def done(result: requests.CsrRecord) -> None:
+            self.shell.status(f"Imported CSR {result.id}: {result.subject}")
+            self.shell.go_to("Requests")
+            self.shell.refresh(Changes(requests=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def load_csr_details(self, csr_id: int) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> csr.CsrInfo:
+            return csr.check(requests.load_request(ws, csr_id))
+
+        def done(info: csr.CsrInfo) -> None:
+            self.page.show_info(csr_id, info)
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def open_sign_dialog(self, csr_id: int) -> SignCsrDialog | None:
+        data = self.shell.current_overview()
+        issuers = data.authorities if data else ()
+        if not issuers:
+            QMessageBox.information(
+                self.shell.widget,
+                "Sign CSR",
+                "Create or import a CA first: no CA key is held in this workspace.",
+            )
+            return None
+        dialog = SignCsrDialog(self.shell.worker, csr_id, issuers, self.shell.widget)
+        dialog.accepted.connect(lambda: self._signed(dialog))
+        self.sign_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _signed(self, dialog: SignCsrDialog) -> None:
+        if dialog.issued is not None:
+            self.shell.status(f"Signed certificate {dialog.issued.cert_id}")
+        self.shell.refresh(Changes(certificates=True, requests=True, authorities=True))

@@ -1,0 +1,90 @@
+"""What the Revocation section does, run on the CA worker: revoke, issue a CRL now, export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from pkiadmin.core.revocation import calendar as crl_status
+from pkiadmin.core.revocation import crl
+from pkiadmin.core.revocation import records as revocation
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.unlock import ask_unlock
+from pkiadmin.gui.pages.revocation import RevocationPage, RevokeDialog
+from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
+from pkiadmin.gui.worker import Progress
+
+
+class RevocationOperations:
+    def __init__(self, shell: Shell, page: RevocationPage) -> None:
+        self.shell = shell
+        self.page = page
+        self.revoke_dialog: RevokeDialog | None = None
+        page.revoke_requested.connect(self.open_revoke_dialog)
+        page.issue_requested.connect(self.ask_and_issue_crl)
+        page.export_requested.connect(self.choose_and_export_crl)
+
+    def open_revoke_dialog(self) -> RevokeDialog:
+        data = self.shell.current_overview()
+        candidates = data.revocable_certificates if data else ()
+        dialog = RevokeDialog(candidates, self.shell.widget)
+        dialog.accepted.connect(lambda: self.revoke(*dialog.values()))
+        self.revoke_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def revoke(self, cert_id: int, reason: str, invalidity: datetime | None, note: str) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> revocation.Revocation:
+            return revocation.revoke(ws, cert_id, reason, None, invalidity, note)
+
+        def done(result: revocation.Revocation) -> None:
+            self.shell.status(
+                f"Revoked certificate {result.cert_id}; sign a CRL by {result.crl_deadline:%Y-%m-%d %H:%M} UTC.",
+                15_000,
+            )
+            self.shell.refresh(Changes(revocation=True, certificates=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def ask_and_issue_crl(self, ca_id: int) -> None:
+        unlock = ask_unlock(self.shell, ca_id, "Issue CRL")
+        if unlock is not None:
+            self.issue_crl(ca_id, *unlock)
+
+    def issue_crl(
+        self, ca_id: int, secret: str | None, share_words: list[str] | None = None
+    ) -> None:
+        def operation(ws: Workspace, progress: Progress) -> crl.IssuedCrl:
+            progress("Linting, signing and verifying the CRL")
+            return crl.issue(ws, ca_id, secret, share_words)
+
+        def done(result: crl.IssuedCrl) -> None:
+            signed = result.signed
+            self.shell.status(
+                f"Signed CRL {signed.number} of {signed.draft.ca_name} with {len(signed.draft.entries)} "
+                f"entr{'y' if len(signed.draft.entries) == 1 else 'ies'}; nextUpdate "
+                f"{signed.draft.next_update:%Y-%m-%d}.",
+                15_000,
+            )
+            self.shell.refresh(Changes(revocation=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def choose_and_export_crl(self, crl_id: int) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self.shell.widget, "Export the CRL into", str(self.shell.workspace_path / "exports")
+        )
+        if chosen:
+            self.export_crl(crl_id, Path(chosen))
+
+    def export_crl(self, crl_id: int, folder: Path) -> None:
+        def operation(ws: Workspace, _progress: Progress) -> crl_status.CrlExport:
+            return crl_status.export(ws, crl_id, folder)
+
+        def done(result: crl_status.CrlExport) -> None:
+            self.shell.status(f"Wrote {result.der_path} and {result.pem_path}", 15_000)
+            self.shell.refresh(AUDIT_ONLY)
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)

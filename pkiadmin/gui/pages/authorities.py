@@ -1,0 +1,225 @@
+"""The Authorities section, and the HTML the dashboard shows for CAs, CRLs and partners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pkiadmin.core.inventory.records import CertRecord
+from pkiadmin.core.issuance.authorities import Authority
+from pkiadmin.core.overview import Overview
+from pkiadmin.core.revocation.calendar import CrlState, CrlStatus
+from pkiadmin.gui.models.table import (
+    Column,
+    RecordTableModel,
+)
+
+CA_COLUMNS: tuple[Column[Authority], ...] = (
+    Column("ID", lambda a: str(a.id), lambda a: a.id),
+    Column("Name", lambda a: a.name),
+    Column("Kind", lambda a: a.kind),
+    Column("Key", lambda a: f"{a.key_backend}: {a.key_ref}"),
+    Column("Valid until", lambda a: f"{a.not_after:%Y-%m-%d}", lambda a: a.not_after),
+    Column("Certificate", lambda a: str(a.cert_id), lambda a: a.cert_id),
+)
+
+
+STATE_COLOURS = {
+    CrlState.OK: "#2e7d32",
+    CrlState.DUE_SOON: "#b26a00",
+    CrlState.OVERDUE: "#c62828",
+    CrlState.EXPIRED: "#8e0000",
+    CrlState.MISSING: "#c62828",
+    CrlState.FUTURE: "#c62828",
+}
+
+
+def partners_html(overview: Overview, now: datetime) -> str:
+    """Per partner: key status, how long ago it was verified, and their CA certificate expiring first."""
+    rows = []
+    for p in overview.partners:
+        verified = overview.last_verified.get(p.id)
+        age = f"verified {(now - verified).days} days ago" if verified else "never verified"
+        certs = [c for c in overview.partner_certs if c.partner_id == p.id and c.trusted]
+        first = min(certs, key=lambda c: c.not_after) if certs else None
+        expiry = (
+            f"{escape(first.subject)} expires {first.not_after:%Y-%m-%d} ({remaining(first.not_after, now)})"
+            if first
+            else "no trusted CA certificate"
+        )
+        colour = "#2e7d32" if p.key_status == "verified" else "#b26a00"
+        rows.append(
+            f"<tr><td><b>{escape(p.name)}</b></td><td style='color:{colour}'>{escape(p.key_status)}</td>"
+            f"<td>{escape(age)}</td><td>{expiry}</td></tr>"
+        )
+    return (
+        "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No partner yet.</i>"
+    )
+
+
+def crl_calendar_html(overview: Overview) -> str:
+    """One coloured line per CA: its CRL's state, nextUpdate, when the ceremony is due; pending revocations."""
+    rows = []
+    for s in overview.crl_calendar:
+        colour = STATE_COLOURS[s.state]
+        next_update = f"{s.next_update:%Y-%m-%d}" if s.next_update else "-"
+        due = f"{s.due_at:%Y-%m-%d}" if s.due_at else "now"
+        rows.append(
+            f"<tr><td><b>{escape(s.ca_name)}</b></td>"
+            f"<td style='color:{colour}'><b>{escape(s.state.value.upper())}</b></td>"
+            f"<td>CRL {s.number or '-'}, nextUpdate {next_update}"
+            f"{f' ({s.days_left} days left)' if s.days_left is not None else ''}</td>"
+            f"<td>ceremony due {due}</td><td>{escape(s.reason)}</td></tr>"
+        )
+        rows += [
+            f"<tr><td></td><td colspan='4' style='color:{colour}'>pending revocation of certificate "
+            f"{r.cert_id} ({escape(r.subject)}): sign a CRL by {r.crl_deadline:%Y-%m-%d %H:%M} UTC</td></tr>"
+            for r in s.pending
+        ]
+    return "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No CA yet.</i>"
+
+
+def remaining(not_after: datetime, now: datetime) -> str:
+    days = (not_after - now).days
+    if days < 0:
+        return "<b>expired</b>"
+    if days > 730:
+        return f"{days / 365.25:.1f} years left"
+    return f"{days} days left"
+
+
+class AuthoritiesPage(QWidget):
+    """The CA hierarchy as a tree: every CA certificate in the inventory, and which keys are held here."""
+
+    new_root_requested = Signal()
+    verify_key_requested = Signal(int)  # CA id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("<h2>Certificate authorities</h2>"), 1)
+        self.verify_key_button = QPushButton("Check key &passphrase…")
+        self.verify_key_button.setToolTip(
+            "Unlock the selected CA's key to confirm the passphrase and the key file"
+        )
+        self.verify_key_button.setEnabled(False)
+        self.verify_key_button.clicked.connect(self._verify_selected)
+        top.addWidget(self.verify_key_button)
+        button = QPushButton("&New root CA…")
+        button.clicked.connect(self.new_root_requested)
+        top.addWidget(button)
+        layout.addLayout(top)
+        self.model: RecordTableModel[Authority] = RecordTableModel(CA_COLUMNS, self)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("caTree")
+        self.tree.setHeaderLabels(
+            ["Certificate authority", "Kind", "Key", "Valid until", "Certificate", "CRL"]
+        )
+        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.currentItemChanged.connect(
+            lambda *_: self.verify_key_button.setEnabled(self.selected() is not None)
+        )
+        layout.addWidget(self.tree)
+
+    def set_authorities(
+        self,
+        cas: tuple[Authority, ...],
+        certificates: tuple[CertRecord, ...] = (),
+        calendar: tuple[CrlStatus, ...] = (),
+        revoked: frozenset[int] = frozenset(),
+    ) -> None:
+        self.model.set_records(cas)
+        crls = {s.ca_id: s for s in calendar}
+        held = {ca.cert_id: ca for ca in cas}
+        ca_certs = [c for c in certificates if c.is_ca] or [_stub(ca) for ca in cas]
+        items: dict[int, QTreeWidgetItem] = {}
+        self.tree.clear()
+        for cert in sorted(ca_certs, key=lambda c: c.id):
+            authority = held.get(cert.id)
+            kind = (
+                authority.kind
+                if authority
+                else ("root" if cert.issuer_cert_id == cert.id else "intermediate")
+            )
+            crl_line = crls.get(authority.id) if authority else None
+            item = QTreeWidgetItem(
+                [
+                    cert.common_name,
+                    f"{kind} — REVOKED" if cert.id in revoked else kind,
+                    f"held here ({authority.key_protection})" if authority else "held elsewhere",
+                    f"{cert.not_after:%Y-%m-%d}",
+                    str(cert.id),
+                    f"{crl_line.state.value}, nextUpdate {crl_line.next_update:%Y-%m-%d}"
+                    if crl_line and crl_line.next_update
+                    else (crl_line.state.value if crl_line else ""),
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, authority)
+            if crl_line is not None:
+                item.setForeground(5, QBrush(QColor(STATE_COLOURS[crl_line.state])))
+            parent = (
+                items.get(cert.issuer_cert_id)
+                if cert.issuer_cert_id not in (None, cert.id)
+                else None
+            )
+            if parent is not None:
+                parent.addChild(item)
+            else:
+                self.tree.addTopLevelItem(item)
+            items[cert.id] = item
+        self.tree.expandAll()
+        first = next(
+            (item for item in items.values() if item.data(0, Qt.ItemDataRole.UserRole)), None
+        )
+        if first is not None:
+            self.tree.setCurrentItem(first)
+
+    def selected(self) -> Authority | None:
+        item = self.tree.currentItem()
+        record = item.data(0, Qt.ItemDataRole.UserRole) if item else None
+        return record if isinstance(record, Authority) else None
+
+    def _verify_selected(self) -> None:
+        authority = self.selected()
+        if authority is not None:
+            self.verify_key_requested.emit(authority.id)
+
+
+def _stub(ca: Authority) -> CertRecord:
+    """When only the authority list is known (no inventory loaded), a minimal record for the tree."""
+    from pkiadmin.core.inventory.records import Source
+
+    return CertRecord(
+        ca.cert_id,
+        "",
+        ca.name,
+        ca.name,
+        ca.name,
+        ca.not_after,
+        ca.not_after,
+        "",
+        0,
+        "",
+        "",
+        "",
+        None,
+        None,
+        True,
+        None,
+        ca.cert_id if ca.kind == "root" else None,
+        Source.ISSUED,
+    )

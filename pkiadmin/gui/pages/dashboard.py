@@ -1,0 +1,229 @@
+"""The Dashboard, the first screen: certificates by status, the 30/14/7/3/1-day expiry thresholds,
+the expiry timeline, the compliance summary (every number opens the filtered certificates), the
+CAs, the CRL calendar, partners awaiting verification and the audit chain's state."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pkiadmin.core.inventory import query
+from pkiadmin.core.inventory.dashboard import Figure, Month
+from pkiadmin.core.overview import Overview
+from pkiadmin.gui.pages.authorities import crl_calendar_html, partners_html, remaining
+from pkiadmin.gui.pages.expiry_chart import ExpiryChart
+
+_ATTRIBUTES = {
+    "dashboard_cas": "ca_list",
+    "dashboard_crls": "crl_list",
+    "dashboard_partners": "partner_list",
+}
+_THRESHOLD_COLOURS = ("#8e0000", "#c62828", "#e65100", "#b26a00", "#8d6e00")
+
+
+class FigureButton(QPushButton):
+    """A number and its caption; pressing it (mouse, Enter or Space) opens what it counts."""
+
+    def __init__(self, key: str, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"dashboard_{key}")
+        self.setProperty("figure", True)
+        self.caption = caption
+        self.filter = query.Filter()
+        self.count = 0
+        self.setMinimumHeight(56)
+        self.show_count(0)
+
+    def show_count(self, count: int, colour: str | None = None) -> None:
+        self.count = count
+        self.setText(f"{count:,}\n{self.caption}")
+        self.setStyleSheet(f"color: {colour};" if colour and count else "")
+
+
+class DashboardPage(QWidget):
+    new_root_requested = Signal()
+    filter_requested = Signal(object)  # a query.Filter
+
+    def __init__(self, workspace_path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        title = QHBoxLayout()
+        title.addWidget(QLabel("<h2>Dashboard</h2>"))
+        where = QLabel(f"Workspace: <tt>{escape(workspace_path)}</tt>")
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        title.addWidget(where, 1, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(title)
+
+        self.figures: dict[str, QLabel] = {}
+        self.buttons: dict[str, FigureButton] = {}
+        cards = QHBoxLayout()
+        authorities = QLabel("…")
+        authorities.setObjectName("dashboard_authorities")
+        authorities.setProperty("figure", True)
+        self.figures["authorities"] = authorities
+        card = QFrame()
+        card.setObjectName("dashboardCard")
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        inner = QVBoxLayout(card)
+        inner.addWidget(authorities)
+        inner.addWidget(QLabel("Certificate authorities"))
+        cards.addWidget(card)
+        for key, caption in (
+            ("certificates", "Certificates"),
+            ("valid", "Valid"),
+            ("expired", "Expired"),
+            ("not_yet_valid", "Not yet valid"),
+            ("revoked", "Revoked"),
+        ):
+            cards.addWidget(self._button(key, caption))
+        layout.addLayout(cards)
+
+        layout.addWidget(QLabel("<h3>Expiring soon</h3>"))
+        thresholds = QHBoxLayout()
+        for days in (1, 3, 7, 14, 30):
+            thresholds.addWidget(
+                self._button(f"within_{days}", f"within {days} day{'s' if days > 1 else ''}")
+            )
+        layout.addLayout(thresholds)
+        self.chart = ExpiryChart()
+        self.chart.month_clicked.connect(self._month_clicked)
+        layout.addWidget(self.chart)
+
+        layout.addWidget(QLabel("<h3>Compliance</h3>"))
+        self.compliance_grid = QGridLayout()
+        self.compliance_grid.setColumnStretch(0, 1)
+        self.compliance_grid.setColumnStretch(1, 1)
+        layout.addLayout(self.compliance_grid)
+        self.compliance_note = QLabel()
+        self.compliance_note.setObjectName("dashboard_compliance")
+        layout.addWidget(self.compliance_note)
+
+        self.audit_state = QLabel("…")
+        self.audit_state.setObjectName("dashboard_audit")
+        self.audit_state.setWordWrap(True)
+        self.audit_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for heading, label in (
+            ("Authorities", "dashboard_cas"),
+            ("CRLs: when the offline keys must come out again", "dashboard_crls"),
+            ("Partners", "dashboard_partners"),
+        ):
+            layout.addWidget(QLabel(f"<h3>{heading}</h3>"))
+            text = QLabel()
+            text.setObjectName(label)
+            text.setTextFormat(Qt.TextFormat.RichText)
+            text.setWordWrap(True)
+            layout.addWidget(text)
+            setattr(self, _ATTRIBUTES[label], text)
+        layout.addWidget(QLabel("<h3>Audit log</h3>"))
+        layout.addWidget(self.audit_state)
+        self.empty_hint = QLabel(
+            "This workspace holds no CA yet. Create the root CA to begin "
+            "(File → New root CA, Ctrl+N)."
+        )
+        self.empty_hint.setWordWrap(True)
+        self.new_root_button = QPushButton("&New root CA…")
+        self.new_root_button.clicked.connect(self.new_root_requested)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.empty_hint, 1)
+        hint_row.addWidget(self.new_root_button)
+        layout.addLayout(hint_row)
+        layout.addStretch(1)
+
+    def _button(self, key: str, caption: str) -> FigureButton:
+        button = FigureButton(key, caption)
+        button.clicked.connect(lambda: self.filter_requested.emit(button.filter))
+        self.buttons[key] = button
+        return button
+
+    def _month_clicked(self, month: object) -> None:
+        if isinstance(month, Month):
+            self.filter_requested.emit(month.filter)
+
+    def _show(self, key: str, figure: Figure, colour: str | None = None) -> None:
+        button = self.buttons[key]
+        button.filter = figure.filter
+        button.show_count(figure.count, colour)
+
+    def set_overview(self, overview: Overview) -> None:
+        stats = overview.stats
+        now = stats.at
+        self.figures["authorities"].setText(str(len(overview.authorities)))
+        total = self.buttons["certificates"]
+        total.filter = query.Filter()
+        total.show_count(stats.total)
+        for key, figure in zip(
+            ("valid", "expired", "not_yet_valid", "revoked"), stats.statuses, strict=True
+        ):
+            self._show(key, figure, None if key == "valid" else "#c62828")
+        for (days, figure), colour in zip(
+            zip((1, 3, 7, 14, 30), stats.thresholds, strict=True), _THRESHOLD_COLOURS, strict=True
+        ):
+            self._show(f"within_{days}", figure, colour)
+        self.chart.set_months(stats.months)
+        self._set_compliance(stats.compliance)
+        verdict = overview.audit_verdict
+        self.audit_state.setText(
+            f"✔ {verdict.summary}. Head hash {verdict.head_hash}"
+            if verdict.ok
+            else f"✘ {verdict.summary}"
+        )
+        self.audit_state.setProperty("state", "ok" if verdict.ok else "bad")
+        self.audit_state.style().unpolish(self.audit_state)
+        self.audit_state.style().polish(self.audit_state)
+        rows = [
+            f"<tr><td><b>{escape(ca.name)}</b></td><td>{escape(ca.kind)}</td>"
+            f"<td>valid until {ca.not_after:%Y-%m-%d}</td><td>{remaining(ca.not_after, now)}</td></tr>"
+            for ca in overview.authorities
+        ]
+        self.ca_list.setText(
+            "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>None yet.</i>"
+        )
+        self.crl_list.setText(crl_calendar_html(overview))
+        self.partner_list.setText(partners_html(overview, now))
+        has_ca = bool(overview.authorities)
+        self.empty_hint.setVisible(not has_ca)
+        self.new_root_button.setVisible(not has_ca)
+
+    def _set_compliance(self, figures: tuple[Figure, ...]) -> None:
+        while self.compliance_grid.count():
+            item = self.compliance_grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
+        shown = [f for f in figures if f.count]
+        for i, figure in enumerate(shown):
+            key = f"finding_{figure.filter.finding}"
+            button = self._button(key, figure.label)
+            self._show(key, figure, "#b26a00")
+            # Two to a row: three long captions side by side overflow 1280 px.
+            self.compliance_grid.addWidget(button, i // 2, i % 2)
+        self.compliance_note.setText(
+            "✔ No certificate has a finding against the policy."
+            if not shown
+            else "Each button lists the certificates with that finding (policy: pkiadmin-cli compliance policy)."
+        )
+
+    ca_list: QLabel
+    crl_list: QLabel
+    partner_list: QLabel

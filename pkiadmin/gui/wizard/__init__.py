@@ -1,0 +1,1 @@
+"""The ceremony wizard and its pages (root key, key use, token)."""
