@@ -14,7 +14,7 @@ import platformdirs
 from sqlite_utils import Database
 
 from pkiadmin import __version__
-from pkiadmin.core.base.errors import SchemaTooNewError, StorageError, WorkspaceError
+from pkiadmin.core.base.errors import PkiError, SchemaTooNewError, StorageError, WorkspaceError
 from pkiadmin.core.workspace import audit, leftovers, schema, storage, writer
 
 ENV_VAR = "PKIADMIN_WORKSPACE"
@@ -103,6 +103,25 @@ def create(path: Path) -> Workspace:
             f"Cannot create the workspace database in {path}: {exc}. Nothing was kept."
         ) from exc
     return Workspace(path, db)
+
+
+def open_reader(path: Path) -> Database:
+    """A read-only connection to the workspace's database, for a reader on its own thread (the
+    certificates view): it never writes and never takes the write lock."""
+    conn = sqlite3.connect(f"file:{path / DB_NAME}?mode=ro", uri=True, timeout=10)
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA cache_size = -65536")
+    return Database(conn, execute_plugins=False)
+
+
+def read_failure(exc: BaseException) -> str | None:
+    """What to tell the person when a read of the inventory failed, or None when `exc` is not a
+    storage or pkiadmin error (a bug, which is not turned into a message)."""
+    if isinstance(exc, PkiError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):
+        return f"The inventory could not be read: {storage.describe(exc) or exc}"
+    return None
 
 
 def open_workspace(path: Path) -> Workspace:

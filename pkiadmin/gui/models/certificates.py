@@ -31,9 +31,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from sqlite_utils import Database
 
+from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.inventory import compliance, query
 from pkiadmin.core.inventory.records import CertRecord
-from pkiadmin.core.workspace.folder import DB_NAME
+from pkiadmin.core.workspace import folder as workspace
 
 PAGE = 200
 MAX_PAGES = 64  # pages kept in memory (about 13,000 rows)
@@ -69,17 +70,14 @@ class InventoryReader(QObject):
 
     def __init__(self, workspace_path: Path) -> None:
         super().__init__()
-        self._path = workspace_path / DB_NAME
+        self._path = workspace_path
         self._db: Database | None = None
         self._current: Request | None = None
         self._total: int | None = None  # the count of the current request
 
     def connection(self) -> Database:
         if self._db is None:
-            conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, timeout=10)
-            conn.execute("PRAGMA query_only = ON")
-            conn.execute("PRAGMA cache_size = -65536")
-            self._db = Database(conn, execute_plugins=False)
+            self._db = workspace.open_reader(self._path)
         return self._db
 
     def interrupt(self) -> None:
@@ -98,12 +96,8 @@ class InventoryReader(QObject):
             self._total = total
             first = self._rows(db, request, 0, total, now)
             rows = query.rows(db)
-        except sqlite3.OperationalError as exc:
-            if "interrupted" not in str(exc):
-                self.failed.emit(request.generation, f"The inventory could not be read: {exc}")
-            return
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never swallowed
-            self.failed.emit(request.generation, str(exc))
+        except (sqlite3.Error, PkiError) as exc:
+            self._report(request.generation, exc)
             return
         self.reset_ready.emit(request.generation, total, rows, first)
 
@@ -115,11 +109,15 @@ class InventoryReader(QObject):
         try:
             db = self.connection()
             rows = self._rows(db, request, page, self._total, request.now)
-        except sqlite3.OperationalError as exc:
-            if "interrupted" not in str(exc):
-                self.failed.emit(generation, f"The inventory could not be read: {exc}")
+        except (sqlite3.Error, PkiError) as exc:
+            self._report(generation, exc)
             return
         self.page_ready.emit(generation, page, rows)
+
+    def _report(self, generation: int, exc: sqlite3.Error | PkiError) -> None:
+        if "interrupted" in str(exc):
+            return  # stopped on purpose: a newer request replaced this one
+        self.failed.emit(generation, workspace.read_failure(exc) or str(exc))
 
     def _rows(
         self, db: Database, request: Request, page: int, total: int | None, now: datetime

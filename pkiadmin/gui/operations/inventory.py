@@ -4,6 +4,7 @@ export of the current view (CSV/JSON), and editing a certificate's metadata."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -234,18 +235,17 @@ class InventoryOperations:
         dialog.canceled.connect(cancel.set)
         self.progress = dialog
 
-        def operation(ws: Workspace, progress: Progress) -> bulk_import.ImportSummary:
-            def report(p: bulk_import.ImportProgress) -> None:
-                progress(f"{p.file_number}\t{p.file_count}\t{p.certificates}\t{p.path}")
+        def operation(
+            ws: Workspace, progress: Callable[[bulk_import.ImportProgress], None]
+        ) -> bulk_import.ImportSummary:
+            return bulk_import.import_paths(ws, paths, password, progress, cancel.is_set)
 
-            return bulk_import.import_paths(ws, paths, password, report, cancel.is_set)
-
-        def on_progress(text: str) -> None:
-            number, count, certificates, path = text.split("\t", 3)
-            dialog.setMaximum(int(count))
-            dialog.setValue(int(number) - 1)
+        def on_progress(p: bulk_import.ImportProgress) -> None:
+            dialog.setMaximum(p.file_count)
+            dialog.setValue(p.file_number - 1)
             dialog.setLabelText(
-                f"File {number} of {count}: {Path(path).name}\n{int(certificates):,} certificate(s) stored from it"
+                f"File {p.file_number} of {p.file_count}: {Path(p.path).name}\n"
+                f"{p.certificates:,} certificate(s) stored from it"
             )
 
         def done(result: bulk_import.ImportSummary) -> None:
