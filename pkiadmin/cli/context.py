@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from pkiadmin.core.base.errors import PassphraseError, PkiError
-from pkiadmin.core.keys import passphrase
+from pkiadmin.core.issuance import authorities
+from pkiadmin.core.keys import passphrase, shares
 from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.workspace import storage
 from pkiadmin.core.workspace.folder import Workspace
@@ -154,3 +155,23 @@ def prompt_shares(intro: str) -> list[str]:
         if not share.strip():
             return words
         words.append(share)
+
+
+def read_shares(shares_file: Path | None) -> list[str]:
+    """A quorum of shares from a file, or typed by each custodian in turn (input hidden)."""
+    if shares_file is not None:
+        return shares.read_share_lines(shares_file.read_text(encoding="utf-8").splitlines())
+    return prompt_shares(
+        "The key is protected by custodian shares. Each custodian present types their share's words."
+    )
+
+
+def issuer_secret(
+    authority: authorities.Authority,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+) -> tuple[str | None, list[str] | None]:
+    if authority.needs_shares:
+        return None, read_shares(shares_file)
+    return read_passphrase(passphrase_env, passphrase_fd, new=False), None

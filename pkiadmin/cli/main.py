@@ -6,21 +6,20 @@ from pathlib import Path
 
 import click
 
-from pkiadmin.cli import (
-    audit_cmd,
-    ca_cmd,
-    ca_csr_cmd,
-    ceremony_cmd,
-    cert_cmd,
-    crl_cmd,
-    csr_cmd,
-    hsm_cmd,
-    inventory_cmd,
-    package_cmd,
-    partner_cmd,
-    verify_cmd,
-    workspace_cmd,
+from pkiadmin.cli.commands import (
+    audit,
+    ca,
+    ceremony,
+    cert,
+    compliance,
+    crl,
+    csr,
+    hsm,
+    package,
+    partner,
+    trust,
 )
+from pkiadmin.cli.commands import workspace as workspace_cmd
 from pkiadmin.cli.context import CliState
 from pkiadmin.core.base import version
 from pkiadmin.core.workspace import folder as workspace
@@ -56,24 +55,22 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
     ctx.obj = CliState(workspace_dir if workspace_dir is not None else workspace.default_path())
 
 
-cli.add_command(workspace_cmd.group)
-ca_cmd.group.add_command(ca_csr_cmd.make_csr)
-cli.add_command(ca_cmd.group)
-cert_cmd.group.add_command(inventory_cmd.export_list)
-cert_cmd.group.add_command(inventory_cmd.set_metadata)
-cli.add_command(cert_cmd.group)
-ca_cmd.group.add_command(inventory_cmd.index_txt)
-cli.add_command(inventory_cmd.group)
-cli.add_command(csr_cmd.group)
-cli.add_command(audit_cmd.group)
-cli.add_command(ceremony_cmd.group)
-cli.add_command(crl_cmd.group)
-cli.add_command(hsm_cmd.group)
-partner_cmd.group.add_command(verify_cmd.verify)
-partner_cmd.group.add_command(verify_cmd.sheet)
-cli.add_command(partner_cmd.group)
-cli.add_command(verify_cmd.trust_group)
-cli.add_command(package_cmd.group)
+# The order of `pkiadmin-cli --help`.
+for command_group in (
+    workspace_cmd.group,
+    ca.group,
+    cert.group,
+    compliance.group,
+    csr.group,
+    audit.group,
+    ceremony.group,
+    crl.group,
+    hsm.group,
+    partner.group,
+    trust.group,
+    package.group,
+):
+    cli.add_command(command_group)
 
 
 def main() -> None:

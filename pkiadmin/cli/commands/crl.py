@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from pkiadmin.cli.ca_cmd import issuer_secret
 from pkiadmin.cli.context import (
     echo_json,
     echo_table,
+    issuer_secret,
     opened_workspace,
     passphrase_options,
     shares_file_option,

@@ -1,4 +1,6 @@
-"""`pkiadmin-cli cert ...`: list, show, export and revoke certificates in the inventory."""
+"""`pkiadmin-cli cert ...`: list, show, export and revoke certificates in the inventory.
+
+Also `cert export-list` (the inventory view as a file) and `cert set` (the operator's metadata)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import click
 
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
 from pkiadmin.cli.filters import filter_options, parse_filter
-from pkiadmin.core.inventory import export, query
+from pkiadmin.core.inventory import export, metadata, query, view_export
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.x509 import describe as certinfo
@@ -238,3 +240,51 @@ def import_certs(
             click.echo(f"  refused {name}: {reason}")
     if summary.refused:
         ctx.exit(1)
+
+
+@click.command("export-list")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="A new file to write.")
+@click.pass_context
+def export_list(
+    ctx: click.Context, search: str | None, filters: tuple[str, ...], fmt: str, out: Path
+) -> None:
+    """Write every certificate of a (filtered) view as CSV or JSON, with status and findings."""
+    with opened_workspace(ctx) as ws, user_errors():
+        wanted = parse_filter(ws.db, search, filters)
+        result = view_export.export_view(ws, wanted, view_export.ViewFormat(fmt), out)
+    click.echo(f"Wrote {result.rows} certificate(s) to {result.path}")
+
+
+@click.command("set")
+@click.argument("cert_id", type=int)
+@click.option("--service", default=None, help="The service the certificate belongs to.")
+@click.option("--environment", default=None, help="e.g. production, staging ('' clears).")
+@click.option("--owner-team", default=None, help="The team that owns it.")
+@click.option("--partner", default=None, help="The partner it belongs to, by name ('' clears).")
+@click.option("--tags", default=None, help="Space- or comma-separated tags (replaces the tags).")
+@click.option("--note", default=None, help="A free note.")
+@click.pass_context
+def set_metadata(
+    ctx: click.Context,
+    cert_id: int,
+    service: str | None,
+    environment: str | None,
+    owner_team: str | None,
+    partner: str | None,
+    tags: str | None,
+    note: str | None,
+) -> None:
+    """Edit a certificate's metadata (audited); fields not given are left as they are."""
+    change = metadata.MetadataChange(service, environment, owner_team, partner, tags, note)
+    with opened_workspace(ctx) as ws, user_errors():
+        record = metadata.set_metadata(ws, cert_id, change)
+    click.echo(
+        f"Certificate {record.id}: service '{record.service}', environment '{record.environment}', "
+        f"owner team '{record.owner_team}', tags '{record.tags}'."
+    )
+
+
+group.add_command(export_list)
+group.add_command(set_metadata)

@@ -1,4 +1,7 @@
-"""`pkiadmin-cli ca ...`: certificate authorities held in this workspace."""
+"""`pkiadmin-cli ca ...`: certificate authorities held in this workspace.
+
+Also `ca make-csr` (a CSR for a CA to be signed elsewhere) and `ca index-txt` (openssl ca's
+database of what a CA issued)."""
 
 from __future__ import annotations
 
@@ -11,22 +14,29 @@ from cryptography.hazmat.primitives import hashes
 from pkiadmin.cli.context import (
     echo_json,
     echo_table,
+    issuer_secret,
     opened_workspace,
     passphrase_options,
-    prompt_shares,
     read_passphrase,
+    read_shares,
     shares_file_option,
     user_errors,
 )
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.base.display import safe
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance import authorities, held_ca, intermediate, requests
+from pkiadmin.core.issuance import (
+    authorities,
+    ca_csr,
+    held_ca,
+    intermediate,
+    openssl_index,
+    requests,
+)
 from pkiadmin.core.issuance import root as rootca
 from pkiadmin.core.issuance import root_on_token as token_root
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys import pkcs11 as hsm
-from pkiadmin.core.keys import shares
 from pkiadmin.core.x509.keyid import SkiMethod
 from pkiadmin.core.x509.names import SubjectSpec
 
@@ -201,15 +211,6 @@ def verify_key(
     )
 
 
-def read_shares(shares_file: Path | None) -> list[str]:
-    """A quorum of shares from a file, or typed by each custodian in turn (input hidden)."""
-    if shares_file is not None:
-        return shares.read_share_lines(shares_file.read_text(encoding="utf-8").splitlines())
-    return prompt_shares(
-        "The key is protected by custodian shares. Each custodian present types their share's words."
-    )
-
-
 def _intermediate_options(func: Any) -> Any:
     for option in reversed(
         [
@@ -271,17 +272,6 @@ def _request(
         policy_oids=policy_oid,
         cps_uri=cps_uri,
     )
-
-
-def issuer_secret(
-    authority: authorities.Authority,
-    passphrase_env: str | None,
-    passphrase_fd: int | None,
-    shares_file: Path | None,
-) -> tuple[str | None, list[str] | None]:
-    if authority.needs_shares:
-        return None, read_shares(shares_file)
-    return read_passphrase(passphrase_env, passphrase_fd, new=False), None
 
 
 def _show_plan(plan: intermediate.SigningPlan) -> None:
@@ -464,3 +454,49 @@ def settings(
         current = intermediate.ca_settings(ws.db, ca_id)
     for key, urls in current.items():
         click.echo(f"{key}: {', '.join(urls) or '-'}")
+
+
+@click.command("make-csr")
+@click.argument("ca_id", type=int)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the CSR (PEM); never overwritten.",
+)
+@passphrase_options
+@shares_file_option
+@click.pass_context
+def make_csr(
+    ctx: click.Context,
+    ca_id: int,
+    out: Path,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+) -> None:
+    """Write a CSR for CA_ID signed by its key, for a cross-signature by another organisation's root."""
+    with opened_workspace(ctx) as ws, user_errors():
+        secret, words = issuer_secret(
+            authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
+        )
+        result = ca_csr.make_csr(ws, ca_id, out, secret, words)
+    digest = bytes.fromhex(result.sha256)
+    click.echo(f"Wrote {result.path}: {result.request.subject.rfc4514_string()}")
+    click.echo(f"  SHA-256:   {fingerprint.grouped_hex(digest)}")
+    click.echo(f"  PGP words: {' '.join(fingerprint.pgp_words(digest))}")
+
+
+@click.command("index-txt")
+@click.argument("ca_id", type=int)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="A new file to write.")
+@click.pass_context
+def index_txt(ctx: click.Context, ca_id: int, out: Path) -> None:
+    """Write the OpenSSL CA database (index.txt) of what this CA issued, for an `openssl ca` setup."""
+    with opened_workspace(ctx) as ws, user_errors():
+        entries = openssl_index.write_index_txt(ws, ca_id, out)
+    click.echo(f"Wrote {out} with {entries} entr{'y' if entries == 1 else 'ies'}.")
+
+
+group.add_command(make_csr)
+group.add_command(index_txt)
