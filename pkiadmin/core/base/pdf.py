@@ -1,12 +1,14 @@
 """A4 PDF documents of wrapped text lines: the ceremony report, the call sheet, the compliance
-report. DejaVu Sans when installed; otherwise the core font, which covers Latin-1 only."""
+report, in DejaVu Sans shipped in resources/ (so any script prints the same on every machine)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources as importlib_resources
 from typing import Any
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+from pkiadmin.core.base.resources import resource_root
+
+FONT_FILE = "DejaVuSans.ttf"
 
 
 class Document:
@@ -16,10 +18,9 @@ class Document:
         self.pdf: Any = FPDF(format="A4")
         self.pdf.set_auto_page_break(auto=True, margin=15)
         self.pdf.add_page()
-        self.family = "Helvetica"
-        if DEJAVU.is_file():
-            self.pdf.add_font("DejaVu", "", str(DEJAVU))
-            self.family = "DejaVu"
+        with importlib_resources.as_file(resource_root().joinpath(FONT_FILE)) as font:
+            self.pdf.add_font("DejaVu", "", str(font))
+        self.family = "DejaVu"
         self._leading = leading
         self._size = size
 
@@ -27,8 +28,6 @@ class Document:
         """A paragraph in this font size (or the document's), wrapped to the page width."""
         size = size or self._size
         self.pdf.set_font(self.family, size=size)
-        if self.family != "DejaVu":
-            value = value.encode("latin-1", "replace").decode("latin-1")
         self.pdf.multi_cell(
             0, size * 0.5 + self._leading, value, new_x="LMARGIN", new_y="NEXT", align="L"
         )
