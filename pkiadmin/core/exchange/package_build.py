@@ -199,7 +199,8 @@ def build(
                 "package.build",
                 {"partner_id": partner.id, "package_id": package_id},
                 artefacts=(
-                    audit.Artefact(str(path), digest),
+                    audit.Artefact(str(package_path), digest),
+                    audit.Artefact(str(sheet_path), _sha(sheet.encode())),
                     audit.Artefact(MANIFEST, manifest_digest),
                 ),
                 details={

@@ -3,6 +3,7 @@ confirmed on a verified fingerprint call; exported for nginx, OpenSSL and Java."
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -142,16 +143,17 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
             f"No partner CA certificate is trusted now{why}: verify a partner on a call first."
         )
     loaded = [inventory.load_certificate(ws.db, c.cert_id) for c in certs]
+    written: list[tuple[Path, bytes]] = []  # every file, named in the audit entry with its hash
     if fmt == "pem":
         header = "".join(
             f"# {safe(c.partner)}: {safe(c.subject)}\n# SHA-256 {fingerprint.colon_hex(bytes.fromhex(c.sha256))}\n"
             for c in certs
         )
-        atomicfile.write_new_file(
-            out,
-            header.encode() + b"".join(x.public_bytes(serialization.Encoding.PEM) for x in loaded),
-            mode=0o644,
+        bundle = header.encode() + b"".join(
+            x.public_bytes(serialization.Encoding.PEM) for x in loaded
         )
+        atomicfile.write_new_file(out, bundle, mode=0o644)
+        written.append((out, bundle))
     elif fmt == "openssl-dir":
         out.mkdir(parents=True, exist_ok=False)
         openssl = _openssl()
@@ -171,6 +173,7 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
             while (out / f"{subject_hash}.{n}").exists():
                 n += 1
             atomicfile.write_new_file(out / f"{subject_hash}.{n}", pem, mode=0o644)
+            written.append((out / f"{subject_hash}.{n}", pem))
     elif fmt == "p12":
         if not password:
             raise ValidationError("A Java truststore needs a password (keytool asks for it).")
@@ -182,6 +185,7 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
             serialization.BestAvailableEncryption(password.encode()),
         )
         atomicfile.write_new_file(out, data, mode=0o644)
+        written.append((out, data))
     else:
         raise ValidationError("The format is pem, openssl-dir or p12.")
     result = TrustExport(out, certs, left_out)
@@ -190,7 +194,13 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
             ws.db,
             "trust.export",
             {"format": fmt},
-            artefacts=tuple(audit.Artefact(c.subject, c.sha256) for c in certs),
+            artefacts=(
+                *(
+                    audit.Artefact(str(path), hashlib.sha256(data).hexdigest())
+                    for path, data in written
+                ),
+                *(audit.Artefact(c.subject, c.sha256) for c in certs),
+            ),
             details={"path": str(out), "left_out": list(left_out)},
         )
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -135,6 +136,7 @@ def write(ws: Workspace, fmt: ReportFormat, out: Path, now: datetime | None = No
             ws.db,
             "compliance.report",
             {"file": str(out)},
+            artefacts=(audit.Artefact(str(out), hashlib.sha256(data).hexdigest()),),
             details={"format": fmt.value, "counts": report.counts},
         )
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -100,6 +101,12 @@ def _json_chunks(rows: Iterator[dict[str, object]], counter: list[int]) -> Itera
     yield b"\n]\n"
 
 
+def _hashed(chunks: Iterator[bytes], digest: hashlib._Hash) -> Iterator[bytes]:
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+
+
 def export_view(
     ws: Workspace, f: query.Filter, fmt: ViewFormat, out: Path, now: datetime | None = None
 ) -> ViewExport:
@@ -108,12 +115,14 @@ def export_view(
     counter = [0]
     rows = _rows(ws.db, f, now)
     chunks = _csv_chunks(rows, counter) if fmt is ViewFormat.CSV else _json_chunks(rows, counter)
-    atomicfile.write_new_file_from(out, chunks, mode=0o644)
+    digest = hashlib.sha256()
+    atomicfile.write_new_file_from(out, _hashed(chunks, digest), mode=0o644)
     with ws.db.atomic():
         audit.append(
             ws.db,
             "cert.export-view",
             {"file": str(out)},
+            artefacts=(audit.Artefact(str(out), digest.hexdigest()),),
             details={"format": fmt.value, "rows": counter[0], "filter": _describe(f)},
         )
     return ViewExport(out, counter[0])

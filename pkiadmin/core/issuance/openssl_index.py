@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,12 +89,14 @@ def write_index_txt(ws: Workspace, ca_id: int, out: Path) -> int:
     entries = text.count("\n")
     if out.is_dir():
         raise ValidationError(f"{out} is a folder; give the path of the index.txt to write.")
-    atomicfile.write_new_file(out, text.encode(), mode=0o644)
+    data = text.encode()
+    atomicfile.write_new_file(out, data, mode=0o644)
     with ws.db.atomic():
         audit.append(
             ws.db,
             "ca.export-index",
             {"ca_id": ca_id},
+            artefacts=(audit.Artefact(str(out), hashlib.sha256(data).hexdigest()),),
             details={"path": str(out), "entries": entries},
         )
     return entries

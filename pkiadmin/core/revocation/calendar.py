@@ -185,18 +185,20 @@ def export(ws: Workspace, crl_id: int, folder: Path | None = None) -> CrlExport:
     der = signed.public_bytes(serialization.Encoding.DER)
     stem = file_stem(record.ca_name)
     der_path, pem_path = folder / f"{stem}.crl", folder / f"{stem}.crl.pem"
+    pem = signed.public_bytes(serialization.Encoding.PEM)
+    written = [(der_path, der), (pem_path, pem)]  # each named in the audit entry with its hash
     try:
         _replace(der_path, der, signed.issuer, record.number)
-        _replace(
-            pem_path, signed.public_bytes(serialization.Encoding.PEM), signed.issuer, record.number
-        )
+        _replace(pem_path, pem, signed.issuer, record.number)
         row = ws.db.execute(
             "SELECT checkpoint, checkpoint_sig FROM crls WHERE id = ?", (crl_id,)
         ).fetchone()
         if row and row[0] and row[1]:  # the signed audit checkpoint travels with the CRL
             cp_path = folder / f"{stem}{checkpoint.SUFFIX}"
+            sig_path = cp_path.with_name(cp_path.name + ".sig")
             _write_replacing(cp_path, bytes(row[0]))
-            _write_replacing(cp_path.with_name(cp_path.name + ".sig"), bytes(row[1]))
+            _write_replacing(sig_path, bytes(row[1]))
+            written += [(cp_path, bytes(row[0])), (sig_path, bytes(row[1]))]
     except OSError as exc:
         raise StorageError(f"Writing the CRL to {folder} failed: {exc.strerror}.") from exc
     digest = hashlib.sha256(der).hexdigest()
@@ -205,6 +207,9 @@ def export(ws: Workspace, crl_id: int, folder: Path | None = None) -> CrlExport:
             ws.db,
             "crl.export",
             {"crl_id": crl_id, "ca_id": record.ca_id, "number": record.number},
-            artefacts=(audit.Artefact(str(der_path), digest),),
+            artefacts=tuple(
+                audit.Artefact(str(path), hashlib.sha256(data).hexdigest())
+                for path, data in written
+            ),
         )
     return CrlExport(der_path, pem_path, digest)
