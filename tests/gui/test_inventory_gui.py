@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from pkiadmin.core.inventory import query, view_export
@@ -174,3 +175,40 @@ def test_import_with_progress_export_and_metadata(
     exported = json.loads(out_json.read_text())
     assert [(e["service"], e["tags"]) for e in exported] == [("payments-api", "pci external")]
     win.close()
+
+
+PAGED = 1_100  # six pages of 200
+
+
+@pytest.fixture
+def paged_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    path = tmp_path / "ws"
+    with workspace.create(path) as ws:
+        large(ws, tmp_path / "in", NOW, real=300, rows=PAGED)
+    win = open_window(qtbot, path)
+    yield win
+    win.close()
+
+
+def test_qt_model_tester_accepts_the_certificates_model_across_pages(
+    qtbot: QtBot, paged_window: MainWindow
+) -> None:
+    """Qt's own model checks, while pages load (the rows below are in different pages of 200),
+    then after a new filter and a sort reset the model."""
+    page = paged_window.certificates
+    paged_window.go_to("Certificates")  # rows load as the view shows them
+    wait_for_rows(qtbot, paged_window, PAGED)
+    tester = ModelTester(None)
+    tester.check(page.model)
+    for row in (0, 450, PAGED // 2, PAGED - 1):
+        page.table.scrollTo(page.model.index(row, 0))
+
+        def shown(number: int = row) -> bool:
+            return page.model.row(number) is not None
+
+        qtbot.waitUntil(shown, timeout=10_000)
+    tester.check(page.model)
+    qtbot.keyClicks(page.filter, "host1")
+    qtbot.waitUntil(lambda: 1 < page.model.rowCount() < PAGED, timeout=10_000)
+    page.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    tester.check(page.model)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QHeaderView, QTableView
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from pkiadmin.gui.models.table import (
@@ -86,3 +87,19 @@ def test_a_refresh_of_many_rows_keeps_the_order(qtbot: QtBot) -> None:
     assert _shown(proxy)[:3] == ["999", "998", "997"]
     model.set_records(rows[:10])
     assert _shown(proxy) == [str(i) for i in range(9, -1, -1)]
+
+
+def test_qt_model_tester_accepts_the_record_model_and_its_proxy(qtbot: QtBot) -> None:
+    """Qt's model checks on a table of many records, through new records, a sort and a filter."""
+    model, proxy, table = _table(qtbot)
+    tester = ModelTester(None)
+    tester.check(model)
+    model.set_records([Item(n, f"item {n}", START + timedelta(n)) for n in range(500)])
+    tester.check(model)
+    tester.check(proxy)
+    table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    proxy.setFilterFixedString("item 4")
+    assert 1 < proxy.rowCount() < 500
+    tester.check(proxy)
+    model.set_records([Item(n, f"item {n}", None) for n in range(3)])
+    tester.check(model)
