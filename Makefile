@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 SOURCES := pkiadmin tests benchmarks
 
-.PHONY: run test check lint typecheck contracts pytest system-deps benchmark lock clean bundle wheelhouse frozen
+.PHONY: run test test-fast check lint typecheck contracts pytest system-deps benchmark lock clean bundle wheelhouse frozen
 
 run: $(VENV)/.app-installed
 	$(BIN)/pkiadmin
@@ -15,6 +15,13 @@ test: $(VENV)/.dev-installed
 
 # Every check that CI runs.
 check: lint typecheck contracts pytest
+
+# The development loop: every check and every test but those marked slow (the PyInstaller
+# build, the offline bundle installed without a network, the wheel, the kill -9 sample).
+test-fast: $(VENV)/.dev-installed
+	$(MAKE) --no-print-directory lint typecheck contracts
+	PKIADMIN_TEST_WITHOUT_QT=1 $(BIN)/pytest -p no:pytest-qt -m "not slow" tests/core tests/cli tests/interop
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m "not slow" tests/gui
 
 lint:
 	$(BIN)/ruff check $(SOURCES)

@@ -16,6 +16,7 @@ SEED = 17
 SAMPLE = 4
 
 
+@pytest.mark.slow  # kill -9 at sampled write steps of every operation; make test runs it
 @pytest.mark.parametrize("operation", faults.OPERATIONS, ids=lambda o: o.name)
 def test_a_kill_at_any_write_step_leaves_the_invariants_intact(
     operation: faults.Operation, tmp_path: Path
