@@ -11,8 +11,9 @@ from pkiadmin.core.revocation import calendar as crl_status
 from pkiadmin.core.revocation import crl
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.revoke import RevokeDialog
 from pkiadmin.gui.dialogs.unlock import ask_unlock
-from pkiadmin.gui.pages.revocation import RevocationPage, RevokeDialog
+from pkiadmin.gui.pages.revocation import RevocationPage
 from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
 from pkiadmin.gui.worker import Progress
 

@@ -3,20 +3,13 @@ signed CRLs; revoke, issue a CRL now, export."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -24,8 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core.inventory.records import CertRecord
-from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.revocation.calendar import CrlStatus
 from pkiadmin.core.revocation.crl import CrlRecord
 from pkiadmin.core.revocation.records import Revocation
@@ -196,76 +187,3 @@ class RevocationPage(QWidget):
             record = max(self.crls.records(), key=lambda c: c.id)
         if record is not None:
             self.export_requested.emit(record.id)
-
-
-class RevokeDialog(QDialog):
-    """Choose the certificate and reason; the consequence for a CA certificate is spelled out."""
-
-    def __init__(self, candidates: tuple[CertRecord, ...], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Revoke certificate")
-        self.setMinimumWidth(640)
-        self.candidates = candidates
-        outer = QVBoxLayout(self)
-        form = QFormLayout()
-        outer.addLayout(form)
-        self.certificate = QComboBox()
-        for record in candidates:
-            self.certificate.addItem(
-                f"{record.id}: {record.common_name} (serial {record.serial_hex[:16]}…)", record.id
-            )
-        self.reason = QComboBox()
-        for name in revocation.REASONS:
-            self.reason.addItem(name, name)
-        self.use_invalidity = QCheckBox("&Key compromised earlier, at:")
-        self.invalidity = QDateTimeEdit(QDateTime.currentDateTimeUtc())
-        self.invalidity.setTimeZone(QTimeZone.utc())
-        self.invalidity.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
-        self.invalidity.setEnabled(False)
-        self.use_invalidity.toggled.connect(self.invalidity.setEnabled)
-        self.note = QLineEdit(placeholderText="what happened, ticket number…")
-        self.consequence = QLabel()
-        self.consequence.setObjectName("revokeConsequence")
-        self.consequence.setWordWrap(True)
-        form.addRow("&Certificate:", self.certificate)
-        form.addRow("&Reason:", self.reason)
-        form.addRow(self.use_invalidity, self.invalidity)
-        form.addRow("&Note:", self.note)
-        outer.addWidget(self.consequence)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.revoke_button = self.buttons.addButton(
-            "Re&voke", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.revoke_button.setEnabled(bool(candidates))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        outer.addWidget(self.buttons)
-        self.certificate.currentIndexChanged.connect(lambda *_: self._explain())
-        self._explain()
-
-    def selected(self) -> CertRecord | None:
-        cert_id = self.certificate.currentData()
-        return next((c for c in self.candidates if c.id == cert_id), None)
-
-    def _explain(self) -> None:
-        record = self.selected()
-        if record is None:
-            self.consequence.setText("No certificate issued by a CA held here can be revoked.")
-        elif record.is_ca:
-            self.consequence.setText(
-                f"<b>{record.common_name} is a CA.</b> Once the CRL is published, relying parties reject it "
-                "and every certificate it issued, and partners' mTLS through it stops. This cannot be undone. "
-                "The revocation must be signed into a CRL within 24 hours."
-            )
-        else:
-            self.consequence.setText("The revocation must be signed into a CRL within 24 hours.")
-
-    def values(self) -> tuple[int, str, datetime | None, str]:
-        record = self.selected()
-        assert record is not None  # noqa: S101 - the Revoke button needs a selection
-        invalidity = (
-            datetime.fromtimestamp(self.invalidity.dateTime().toSecsSinceEpoch(), UTC)
-            if self.use_invalidity.isChecked()
-            else None
-        )
-        return record.id, str(self.reason.currentData()), invalidity, self.note.text()
