@@ -84,3 +84,14 @@ def test_the_pdf_font_is_a_resource_and_declared_as_package_data() -> None:
     data = _pyproject()["tool"]
     assert isinstance(data, dict)
     assert "*.ttf" in data["setuptools"]["package-data"]["pkiadmin.resources"]
+
+
+def test_every_package_of_the_source_tree_is_in_the_wheel() -> None:
+    tool = _pyproject()["tool"]
+    assert isinstance(tool, dict)
+    listed = set(tool["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "pkiadmin").rglob("__init__.py")
+    }
+    assert found - listed == set()
