@@ -15,14 +15,9 @@ from typing import Any
 
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.base.resources import read_text
+from pkiadmin.core.base.strict_toml import TomlShape
 from pkiadmin.core.ceremony.people import Participant, PlanPeople
-from pkiadmin.core.ceremony.plan_check import (
-    PlanChecker,
-    PlanError,
-    PlanShape,
-    load_toml,
-    read_text_file,
-)
+from pkiadmin.core.ceremony.plan_check import PlanChecker, PlanError, load_toml, read_text_file
 from pkiadmin.core.issuance.intermediate import (
     DEFAULT_VALIDITY_DAYS,
     CaProfile,
@@ -88,7 +83,7 @@ class KeyUsePlan(PlanPeople):
 
 
 _STR_LIST = list
-SHAPE = PlanShape(
+SHAPE = TomlShape(
     tables={
         "ceremony": dict,
         "participants": list,

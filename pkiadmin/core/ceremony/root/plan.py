@@ -12,14 +12,9 @@ from typing import Any
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.base.resources import read_text
+from pkiadmin.core.base.strict_toml import TomlShape
 from pkiadmin.core.ceremony.people import Participant, PlanPeople, Role
-from pkiadmin.core.ceremony.plan_check import (
-    PlanChecker,
-    PlanError,
-    PlanShape,
-    load_toml,
-    read_text_file,
-)
+from pkiadmin.core.ceremony.plan_check import PlanChecker, PlanError, load_toml, read_text_file
 from pkiadmin.core.issuance import root as rootca
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys.shares import CustodianGroup, CustodianScheme
@@ -160,7 +155,7 @@ def parse(text: str, file_name: str = "plan.toml") -> CeremonyPlan:
     )
 
 
-ROOT_SHAPE = PlanShape(
+ROOT_SHAPE = TomlShape(
     _TABLES, _SCHEMA, _REQUIRED, ("ceremony", "participants", "root", "custodians", "output")
 )
 
