@@ -27,6 +27,7 @@ _OPERATIONS = (
     "ca.create-root",
     "ca.create-intermediate",
     "ca.sign-intermediate",
+    "ca.sign-end-entity",
     "ceremony.completed",
 )
 
@@ -73,7 +74,7 @@ def differences(db: Database) -> tuple[str, ...]:
                     keys[ca_id] = (seq, key)
                 if "certificate" in named:
                     certs[int(source["cert_id"])] = (seq, named["certificate"])
-        elif operation == "ca.sign-intermediate" and "certificate" in named:
+        elif operation in ("ca.sign-intermediate", "ca.sign-end-entity") and "certificate" in named:
             certs[int(objects["cert_id"])] = (seq, named["certificate"])
     found += _revocations(db, revoked)
     found += _crls(db, crls, reserved)

@@ -8,10 +8,10 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -143,7 +143,7 @@ def prepare(
     issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
     decisions: list[Decision] = []
     notes: list[str] = []
-    subject = _subject(csr.subject, issuer_cert.subject, request.name_policy, decisions)
+    subject = subject_for(csr.subject, issuer_cert.subject, request.name_policy, decisions)
     issuer_bc = issuer_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
     path_length = request.profile.path_length
     if issuer_bc.path_length is not None and path_length >= issuer_bc.path_length:
@@ -156,17 +156,7 @@ def prepare(
     now = datetime.now(UTC).replace(microsecond=0)
     if not 1 <= request.validity_days <= 30 * 366:
         raise ValidationError("Validity must be between 1 day and 30 years.")
-    if now < issuer_cert.not_valid_before_utc:
-        raise ValidationError(
-            f"The clock ({now:%Y-%m-%d %H:%M} UTC) is before '{issuer.name}' became valid "
-            f"({issuer_cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC): the certificate would start "
-            "before its issuer. Set the clock right; nothing was signed."
-        )
-    if now >= issuer_cert.not_valid_after_utc:
-        raise ValidationError(
-            f"'{issuer.name}' expired on {issuer_cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC (or the "
-            "clock is wrong); an expired CA signs nothing. Nothing was signed."
-        )
+    check_issuer_time(issuer.name, issuer_cert, now)
     not_after = now + timedelta(days=request.validity_days)
     if not_after > issuer_cert.not_valid_after_utc:
         not_after = issuer_cert.not_valid_after_utc
@@ -198,7 +188,22 @@ def prepare(
     )
 
 
-def _subject(
+def check_issuer_time(name: str, issuer_cert: x509.Certificate, now: datetime) -> None:
+    """An issuer signs only while it is valid, and nothing that would start before it."""
+    if now < issuer_cert.not_valid_before_utc:
+        raise ValidationError(
+            f"The clock ({now:%Y-%m-%d %H:%M} UTC) is before '{name}' became valid "
+            f"({issuer_cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC): the certificate would start "
+            "before its issuer. Set the clock right; nothing was signed."
+        )
+    if now >= issuer_cert.not_valid_after_utc:
+        raise ValidationError(
+            f"'{name}' expired on {issuer_cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC (or the "
+            "clock is wrong); an expired CA signs nothing. Nothing was signed."
+        )
+
+
+def subject_for(
     requested: x509.Name, issuer: x509.Name, policy: NamePolicy, decisions: list[Decision]
 ) -> x509.Name:
     attrs: list[x509.NameAttribute[str]] = []
@@ -296,6 +301,13 @@ def _optional_extensions(
             critical=False,
         )
         decisions.append(Decision("certificatePolicies", "added", "from the signing request"))
+    return issuer_urls(builder, settings, decisions)
+
+
+def issuer_urls(
+    builder: x509.CertificateBuilder, settings: Mapping[str, list[str]], decisions: list[Decision]
+) -> x509.CertificateBuilder:
+    """The CRL distribution point and the AIA (CA issuers, OCSP) from the issuing CA's settings."""
     if settings.get("crl_urls"):
         builder = builder.add_extension(
             x509.CRLDistributionPoints(
@@ -457,21 +469,49 @@ def sign(
 ) -> IssuedCa:
     """Quick mode (no witnesses, for test hierarchies): reserve the CSR, unlock, lint-then-sign,
     store, audit."""
+    result, cert_id, seq = with_issuer_key(
+        ws,
+        plan.issuer_ca_id,
+        csr_id,
+        key_passphrase,
+        share_words,
+        lambda key: sign_certificate(ws, plan, key, waivers),
+        lambda signed: store_signed(ws, plan, signed, csr_id),
+    )
+    return IssuedCa(cert_id, result.certificate, result.lint_reports, seq)
+
+
+S = TypeVar("S")
+
+
+def with_issuer_key(
+    ws: Workspace,
+    issuer_ca_id: int,
+    csr_id: int | None,
+    key_passphrase: str | None,
+    share_words: Sequence[str] | None,
+    sign: Callable[[keys.PrivateKey], S],
+    store: Callable[[S], tuple[int, int]],
+) -> tuple[S, int, int]:
+    """Reserve the CSR, unlock the issuer's key, sign (nothing is stored if that fails), release
+    the key, then store in one transaction. The CSR is released again on any failure.
+
+    Returns what `sign` made, and the certificate id and audit sequence number `store` gave."""
     if csr_id is not None:
         reserve_csr(ws, csr_id)
     try:
-        key = unlock_issuer_key(ws, plan.issuer_ca_id, key_passphrase, share_words)
+        key = unlock_issuer_key(ws, issuer_ca_id, key_passphrase, share_words)
         try:
-            result = sign_certificate(ws, plan, key, waivers)
+            result = sign(key)
         finally:
             release_key(key)
         with ws.db.atomic():
-            cert_id, seq = store_signed(ws, plan, result, csr_id)
+            cert_id, seq = store(result)
     except BaseException:
         if csr_id is not None:
             release_csr(ws, csr_id)
         raise
-    return IssuedCa(cert_id, result.certificate, result.lint_reports, seq)
+    return result, cert_id, seq
 
 
 def _alive(pid: int) -> bool:

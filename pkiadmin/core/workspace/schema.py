@@ -316,6 +316,18 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # the same CSR is refused before anything is signed; NULL when nobody is signing it.
         "ALTER TABLE csrs ADD COLUMN signing TEXT",
     ),
+    (
+        # End-entity profiles the operator defined (the built-in ones ship with pkiadmin): the
+        # reviewed TOML as imported, and its SHA-256 as audited.
+        """CREATE TABLE cert_profiles (
+            name TEXT PRIMARY KEY,
+            toml TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            added_at TEXT NOT NULL
+        )""",
+        # The end-entity profile a certificate was issued under (NULL for CAs and imports).
+        "ALTER TABLE certificates ADD COLUMN profile TEXT",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,482 @@
+"""End-entity certificates from CSRs under a profile (TLS server, client, mutual TLS, OCSP
+responder, code signing, or the operator's own): every requested name and extension is accepted,
+replaced or refused with the reason, then lint-then-sign with the issuing CA's key."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from pkiadmin.core.base.errors import CheckFailedError, ValidationError
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.issuance import authorities, intermediate
+from pkiadmin.core.issuance import lint_then_sign as issuance
+from pkiadmin.core.issuance.intermediate import Decision, NamePolicy
+from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys.signer import FileSigner
+from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509 import lint, profile
+from pkiadmin.core.x509.cert_profiles import EKUS, CertProfile
+from pkiadmin.core.x509.keyid import SkiMethod, subject_key_identifier
+
+# The subject of an end-entity certificate: the organisation's own C and O (as the issuer's),
+# the rest as the requester gave it; the CN is optional when the names are SANs.
+NAME_POLICY = NamePolicy(match=("C", "O"), optional=("OU", "ST", "L", "CN"), supplied=())
+_CURVES = {"secp256r1": "ec-p256", "secp384r1": "ec-p384", "secp521r1": "ec-p521"}
+# An absolute URI with an authority (RFC 3986 3: scheme "://" authority path-abempty, and the
+# characters it allows), as SPIFFE IDs and service URIs are.
+_RFC3986 = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~%!$&'()*+,;=:@-]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?"
+)
+# pkilint checks URIs as web URLs (the validators package) and reports other schemes, SPIFFE IDs
+# among them, as invalid syntax; pkiadmin checks a non-web URI SAN against RFC 3986 itself.
+_URI_WAIVER = {
+    "pkix.invalid_uri_syntax": "a non-web URI SAN (e.g. spiffe://), checked against RFC 3986 by pkiadmin"
+}
+
+
+@dataclass(frozen=True)
+class EndEntityPlan:
+    issuer_ca_id: int
+    profile: CertProfile
+    subject: x509.Name
+    sans: tuple[x509.GeneralName, ...]
+    not_before: datetime
+    not_after: datetime
+    decisions: tuple[Decision, ...]
+    notes: tuple[str, ...]
+    builder: x509.CertificateBuilder
+
+
+@dataclass(frozen=True)
+class SignedEndEntity:
+    certificate: x509.Certificate
+    signed: issuance.SignedCertificate
+    chain_lint: lint.LintReport
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    cert_id: int
+    certificate: x509.Certificate
+    lint: tuple[lint.LintReport, ...]
+    audit_seq: int
+
+
+def prepare(
+    ws: Workspace,
+    issuer_ca_id: int,
+    csr: x509.CertificateSigningRequest,
+    cert_profile: CertProfile,
+    validity_days: int | None = None,
+) -> EndEntityPlan:
+    """The exact certificate to be signed, or a ValidationError naming what breaks the profile."""
+    issuer = authorities.get_authority(ws.db, issuer_ca_id)
+    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
+    _check_issuer(issuer.name, issuer_cert)
+    decisions: list[Decision] = []
+    notes: list[str] = []
+    public_key = _check_key(csr.public_key(), cert_profile)
+    subject = intermediate.subject_for(csr.subject, issuer_cert.subject, NAME_POLICY, decisions)
+    requested = _requested_sans(csr)
+    for ext in csr.extensions:
+        decision = _decide(ext, cert_profile)
+        if decision is not None:
+            decisions.append(decision)
+    sans = _sans(subject, requested, cert_profile, decisions)
+    now = datetime.now(UTC).replace(microsecond=0)
+    days = cert_profile.validity_days if validity_days is None else validity_days
+    if not 1 <= days <= cert_profile.max_validity_days:
+        raise ValidationError(
+            f"{days} days is more than the profile '{cert_profile.name}' allows "
+            f"(at most {cert_profile.max_validity_days}); nothing was signed."
+            if days > 0
+            else "The validity must be at least one day."
+        )
+    if cert_profile.compliance_max_days and days > cert_profile.compliance_max_days:
+        notes.append(
+            f"Compliance: {days} days is above {cert_profile.compliance_max_days}, the CA/Browser "
+            "Forum's cap for publicly trusted TLS server certificates (from March 2026)."
+        )
+    intermediate.check_issuer_time(issuer.name, issuer_cert, now)
+    not_after = now + timedelta(days=days)
+    if not_after > issuer_cert.not_valid_after_utc:
+        not_after = issuer_cert.not_valid_after_utc
+        notes.append(
+            f"Validity clamped to the issuer's notAfter, {not_after:%Y-%m-%d %H:%M:%S} UTC."
+        )
+    issuer_ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        .serial_number(profile.new_serial())
+        .not_valid_before(now)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(public_key, cert_profile), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([EKUS[e] for e in cert_profile.ekus]), critical=False)
+        .add_extension(
+            subject_key_identifier(public_key, SkiMethod(issuer.ski_method)), critical=False
+        )
+        .add_extension(x509.AuthorityKeyIdentifier(issuer_ski.digest, None, None), critical=False)
+    )
+    if sans:
+        # RFC 5280 4.2.1.6: critical when the subject is empty.
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(list(sans)), critical=len(subject) == 0
+        )
+    if cert_profile.ocsp_nocheck:
+        builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
+        decisions.append(Decision("ocspNoCheck", "added", "the profile's responder rule"))
+    builder = intermediate.issuer_urls(
+        builder, intermediate.ca_settings(ws.db, issuer_ca_id), decisions
+    )
+    return EndEntityPlan(
+        issuer_ca_id,
+        cert_profile,
+        subject,
+        sans,
+        now,
+        not_after,
+        tuple(decisions),
+        tuple(notes),
+        builder,
+    )
+
+
+def _check_issuer(name: str, issuer_cert: x509.Certificate) -> None:
+    bc = issuer_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    if issuer_cert.issuer == issuer_cert.subject:
+        raise ValidationError(
+            f"'{name}' is a root CA: a root signs CAs only. Sign end-entity certificates with an "
+            "issuing CA (path length 0) below it."
+        )
+    if bc.path_length != 0:
+        raise ValidationError(
+            f"'{name}' is a policy CA (path length {bc.path_length}): it signs issuing CAs. "
+            "End-entity certificates are signed by an issuing CA (path length 0)."
+        )
+
+
+def _check_key(
+    key: object, cert_profile: CertProfile
+) -> ec.EllipticCurvePublicKey | rsa.RSAPublicKey:
+    if isinstance(key, rsa.RSAPublicKey):
+        if "rsa" not in cert_profile.key_algorithms:
+            raise ValidationError(f"The profile '{cert_profile.name}' does not accept RSA keys.")
+        if key.key_size < cert_profile.min_rsa_bits:
+            raise ValidationError(
+                f"The CSR's RSA key has {key.key_size} bits; the profile '{cert_profile.name}' "
+                f"needs at least {cert_profile.min_rsa_bits}. Nothing was signed."
+            )
+        return key
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        algorithm = _CURVES.get(key.curve.name)
+        if algorithm not in cert_profile.key_algorithms:
+            raise ValidationError(
+                f"The CSR's EC key on {key.curve.name} is not one the profile '{cert_profile.name}' "
+                f"accepts ({', '.join(cert_profile.key_algorithms)})."
+            )
+        return key
+    raise ValidationError("The CSR's key type cannot be certified (RSA or EC only).")
+
+
+def _key_usage(key: object, cert_profile: CertProfile) -> x509.KeyUsage:
+    usages = set(
+        cert_profile.key_usage_rsa
+        if isinstance(key, rsa.RSAPublicKey)
+        else cert_profile.key_usage_ec
+    )
+    return x509.KeyUsage(
+        digital_signature="digitalSignature" in usages,
+        content_commitment="contentCommitment" in usages,
+        key_encipherment="keyEncipherment" in usages,
+        data_encipherment=False,
+        key_agreement="keyAgreement" in usages,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _requested_sans(csr: x509.CertificateSigningRequest) -> list[x509.GeneralName]:
+    try:
+        return list(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
+    except x509.ExtensionNotFound:
+        return []
+
+
+def _decide(ext: x509.Extension[x509.ExtensionType], cert_profile: CertProfile) -> Decision | None:
+    name = getattr(ext.oid, "_name", ext.oid.dotted_string)
+    value = ext.value
+    if isinstance(value, x509.BasicConstraints):
+        if value.ca:
+            raise ValidationError(
+                f"The CSR asks for CA:TRUE; the end-entity profile '{cert_profile.name}' issues "
+                "no CA certificates. Sign it as a CA (--profile policy or issuing) from a CA above."
+            )
+        return Decision(name, "replaced", "set by the profile: CA:FALSE")
+    if ext.oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
+        return None  # each name is decided on its own
+    if isinstance(
+        value,
+        (
+            x509.KeyUsage,
+            x509.ExtendedKeyUsage,
+            x509.SubjectKeyIdentifier,
+            x509.AuthorityKeyIdentifier,
+        ),
+    ):
+        return Decision(name, "replaced", f"set by the profile '{cert_profile.name}'")
+    if ext.critical:
+        raise ValidationError(
+            f"The CSR asks for the critical extension {name}, which the profile does not allow."
+        )
+    return Decision(
+        name, "refused", "not part of the profile; requested extensions are never copied"
+    )
+
+
+def _sans(
+    subject: x509.Name,
+    requested: Sequence[x509.GeneralName],
+    cert_profile: CertProfile,
+    decisions: list[Decision],
+) -> tuple[x509.GeneralName, ...]:
+    accepted: list[x509.GeneralName] = []
+    for san in requested:
+        accepted.append(_check_san(san, cert_profile))
+        decisions.append(Decision(f"SAN {_show(san)}", "accepted", "allowed by the profile"))
+    cns = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    if cert_profile.cn_in_san:
+        for cn in cns:
+            dns = [str(s.value).lower() for s in accepted if isinstance(s, x509.DNSName)]
+            ips = [str(s.value) for s in accepted if isinstance(s, x509.IPAddress)]
+            if cn.lower() in dns or cn in ips:
+                continue
+            as_name = _as_general_name(cn)
+            accepted.append(_check_san(as_name, cert_profile, from_cn=True))
+            decisions.append(
+                Decision(f"SAN {_show(as_name)}", "added", "the CN must also be a SAN")
+            )
+    if cert_profile.require_san and not accepted:
+        raise ValidationError(
+            f"The CSR names no subject alternative name; the profile '{cert_profile.name}' needs "
+            f"at least one ({', '.join(cert_profile.san_types)})."
+        )
+    if not accepted and not cns:
+        raise ValidationError(
+            "The CSR has neither a CN nor a SAN: the certificate would name no one."
+        )
+    return tuple(accepted)
+
+
+def _as_general_name(cn: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(cn))
+    except ValueError:
+        return x509.DNSName(cn)
+
+
+def _check_san(
+    san: x509.GeneralName, cert_profile: CertProfile, from_cn: bool = False
+) -> x509.GeneralName:
+    kind = {
+        x509.DNSName: "dns",
+        x509.IPAddress: "ip",
+        x509.UniformResourceIdentifier: "uri",
+        x509.RFC822Name: "email",
+    }.get(type(san))
+    where = " (the CSR's CN)" if from_cn else ""
+    if kind is None or kind not in cert_profile.san_types:
+        raise ValidationError(
+            f"The SAN {_show(san)}{where} is a name type the profile '{cert_profile.name}' does not "
+            f"allow (it allows: {', '.join(cert_profile.san_types) or 'none'}). Nothing was signed."
+        )
+    if isinstance(san, x509.DNSName) and not cert_profile.allows_dns(str(san.value).lower()):
+        allowed = ", ".join(cert_profile.dns_suffixes) or "any name"
+        raise ValidationError(
+            f"The SAN {_show(san)}{where} is outside what the profile '{cert_profile.name}' allows "
+            f"({allowed}{'' if cert_profile.wildcards else ', no wildcards'}). Nothing was signed."
+        )
+    if isinstance(san, x509.IPAddress):
+        address = san.value
+        if not isinstance(address, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            raise ValidationError(f"The SAN {_show(san)} is a network, not an address.")
+        if not cert_profile.allows_ip(address):
+            raise ValidationError(
+                f"The SAN {_show(san)}{where} is outside the profile's IP ranges "
+                f"({', '.join(cert_profile.ip_ranges)}). Nothing was signed."
+            )
+    if isinstance(san, x509.UniformResourceIdentifier) and not _RFC3986.fullmatch(str(san.value)):
+        raise ValidationError(f"The SAN {_show(san)} is not a URI (RFC 3986 syntax).")
+    if isinstance(san, x509.UniformResourceIdentifier) and not cert_profile.allows_uri(
+        str(san.value)
+    ):
+        raise ValidationError(
+            f"The SAN {_show(san)} does not start with one of the profile's URI prefixes "
+            f"({', '.join(cert_profile.uri_prefixes)}). Nothing was signed."
+        )
+    return san
+
+
+def _non_web_uri(san: x509.GeneralName) -> bool:
+    return isinstance(san, x509.UniformResourceIdentifier) and not str(
+        san.value
+    ).lower().startswith(("http://", "https://"))
+
+
+def _show(san: x509.GeneralName) -> str:
+    kind = {
+        x509.DNSName: "DNS",
+        x509.IPAddress: "IP",
+        x509.UniformResourceIdentifier: "URI",
+        x509.RFC822Name: "email",
+    }.get(type(san), type(san).__name__)
+    return f"{kind}:{san.value}"
+
+
+def sign_certificate(ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey) -> SignedEndEntity:
+    """Lint-then-sign with the unlocked issuing CA key, then the chain and the profile; stores nothing."""
+    issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
+    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
+    waivers = _URI_WAIVER if any(_non_web_uri(s) for s in plan.sans) else None
+    signed = issuance.sign_linted(
+        plan.builder, FileSigner(key, f"key of {issuer.name}"), issuer=issuer_cert, waivers=waivers
+    )
+    cert = signed.certificate
+    chain_lint = lint.lint_chain(issuer_cert, cert, waivers)
+    if not chain_lint.ok:
+        raise CheckFailedError(
+            "pkilint's chain check failed, so nothing was stored: "
+            + "; ".join(str(f) for f in chain_lint.blocking)
+        )
+    problems = check_end_entity(cert, plan.profile)
+    if problems:
+        raise CheckFailedError(
+            f"The signed certificate does not meet the profile '{plan.profile.name}': "
+            + "; ".join(problems)
+        )
+    return SignedEndEntity(cert, signed, chain_lint)
+
+
+def check_end_entity(cert: x509.Certificate, cert_profile: CertProfile) -> list[str]:
+    """What is wrong with an issued certificate against its profile; [] when it conforms."""
+    problems = []
+    exts = cert.extensions
+    bc = exts.get_extension_for_class(x509.BasicConstraints)
+    if bc.value.ca or not bc.critical:
+        problems.append("basicConstraints must be critical with CA:FALSE")
+    eku = exts.get_extension_for_class(x509.ExtendedKeyUsage).value
+    if list(eku) != [EKUS[e] for e in cert_profile.ekus]:
+        problems.append("the extended key usages are not the profile's")
+    if exts.get_extension_for_class(x509.KeyUsage).value.key_cert_sign:
+        problems.append("an end-entity certificate must not have keyCertSign")
+    if cert_profile.ocsp_nocheck and ExtensionOID.OCSP_NO_CHECK not in {e.oid for e in exts}:
+        problems.append("the OCSP responder certificate lacks id-pkix-ocsp-nocheck")
+    return problems
+
+
+def store_signed(
+    ws: Workspace, plan: EndEntityPlan, result: SignedEndEntity, csr_id: int | None
+) -> tuple[int, int]:
+    """The certificate row (with its profile), the CSR's status and the audit entry, in the
+    caller's transaction. Returns (certificate id, audit sequence number)."""
+    issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
+    cert = result.certificate
+    if csr_id is not None:
+        done = ws.db.execute("SELECT status, cert_id FROM csrs WHERE id = ?", (csr_id,)).fetchone()
+        if done is None or done[0] != "pending":
+            raise CheckFailedError(
+                f"CSR {csr_id} was signed meanwhile (certificate {done[1] if done else '?'}), by "
+                "another signing; this certificate was not stored and is not valid anywhere."
+            )
+    cert_id = inventory.insert_certificate(
+        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer.cert_id
+    )
+    ws.db.execute("UPDATE certificates SET profile = ? WHERE id = ?", (plan.profile.name, cert_id))
+    if csr_id is not None:
+        ws.db.execute(
+            "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
+            " WHERE id = ? AND status = 'pending'",
+            (cert_id, csr_id),
+        )
+    objects: dict[str, Any] = {
+        "issuer_ca_id": issuer.id,
+        "cert_id": cert_id,
+        "csr_id": csr_id,
+        "subject": cert.subject.rfc4514_string(),
+        "profile": plan.profile.name,
+    }
+    der = cert.public_bytes(serialization.Encoding.DER)
+    entry = audit.append(
+        ws.db,
+        "ca.sign-end-entity",
+        objects,
+        artefacts=(audit.Artefact("certificate", hashlib.sha256(der).hexdigest()),),
+        details={
+            "mode": "quick",
+            "witnessed": False,
+            "profile_sha256": hashlib.sha256(plan.profile.text.encode()).hexdigest(),
+            "decisions": [f"{d.item}: {d.action} ({d.reason})" for d in plan.decisions],
+            "notes": list(plan.notes),
+            "lint": [
+                str(f) for r in (result.signed.lint_after, result.chain_lint) for f in r.findings
+            ],
+        },
+    )
+    return cert_id, entry.seq
+
+
+def sign(
+    ws: Workspace,
+    plan: EndEntityPlan,
+    key_passphrase: str | None = None,
+    share_words: Sequence[str] | None = None,
+    csr_id: int | None = None,
+) -> IssuedCertificate:
+    """Reserve the CSR, unlock the issuing CA's key, lint-then-sign, store, audit."""
+    result, cert_id, seq = intermediate.with_issuer_key(
+        ws,
+        plan.issuer_ca_id,
+        csr_id,
+        key_passphrase,
+        share_words,
+        lambda key: sign_certificate(ws, plan, key),
+        lambda signed: store_signed(ws, plan, signed, csr_id),
+    )
+    reports = (result.signed.lint_before, result.signed.lint_after, result.chain_lint)
+    return IssuedCertificate(cert_id, result.certificate, reports, seq)
+
+
+def preview(plan: EndEntityPlan) -> str:
+    """What will be signed, every decision with its reason, for the operator to confirm."""
+    lines = [
+        f"Profile:    {plan.profile.describe()}",
+        f"Subject:    {plan.subject.rfc4514_string() or '(empty; the names are SANs)'}",
+        f"SANs:       {', '.join(_show(s) for s in plan.sans) or '-'}",
+        f"Validity:   {plan.not_before:%Y-%m-%d %H:%M} to {plan.not_after:%Y-%m-%d %H:%M} UTC",
+        "Decisions:",
+        *(f"  {d.item}: {d.action} ({d.reason})" for d in plan.decisions),
+    ]
+    lines += [f"Note: {n}" for n in plan.notes]
+    return "\n".join(lines)
+
+
+def requested_profile(profiles: Mapping[str, CertProfile], name: str) -> CertProfile | None:
+    """The end-entity profile of that name, or None for the CA profiles (policy, issuing)."""
+    return None if name in {p.value for p in intermediate.CaProfile} else profiles.get(name)
