@@ -17,6 +17,7 @@ from pkiadmin.cli.commands import (
     hsm,
     package,
     partner,
+    profile,
     trust,
 )
 from pkiadmin.cli.commands import workspace as workspace_cmd
@@ -59,6 +60,7 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
 for command_group in (
     workspace_cmd.group,
     ca.group,
+    profile.group,
     cert.group,
     compliance.group,
     csr.group,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from pkiadmin.cli.context import (
@@ -28,9 +29,11 @@ from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import (
     authorities,
     ca_csr,
+    end_entity,
     held_ca,
     intermediate,
     openssl_index,
+    profiles,
     requests,
 )
 from pkiadmin.core.issuance import root as rootca
@@ -39,6 +42,8 @@ from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys import pkcs11 as hsm
 from pkiadmin.core.x509.keyid import SkiMethod
 from pkiadmin.core.x509.names import SubjectSpec
+
+CA_PROFILES = {p.value for p in intermediate.CaProfile}
 
 
 @click.group("ca")
@@ -217,17 +222,18 @@ def _intermediate_options(func: Any) -> Any:
             click.option(
                 "--profile",
                 "profile_name",
-                type=click.Choice([p.value for p in intermediate.CaProfile]),
                 default="issuing",
                 show_default=True,
-                help="policy CA (path length 1) or issuing CA (0).",
+                help="policy CA (path length 1) or issuing CA (0); for sign-csr also an end-entity "
+                "profile (tls-server, tls-client, mtls, ocsp-responder, code-signing, or your own: "
+                "pkiadmin-cli profile list).",
             ),
             click.option(
                 "--validity-days",
                 type=int,
-                default=intermediate.DEFAULT_VALIDITY_DAYS,
-                show_default=True,
-                help="Clamped to the issuer's notAfter.",
+                default=None,
+                help=f"Default: {intermediate.DEFAULT_VALIDITY_DAYS} for a CA, the profile's for an "
+                "end entity. Clamped to the issuer's notAfter.",
             ),
             click.option(
                 "--permitted-dns",
@@ -256,16 +262,20 @@ def _intermediate_options(func: Any) -> Any:
 
 def _request(
     profile_name: str,
-    validity_days: int,
+    validity_days: int | None,
     permitted_dns: tuple[str, ...],
     excluded_dns: tuple[str, ...],
     eku: tuple[str, ...],
     policy_oid: tuple[str, ...],
     cps_uri: str,
 ) -> intermediate.IntermediateRequest:
+    if profile_name not in CA_PROFILES:
+        raise click.BadParameter(
+            f"'{profile_name}' is not a CA profile (policy or issuing).", param_hint="--profile"
+        )
     return intermediate.IntermediateRequest(
         profile=intermediate.CaProfile(profile_name),
-        validity_days=validity_days,
+        validity_days=validity_days or intermediate.DEFAULT_VALIDITY_DAYS,
         permitted_dns=permitted_dns,
         excluded_dns=excluded_dns,
         eku=eku,
@@ -305,7 +315,26 @@ def sign_csr(
     shares_file: Path | None,
     yes: bool,
 ) -> None:
-    """Sign an imported CSR as an intermediate CA certificate (quick mode: no witnesses, audited as such)."""
+    """Sign an imported CSR as an intermediate CA certificate, or with an end-entity profile as a
+    service's certificate (quick mode: no witnesses, audited as such)."""
+    if profile_name not in CA_PROFILES:
+        if permitted_dns or excluded_dns or eku or policy_oid or cps_uri:
+            raise click.UsageError(
+                "--permitted-dns, --excluded-dns, --eku, --policy-oid and --cps-uri are for CA "
+                f"certificates; the end-entity profile '{profile_name}' sets what its certificates carry."
+            )
+        _sign_end_entity(
+            ctx,
+            ca_id,
+            csr_id,
+            profile_name,
+            validity_days,
+            passphrase_env,
+            passphrase_fd,
+            shares_file,
+            yes,
+        )
+        return
     request = _request(
         profile_name, validity_days, permitted_dns, excluded_dns, eku, policy_oid, cps_uri
     )
@@ -323,15 +352,49 @@ def sign_csr(
             authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
         )
         issued = intermediate.sign(ws, plan, secret, words, csr_id=csr_id)
-    click.echo(
-        f"Signed certificate {issued.cert_id}: {issued.certificate.subject.rfc4514_string()}"
-    )
-    digest = issued.certificate.fingerprint(hashes.SHA256())
+    _show_issued(issued.cert_id, issued.certificate)
+
+
+def _sign_end_entity(
+    ctx: click.Context,
+    ca_id: int,
+    csr_id: int,
+    profile_name: str,
+    validity_days: int | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    yes: bool,
+) -> None:
+    with opened_workspace(ctx) as ws, user_errors():
+        record = requests.get(ws, csr_id)
+        if record.status != "pending":
+            raise click.ClickException(
+                f"CSR {csr_id} was already signed (certificate {record.cert_id})."
+            )
+        plan = end_entity.prepare(
+            ws,
+            ca_id,
+            requests.load_request(ws, csr_id),
+            profiles.get(ws.db, profile_name),
+            validity_days,
+        )
+        click.echo(safe(end_entity.preview(plan)))
+        if not yes and not click.confirm("Sign this certificate?", default=False):
+            raise click.ClickException("Nothing was signed.")
+        secret, words = issuer_secret(
+            authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
+        )
+        issued = end_entity.sign(ws, plan, secret, words, csr_id=csr_id)
+    _show_issued(issued.cert_id, issued.certificate)
+
+
+def _show_issued(cert_id: int, certificate: x509.Certificate) -> None:
+    click.echo(f"Signed certificate {cert_id}: {safe(certificate.subject.rfc4514_string())}")
+    digest = certificate.fingerprint(hashes.SHA256())
     click.echo(f"  SHA-256:   {fingerprint.grouped_hex(digest)}")
     click.echo(f"  PGP words: {' '.join(fingerprint.pgp_words(digest))}")
-    click.echo(
-        f"Export it with its chain: pkiadmin-cli cert export {issued.cert_id} --chain --format pem"
-    )
+    click.echo(f"Export it with its chain: pkiadmin-cli cert export {cert_id} --chain --format pem")
 
 
 @group.command("create-intermediate")

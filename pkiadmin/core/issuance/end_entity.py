@@ -307,6 +307,12 @@ def _check_san(
             f"The SAN {_show(san)}{where} is a name type the profile '{cert_profile.name}' does not "
             f"allow (it allows: {', '.join(cert_profile.san_types) or 'none'}). Nothing was signed."
         )
+    if isinstance(san, x509.DNSName) and not _is_dns_name(str(san.value)):
+        raise ValidationError(
+            f"The SAN {_show(san)}{where} is not a DNS name (letters, digits and '-' in labels "
+            "separated by dots). Name the service by its DNS name, or use a profile whose "
+            "certificates need no CN in the SANs. Nothing was signed."
+        )
     if isinstance(san, x509.DNSName) and not cert_profile.allows_dns(str(san.value).lower()):
         allowed = ", ".join(cert_profile.dns_suffixes) or "any name"
         raise ValidationError(
@@ -332,6 +338,18 @@ def _check_san(
             f"({', '.join(cert_profile.uri_prefixes)}). Nothing was signed."
         )
     return san
+
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _is_dns_name(name: str) -> bool:
+    """A preferred-syntax DNS name (RFC 1034 3.5, RFC 5280 4.2.1.6) of at least two labels; a
+    wildcard only as the whole first label."""
+    labels = name.split(".")
+    if labels[0] == "*":
+        labels = labels[1:]
+    return len(name) <= 253 and len(labels) >= 2 and all(_LABEL.fullmatch(lbl) for lbl in labels)
 
 
 def _non_web_uri(san: x509.GeneralName) -> bool:

@@ -108,7 +108,7 @@ SHAPE = strict_toml.TomlShape(
     tables={"profile": dict, "keys": dict, "names": dict},
     schema=_SCHEMA,
     required={"profile": ("name", "description", "ekus", "validity_days", "max_validity_days")},
-    sections=("profile", "keys", "names"),
+    sections=("profile",),
 )
 
 
@@ -135,7 +135,7 @@ def parse(text: str, file_name: str = "profile.toml", builtin: bool = False) -> 
     data = strict_toml.load_toml(text, file_name, ProfileError)
     checker = _Checker(text, file_name, SHAPE)
     checker.check_shape(data)
-    p, k, n = data["profile"], data["keys"], data["names"]
+    p, k, n = data["profile"], data.get("keys", {}), data.get("names", {})
     name = p["name"].strip()
     if not _NAME.fullmatch(name):
         raise checker.error(

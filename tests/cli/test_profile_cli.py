@@ -1,0 +1,92 @@
+"""End-entity profiles and service certificates from the command line: what the operator sees,
+and the errors for what the profile does not allow (nothing is stored)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from pkiadmin.cli.main import cli
+from pkiadmin.core.workspace import folder as workspace
+from tests.conftest import PASSPHRASE
+from tests.core.issuance.test_end_entity import ISSUING, SUFFIX_PROFILE, csr_for, three_tiers
+from tests.core.x509.test_csr import pem
+
+
+def run(ws: Path, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(
+        cli, ["--workspace", str(ws), *args], input=input, env={"P": PASSPHRASE, "I": ISSUING}
+    )
+
+
+def _audit_count(ws: Path) -> int:
+    with workspace.open_workspace(ws) as opened:
+        return int(opened.db.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+
+
+def test_profiles_listed_shown_imported_exported_removed(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    three_tiers(ws).ws.close()
+    listed = json.loads(run(ws, "profile", "list", "--json").output)
+    assert [p["name"] for p in listed] == [
+        "code-signing", "mtls", "ocsp-responder", "tls-client", "tls-server",
+    ]  # fmt: skip
+    assert 'name = "tls-server"' in run(ws, "profile", "show", "tls-server").output
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SUFFIX_PROFILE.replace("validity_days = 90", "validity_days = 900"))
+    refused = run(ws, "profile", "import", str(bad))
+    assert refused.exit_code == 1
+    assert (
+        "bad.toml: line 6, [profile] validity_days must be between 1 and 180 (the cap)."
+        in refused.output
+    )
+    assert "Traceback" not in refused.output
+    good = tmp_path / "gateway.toml"
+    good.write_text(SUFFIX_PROFILE)
+    assert "Imported the profile partner-gateway" in run(ws, "profile", "import", str(good)).output
+    assert "imported" in run(ws, "profile", "list").output
+    out = tmp_path / "copy.toml"
+    assert run(ws, "profile", "export", "partner-gateway", "--out", str(out)).exit_code == 0
+    assert out.read_text() == SUFFIX_PROFILE
+    assert (
+        "Removed the profile partner-gateway."
+        in run(ws, "profile", "remove", "partner-gateway").output
+    )
+    gone = run(ws, "profile", "show", "partner-gateway")
+    assert gone.exit_code == 1 and "There is no end-entity profile 'partner-gateway'" in gone.output
+
+
+def test_sign_csr_with_an_end_entity_profile(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    three_tiers(ws).ws.close()
+    csr = tmp_path / "api.csr"
+    request, _key = csr_for("api.example.com", [])
+    csr.write_bytes(pem(request))
+    assert "Imported as CSR 1." in run(ws, "csr", "import", str(csr)).output
+    before = _audit_count(ws)
+    # A CA option with an end-entity profile, an unknown profile, a root as the issuer: refused.
+    mixed = run(ws, "ca", "sign-csr", "3", "1", "--profile", "tls-server", "--eku", "serverAuth")
+    assert mixed.exit_code == 2 and "are for CA certificates" in mixed.output
+    unknown = run(ws, "ca", "sign-csr", "3", "1", "--profile", "tls-sever", "--yes")
+    assert unknown.exit_code == 1 and "There is no end-entity profile 'tls-sever'" in unknown.output
+    root = run(ws, "ca", "sign-csr", "1", "1", "--profile", "tls-server", "--yes")
+    assert root.exit_code == 1 and "is a root CA: a root signs CAs only" in root.output
+    too_long = run(
+        ws, "ca", "sign-csr", "3", "1", "--profile", "tls-server", "--validity-days", "500"
+    )
+    assert (
+        too_long.exit_code == 1
+        and "500 days is more than the profile 'tls-server' allows" in too_long.output
+    )
+    assert _audit_count(ws) == before
+    signed = run(
+        ws, "ca", "sign-csr", "3", "1", "--profile", "tls-server", "--passphrase-env", "I",
+        input="y\n",
+    )  # fmt: skip
+    assert signed.exit_code == 0, signed.output
+    assert "SAN DNS:api.example.com: added (the CN must also be a SAN)" in signed.output
+    assert "Signed certificate 4: CN=api.example.com" in signed.output
+    shown = json.loads(run(ws, "csr", "list", "--json").output)[0]
+    assert shown["status"] == "signed" and shown["cert_id"] == 4

@@ -1,0 +1,273 @@
+"""Two organisations, three tiers each, made through the CLI; pkiadmin issues Service_A's server
+certificate (tls-server) and Service_B's client certificate (mtls) from `openssl req` CSRs, and
+real mutual-TLS handshakes run with them: openssl s_server/s_client, and Python's ssl module. A
+client from an unrelated hierarchy is refused, and so is Service_B once revoked and on the CRL."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from pkiadmin.cli.main import cli
+from tests.conftest import PASSPHRASE
+
+pytestmark = pytest.mark.interop
+
+
+def openssl(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("openssl")
+    assert binary is not None
+    done = subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd, check=False)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def run(ws: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), *args], env={"P": PASSPHRASE})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@dataclass
+class Org:
+    name: str
+    ws: Path
+    folder: Path  # root.pem, chain.pem (issuing + policy), the service's key and certificate
+
+
+def organisation(tmp_path: Path, name: str, country: str) -> Org:
+    ws = tmp_path / name / "ws"
+    folder = tmp_path / name
+    run(ws, "workspace", "init")
+    subject = ("--org", name, "--country", country)
+    run(ws, "ca", "create-root", "--cn", f"{name} Root CA", *subject, "--passphrase-env", "P")
+    for issuer, cn, profile in (("1", "Policy CA", "policy"), ("2", "Issuing CA", "issuing")):
+        run(
+            ws, "ca", "create-intermediate", issuer, "--cn", f"{name} {cn}", *subject,
+            "--profile", profile, "--issuer-passphrase-env", "P", "--passphrase-env", "P",
+        )  # fmt: skip
+    run(ws, "cert", "export", "1", "--out", str(folder / "root.pem"))
+    run(ws, "cert", "export", "3", "--out", str(folder / "issuing.pem"))
+    run(ws, "cert", "export", "2", "--out", str(folder / "policy.pem"))
+    (folder / "chain.pem").write_bytes(
+        (folder / "issuing.pem").read_bytes() + (folder / "policy.pem").read_bytes()
+    )
+    return Org(name, ws, folder)
+
+
+def service_certificate(org: Org, service: str, profile: str, san: str) -> int:
+    """`openssl req` makes the key and CSR, as the service's operator would; pkiadmin signs."""
+    openssl(
+        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", f"{service}.key", "-subj", f"/CN={service}", "-addext",
+        f"subjectAltName={san}", "-out", f"{service}.csr", cwd=org.folder,
+    )  # fmt: skip
+    imported = run(org.ws, "csr", "import", str(org.folder / f"{service}.csr"))
+    csr_id = imported.split("Imported as CSR ", 1)[1].split(".")[0]
+    signed = run(
+        org.ws, "ca", "sign-csr", "3", csr_id, "--profile", profile, "--yes",
+        "--passphrase-env", "P",
+    )  # fmt: skip
+    assert f"Profile:    {profile}" in signed
+    cert_id = int(signed.split("Signed certificate ", 1)[1].split(":")[0])
+    run(org.ws, "cert", "export", str(cert_id), "--out", str(org.folder / f"{service}.pem"))
+    # The service presents its certificate with the chain up to (not including) the root.
+    (org.folder / f"{service}-full.pem").write_bytes(
+        (org.folder / f"{service}.pem").read_bytes() + (org.folder / "chain.pem").read_bytes()
+    )
+    return cert_id
+
+
+@pytest.fixture(scope="module")
+def partners(tmp_path_factory: pytest.TempPathFactory) -> tuple[Org, Org, Org]:
+    tmp = tmp_path_factory.mktemp("mtls")
+    a = organisation(tmp, "Service_A Ltd", "SE")
+    b = organisation(tmp, "Service_B SA", "FR")
+    stranger = organisation(tmp, "Unrelated Inc", "US")
+    service_certificate(a, "service-a.example.com", "tls-server", "DNS:service-a.example.com")
+    service_certificate(b, "service-b.example.fr", "mtls", "DNS:service-b.example.fr")
+    service_certificate(stranger, "intruder.example.com", "mtls", "DNS:intruder.example.com")
+    return a, b, stranger
+
+
+def test_openssl_accepts_the_issued_certificates_for_their_purpose(
+    partners: tuple[Org, Org, Org],
+) -> None:
+    a, b, _ = partners
+    for org, service, purpose in (
+        (a, "service-a.example.com", "sslserver"),
+        (b, "service-b.example.fr", "sslclient"),
+    ):
+        done = openssl(
+            "verify", "-x509_strict", "-purpose", purpose, "-CAfile", "root.pem",
+            "-untrusted", "chain.pem", f"{service}.pem", cwd=org.folder,
+        )  # fmt: skip
+        assert done.stdout.strip() == f"{service}.pem: OK"
+    cert = x509.load_pem_x509_certificate((b.folder / "service-b.example.fr.pem").read_bytes())
+    ekus = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    assert ekus == [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+
+
+def _server_context(a: Org, b: Org, crl: Path | None = None) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(
+        a.folder / "service-a.example.com-full.pem", a.folder / "service-a.example.com.key"
+    )
+    ctx.load_verify_locations(b.folder / "root.pem")  # Service_A trusts its partner's root
+    if crl is not None:
+        ctx.load_verify_locations(crl)
+        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def _client_context(client: Org, service: str, a: Org) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_cert_chain(client.folder / f"{service}-full.pem", client.folder / f"{service}.key")
+    ctx.load_verify_locations(a.folder / "root.pem")
+    return ctx
+
+
+def _handshake(server: ssl.SSLContext, client: ssl.SSLContext) -> tuple[str, str | None, str]:
+    """(what the client got, the server's error if it refused, the client certificate it saw)."""
+    outcome: dict[str, str] = {}
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            try:
+                with server.wrap_socket(conn, server_side=True) as tls:
+                    outcome["peer"] = str(tls.getpeercert())
+                    tls.sendall(b"hello partner")
+            except ssl.SSLError as exc:
+                outcome["error"] = exc.reason or str(exc)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        got = ""
+        try:
+            with (
+                socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+                client.wrap_socket(raw, server_hostname="service-a.example.com") as tls,
+            ):
+                got = tls.recv(64).decode()
+        except (ssl.SSLError, ConnectionError, OSError):
+            pass
+        thread.join(10)
+    return got, outcome.get("error"), outcome.get("peer", "")
+
+
+def test_python_ssl_mutual_tls_between_the_partners(partners: tuple[Org, Org, Org]) -> None:
+    a, b, stranger = partners
+    got, error, peer = _handshake(
+        _server_context(a, b), _client_context(b, "service-b.example.fr", a)
+    )
+    assert (got, error) == ("hello partner", None)
+    assert "service-b.example.fr" in peer  # Service_A saw Service_B's certificate
+    # A client of an unrelated hierarchy is refused by Service_A.
+    got, error, _ = _handshake(
+        _server_context(a, b), _client_context(stranger, "intruder.example.com", a)
+    )
+    assert got == "" and error is not None and "CERTIFICATE_VERIFY_FAILED" in error
+
+
+def test_openssl_s_server_and_s_client(partners: tuple[Org, Org, Org]) -> None:
+    a, b, stranger = partners
+
+    def connect(client: Org, service: str) -> tuple[str, str]:
+        """(what s_client printed, what s_server printed)"""
+        with subprocess.Popen(
+            [
+                "openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
+                "-cert", "service-a.example.com.pem", "-key", "service-a.example.com.key",
+                "-cert_chain", "chain.pem", "-CAfile", str(b.folder / "root.pem"),
+                "-Verify", "2", "-verify_return_error", "-www",
+            ],
+            cwd=a.folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ) as server:  # fmt: skip
+            port = _listening_port(server)
+            done = subprocess.run(
+                [
+                    "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile",
+                    str(a.folder / "root.pem"), "-verify_hostname", "service-a.example.com",
+                    "-verify_return_error", "-cert", f"{service}.pem", "-key", f"{service}.key",
+                    "-cert_chain", "chain.pem", "-ign_eof",
+                ],
+                input="GET / HTTP/1.0\r\n\r\n", capture_output=True, text=True,
+                cwd=client.folder, timeout=20, check=False,
+            )  # fmt: skip
+            try:
+                server.wait(10)
+            finally:
+                server.kill()
+            return done.stdout + done.stderr, server.stdout.read() if server.stdout else ""
+
+    client_out, _ = connect(b, "service-b.example.fr")
+    assert (
+        "Verify return code: 0 (ok)" in client_out
+    )  # Service_B checked Service_A's name and chain
+    assert "HTTP/1.0 200 ok" in client_out  # and Service_A accepted Service_B's certificate
+    client_out, server_out = connect(stranger, "intruder.example.com")
+    assert "HTTP/1.0 200 ok" not in client_out
+    assert "unable to get local issuer certificate" in server_out or "verify error" in server_out
+
+
+def test_the_revoked_client_is_refused_once_on_the_crl(
+    partners: tuple[Org, Org, Org], tmp_path: Path
+) -> None:
+    a, b, _ = partners
+    run(b.ws, "cert", "revoke", "4", "--reason", "keyCompromise", "--yes")
+    issued = run(b.ws, "crl", "issue", "3", "--passphrase-env", "P", "--export", str(tmp_path))
+    assert "CRL" in issued
+    (crl_file,) = tmp_path.glob("*.crl.pem")
+    done = openssl(
+        "verify", "-crl_check", "-CAfile", str(b.folder / "root.pem"), "-untrusted",
+        str(b.folder / "chain.pem"), "-CRLfile", str(crl_file), str(b.folder / "service-b.example.fr.pem"),
+        cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert "certificate revoked" in done.stdout + done.stderr
+    got, error, _ = _handshake(
+        _server_context(a, b, crl_file), _client_context(b, "service-b.example.fr", a)
+    )
+    assert got == "" and error is not None
+
+
+def _listening_port(server: subprocess.Popen[str]) -> int:
+    """openssl s_server prints ACCEPT once it listens; with port 0 the kernel chose the port."""
+    assert server.stdout is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        line = server.stdout.readline()
+        if line.startswith("ACCEPT"):
+            break
+    for conn in _tcp_listeners(server.pid):
+        return conn
+    raise AssertionError("openssl s_server did not start listening")
+
+
+def _tcp_listeners(pid: int) -> list[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = str(fd.readlink()) if fd.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[9] in inodes and fields[3] == "0A":  # LISTEN
+            ports.append(int(fields[1].split(":")[1], 16))
+    return ports
