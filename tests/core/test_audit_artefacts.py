@@ -1,4 +1,4 @@
-"""Every mutating operation leaves exactly one audit entry, and the files it names are the files it
+"""Every mutating operation leaves the audit entries it should (one, or a reservation before it),
 wrote: each artefact that names a file has that file's SHA-256, and each file the operation wrote
 (in the workspace or where it was told to write) is named by an artefact.
 
@@ -24,14 +24,23 @@ from pkiadmin.core.exchange import trust_store as trust
 from pkiadmin.core.exchange.call import confirmed
 from pkiadmin.core.inventory import compliance_report, export, metadata, query, view_export
 from pkiadmin.core.inventory import importer as bulk_import
-from pkiadmin.core.issuance import intermediate, openssl_index, requests
+from pkiadmin.core.issuance import (
+    end_entity,
+    held_ca,
+    intermediate,
+    openssl_index,
+    profiles,
+    requests,
+)
 from pkiadmin.core.revocation import calendar as crl_status
 from pkiadmin.core.revocation import crl
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace import audit, clock
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509.names import SubjectSpec
 from tests.conftest import PASSPHRASE, make_root
 from tests.core.conftest import Exchange
+from tests.core.issuance.test_end_entity import SUFFIX_PROFILE, csr_for
 from tests.core.x509.test_csr import make_csr, pem
 from tests.inventory_helpers import leaf
 from tests.package_helpers import (
@@ -41,6 +50,7 @@ from tests.package_helpers import (
 )
 
 KEY = ec.generate_private_key(ec.SECP256R1())
+HELD = "held issuing CA passphrase"
 
 # Written by every operation, named by none: the database, its lock, and gpg's own state.
 _NOT_ARTEFACTS = ("pkiadmin.db", "write.lock", "gnupg/", ".gnupg", "S.gpg-agent", "random_seed")
@@ -82,7 +92,7 @@ def check_one_entry(
     env: Env, act: Callable[[Env], object], expected: tuple[str, ...]
 ) -> audit.AuditEntry:
     """`expected` is the operation's entries in order: a reservation committed on its own before
-    the work (a CSR being signed, a CRL number) comes first and names no file."""
+    the work (a CSR being signed, a CRL number), or the signing inside a larger operation."""
     roots = (env.ws.path, env.out)
     before_files = _digests(*roots)
     before = audit.entries(env.ws.db)
@@ -91,15 +101,15 @@ def check_one_entry(
     new = after[len(before) :]
     assert tuple(e.operation for e in new) == expected
     entry = new[-1]
-    assert all(not e.artefacts for e in new[:-1])
+    named_anywhere = [a for e in new for a in e.artefacts]
     written = {p: d for p, d in _digests(*roots).items() if before_files.get(p) != d}
     for path, digest in written.items():
-        named = [a for a in entry.artefacts if _named(a, path, roots)]
+        named = [a for a in named_anywhere if _named(a, path, roots)]
         assert named, f"{entry.operation} wrote {path} but names it in no artefact"
         assert all(a.sha256 == digest for a in named), (
             f"{entry.operation}: the artefact for {path} has another SHA-256 than the file"
         )
-    for artefact in entry.artefacts:
+    for artefact in named_anywhere:
         found = _file_of(artefact, roots)
         if found is not None and found in written:
             assert written[found] == artefact.sha256
@@ -125,6 +135,48 @@ def _sign_csr(env: Env) -> None:
         env.ws, 1, requests.load_request(env.ws, env.ids["csr"]), intermediate.IntermediateRequest()
     )
     env.ids["sub"] = intermediate.sign(env.ws, plan, PASSPHRASE, csr_id=env.ids["csr"]).cert_id
+
+
+def _held_issuing_ca(env: Env) -> None:
+    held = held_ca.create_intermediate(
+        env.ws,
+        1,
+        SubjectSpec("Held Issuing CA", "Example Ltd", country="DE"),
+        intermediate.IntermediateRequest(intermediate.CaProfile.ISSUING),
+        HELD,
+        issuer_passphrase=PASSPHRASE,
+    )
+    env.ids["held"] = held.ca_id
+
+
+def _import_service_csr(env: Env) -> None:
+    request, _ = csr_for("api.example.com", [])
+    record, _ = requests.import_csr(
+        env.ws, request.public_bytes(serialization.Encoding.PEM), "api.csr"
+    )
+    env.ids["service_csr"] = record.id
+
+
+def _sign_end_entity(env: Env) -> None:
+    csr_id = env.ids["service_csr"]
+    plan = end_entity.prepare(
+        env.ws,
+        env.ids["held"],
+        requests.load_request(env.ws, csr_id),
+        profiles.get(env.ws.db, "tls-server"),
+    )
+    end_entity.sign(env.ws, plan, HELD, csr_id=csr_id)
+
+
+def _import_profile(env: Env) -> None:
+    path = env.out.parent / "inputs" / "gateway.toml"  # the operator's file, not an output
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(SUFFIX_PROFILE)
+    profiles.import_profile(env.ws, path)
+
+
+def _export_profile(env: Env) -> None:
+    profiles.export(env.ws, "partner-gateway", env.out / "exported-profile.toml")
 
 
 def _set_metadata(env: Env) -> None:
@@ -215,6 +267,11 @@ OPERATIONS: list[tuple[Callable[[Env], None], tuple[str, ...]]] = [
     (_second_root, ("ca.create-root",)),
     (_import_csr, ("csr.import",)),
     (_sign_csr, ("csr.reserve", "ca.sign-intermediate")),
+    (_held_issuing_ca, ("ca.sign-intermediate", "ca.create-intermediate")),
+    (_import_service_csr, ("csr.import",)),
+    (_sign_end_entity, ("csr.reserve", "ca.sign-end-entity")),
+    (_import_profile, ("profile.import",)),
+    (_export_profile, ("profile.export",)),
     (_set_metadata, ("cert.metadata",)),
     (_revoke, ("cert.revoke",)),
     (_issue_crl, ("crl.number-reserved", "crl.issue")),
