@@ -1,5 +1,5 @@
 """Every mutating operation leaves the audit entries it should (one, or a reservation before it),
-wrote: each artefact that names a file has that file's SHA-256, and each file the operation wrote
+and the files they name are the files it wrote: each artefact that names a file has that file's SHA-256, and each file the operation wrote
 (in the workspace or where it was told to write) is named by an artefact.
 
 The operations run one after another on one workspace (a root CA, an officer key and a partner
