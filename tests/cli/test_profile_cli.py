@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from pkiadmin.cli.main import cli
+from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace import folder as workspace
 from tests.conftest import PASSPHRASE
 from tests.core.issuance.test_end_entity import ISSUING, SUFFIX_PROFILE, csr_for, three_tiers
@@ -90,3 +91,32 @@ def test_sign_csr_with_an_end_entity_profile(tmp_path: Path) -> None:
     assert "Signed certificate 4: CN=api.example.com" in signed.output
     shown = json.loads(run(ws, "csr", "list", "--json").output)[0]
     assert shown["status"] == "signed" and shown["cert_id"] == 4
+
+
+def test_a_folder_of_csrs_signed_in_one_operation(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    three_tiers(ws).ws.close()
+    folder = tmp_path / "csrs"
+    folder.mkdir()
+    for n in range(5):
+        request, _ = csr_for(f"svc{n}.example.com", [])
+        (folder / f"svc{n}.csr").write_bytes(pem(request))
+    ca_request, _ = csr_for("sub.example.com", [], ca=True)
+    (folder / "wants-ca.csr").write_bytes(pem(ca_request))
+    (folder / "garbage.pem").write_bytes(b"not a CSR")
+    declined = run(ws, "ca", "sign-batch", "3", str(folder), "--profile", "tls-server", input="n\n")
+    assert declined.exit_code == 1 and "Error: Nothing was signed." in declined.output
+    assert "5 certificate(s):" in declined.output
+    assert "- wants-ca.csr: The CSR asks for CA:TRUE" in declined.output
+    assert "- garbage.pem: " in declined.output
+    assert json.loads(run(ws, "csr", "list", "--json").output) == []  # declined: nothing stored
+    before = _audit_count(ws)
+    done = run(
+        ws, "ca", "sign-batch", "3", str(folder), "--profile", "tls-server", "--passphrase-env",
+        "I", "--yes",
+    )  # fmt: skip
+    assert done.exit_code == 1  # two were left out
+    assert "Signed 5 certificate(s): 4 to 8; 2 left out." in done.output
+    with workspace.open_workspace(ws) as opened:
+        ops = [e.operation for e in audit.entries(opened.db)]
+    assert ops[before:].count("ca.sign-end-entity") == 5  # each certificate its own entry

@@ -28,6 +28,7 @@ from pkiadmin.core.base.display import safe
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import (
     authorities,
+    batch,
     ca_csr,
     end_entity,
     held_ca,
@@ -395,6 +396,60 @@ def _show_issued(cert_id: int, certificate: x509.Certificate) -> None:
     click.echo(f"  SHA-256:   {fingerprint.grouped_hex(digest)}")
     click.echo(f"  PGP words: {' '.join(fingerprint.pgp_words(digest))}")
     click.echo(f"Export it with its chain: pkiadmin-cli cert export {cert_id} --chain --format pem")
+
+
+@group.command("sign-batch")
+@click.argument("ca_id", type=int)
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--profile",
+    "profile_name",
+    required=True,
+    help="The end-entity profile for every certificate (pkiadmin-cli profile list).",
+)
+@click.option("--validity-days", type=int, default=None, help="Default: the profile's.")
+@passphrase_options
+@shares_file_option
+@click.option("--yes", is_flag=True, help="Do not ask after showing what will be signed.")
+@click.pass_context
+def sign_batch(
+    ctx: click.Context,
+    ca_id: int,
+    folder: Path,
+    profile_name: str,
+    validity_days: int | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    yes: bool,
+) -> None:
+    """Sign every CSR in FOLDER (*.csr, *.pem, *.req, *.der) under one end-entity profile: the
+    plan of every certificate first, one confirmation, one unlock of the CA key."""
+    with opened_workspace(ctx) as ws, user_errors():
+        plan = batch.plan_folder(
+            ws, ca_id, folder, profiles.get(ws.db, profile_name), validity_days
+        )
+        click.echo(safe(batch.preview(plan)))
+        if not plan.items:
+            raise click.ClickException("No CSR in the folder can be signed under this profile.")
+        if not yes and not click.confirm(
+            f"Sign these {len(plan.items)} certificate(s)?", default=False
+        ):
+            raise click.ClickException("Nothing was signed.")
+        secret, words = issuer_secret(
+            authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
+        )
+        with click.progressbar(length=len(plan.items), label="Signing") as bar:
+            result = batch.sign(ws, plan, secret, words, lambda _p: bar.update(1))
+    click.echo(
+        f"Signed {len(result.issued)} certificate(s)"
+        + (f": {result.issued[0][1]} to {result.issued[-1][1]}" if result.issued else "")
+        + f"; {len(result.failed) + len(plan.refused)} left out."
+    )
+    for name, why in result.failed:
+        click.echo(f"- {safe(name)}: {safe(why)}")
+    if result.failed or plan.refused:
+        ctx.exit(1)
 
 
 @group.command("create-intermediate")

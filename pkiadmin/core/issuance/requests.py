@@ -29,13 +29,19 @@ class CsrRecord:
     cert_id: int | None
 
 
-def import_csr(ws: Workspace, data: bytes, source: str) -> tuple[CsrRecord, csr.CsrInfo]:
-    """Check and store a CSR. One that fails a check is refused and nothing is stored."""
+def acceptable(data: bytes, source: str) -> tuple[x509.CertificateSigningRequest, csr.CsrInfo]:
+    """The CSR in `data` if it passes every check, or a ValidationError naming what it fails."""
     request = csr.load(data, source)
     info = csr.check(request)
     blocking = [f.message for f in info.findings if f.blocking]
     if blocking:
         raise ValidationError(f"{source} was refused: " + " ".join(blocking))
+    return request, info
+
+
+def import_csr(ws: Workspace, data: bytes, source: str) -> tuple[CsrRecord, csr.CsrInfo]:
+    """Check and store a CSR. One that fails a check is refused and nothing is stored."""
+    request, info = acceptable(data, source)
     digest = csr.sha256(request)
     if ws.db.execute("SELECT id FROM csrs WHERE sha256 = ?", (digest,)).fetchone():
         raise ValidationError(
