@@ -45,6 +45,7 @@ benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/inventory.py
 	$(BIN)/python benchmarks/pkits.py
 	$(BIN)/python benchmarks/faults.py
+	$(BIN)/python benchmarks/batch_sign.py
 
 system-deps:
 	./packaging/install-system-deps.sh

@@ -82,34 +82,58 @@ def sign(
     progress: Callable[[BatchProgress], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> BatchResult:
-    """One unlock, then each certificate: import and reserve its CSR, lint-then-sign, store with
-    its own audit entry. A certificate that fails its checks is named and the others go on."""
+    """One unlock; every CSR imported and reserved in one transaction (so a second signing of any
+    of them stops before anything is signed); then each certificate lint-then-signed and stored
+    with its own audit entry. A certificate that fails its checks is named, its CSR released,
+    and the others go on. The workspace's write lock is held for the whole batch."""
     result = BatchResult()
     key = intermediate.unlock_issuer_key(ws, batch.issuer_ca_id, key_passphrase, share_words)
     try:
-        for number, item in enumerate(batch.items, start=1):
-            if cancelled():
-                result.cancelled = True
-                break
-            try:
-                record, _ = requests.import_csr(ws, item.data, item.source)
-                intermediate.reserve_csr(ws, record.id)
+        with ws.db.holding():
+            reserved = _import_and_reserve(ws, batch, result)
+            for number, (item, csr_id) in enumerate(reserved, start=1):
+                if cancelled():
+                    result.cancelled = True
+                    _release(ws, [c for _, c in reserved[number - 1 :]])
+                    break
                 try:
                     signed = end_entity.sign_certificate(ws, item.plan, key)
                     with ws.db.atomic():
-                        cert_id, _seq = end_entity.store_signed(ws, item.plan, signed, record.id)
+                        cert_id, _seq = end_entity.store_signed(ws, item.plan, signed, csr_id)
+                except PkiError as exc:
+                    _release(ws, [csr_id])
+                    result.failed.append((item.source, str(exc)))
                 except BaseException:
-                    intermediate.release_csr(ws, record.id)
+                    _release(ws, [c for _, c in reserved[number - 1 :]])
                     raise
-            except PkiError as exc:
-                result.failed.append((item.source, str(exc)))
-            else:
-                result.issued.append((item.source, cert_id))
-            if progress is not None:
-                progress(BatchProgress(number, len(batch.items), item.source))
+                else:
+                    result.issued.append((item.source, cert_id))
+                if progress is not None:
+                    progress(BatchProgress(number, len(reserved), item.source))
     finally:
         intermediate.release_key(key)
     return result
+
+
+def _import_and_reserve(
+    ws: Workspace, batch: BatchPlan, result: BatchResult
+) -> list[tuple[BatchItem, int]]:
+    reserved: list[tuple[BatchItem, int]] = []
+    with ws.db.atomic():
+        for item in batch.items:
+            try:
+                record, _ = requests.import_csr(ws, item.data, item.source)
+                intermediate.reserve_csr(ws, record.id)
+            except PkiError as exc:
+                result.failed.append((item.source, str(exc)))
+            else:
+                reserved.append((item, record.id))
+    return reserved
+
+
+def _release(ws: Workspace, csr_ids: Sequence[int]) -> None:
+    for csr_id in csr_ids:
+        intermediate.release_csr(ws, csr_id)
 
 
 def preview(batch: BatchPlan) -> str:

@@ -29,6 +29,12 @@ def throwaway_like(public_key: keys.PublicKey) -> keys.PrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def linted_copy(builder: x509.CertificateBuilder, public_key: keys.PublicKey) -> x509.Certificate:
+    """The certificate as it will be, signed by a throw-away key of the same type: what pkilint
+    reads before anything is signed with the real key."""
+    return builder.sign(throwaway_like(public_key), keys.signature_hash(public_key))
+
+
 def sign_linted(
     builder: x509.CertificateBuilder,
     signer: Signer,
@@ -39,8 +45,7 @@ def sign_linted(
 
     `issuer` is None for a self-signed root (the new certificate verifies itself).
     """
-    throwaway = throwaway_like(signer.public_key())
-    lint_copy = builder.sign(throwaway, keys.signature_hash(signer.public_key()))
+    lint_copy = linted_copy(builder, signer.public_key())
     before = lint.lint_certificate(lint_copy, waivers)
     if not before.ok:
         raise CheckFailedError(

@@ -36,7 +36,7 @@ class Workspace:
     """An open workspace. Its connection belongs to the thread that opened it (the CA worker)."""
 
     path: Path
-    db: Database
+    db: writer.LockedDatabase
     notices: tuple[str, ...] = ()  # what opening it found and did (leftovers of killed operations)
 
     @property
@@ -177,7 +177,7 @@ def open_or_create(path: Path) -> Workspace:
     return open_workspace(path)
 
 
-def _connect(db_path: Path, new: bool = False) -> Database:
+def _connect(db_path: Path, new: bool = False) -> writer.LockedDatabase:
     # One connection, owned by the thread that opens it (sqlite3 refuses other threads).
     conn = sqlite3.connect(db_path, timeout=10)
     if (

@@ -49,6 +49,21 @@ class LockedDatabase(Database):
 
     lock_path: Path | None = None
     wait_s: float = WAIT_S
+    _holding: bool = False
+
+    @contextlib.contextmanager
+    def holding(self) -> Generator[None, None, None]:
+        """Keep the single-writer lock across a series of transactions (a batch: each item its
+        own transaction, no other writer in between, the lock taken once)."""
+        if self.lock_path is None or self._holding:
+            yield
+            return
+        with self._write_lock():
+            self._holding = True
+            try:
+                yield
+            finally:
+                self._holding = False
 
     @contextlib.contextmanager
     def atomic(self) -> Generator[Database, None, None]:
@@ -56,7 +71,7 @@ class LockedDatabase(Database):
             with super().atomic():
                 yield self
             return
-        with self._write_lock():
+        with self._write_lock() if not self._holding else contextlib.nullcontext():
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:

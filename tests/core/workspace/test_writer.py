@@ -63,7 +63,7 @@ def test_a_writer_that_waits_too_long_stops_naming_the_holder(root_ws_path: Path
     child = _holder(root_ws_path, 5)
     try:
         with workspace.open_workspace(root_ws_path) as ws:
-            ws.db.wait_s = 0.5  # type: ignore[attr-defined]
+            ws.db.wait_s = 0.5
             before = ws.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
             with pytest.raises(WorkspaceBusyError) as raised:
                 partners.add(ws, "p3", "P3")

@@ -1,0 +1,175 @@
+"""Batch signing: 1,000 service CSRs signed under the tls-server profile by an issuing CA held
+here (`ca sign-batch`'s code path: plan, one unlock, then each certificate checked, stored and
+audited on its own). The reference, measured in the same run: a plain `cryptography` loop that
+builds the same certificate, signs it with the same key and stores it in SQLite, one commit each.
+Target: pkiadmin at most 2x the reference with pkilint's time left out; pkilint's time is
+reported on its own line.
+
+Run: make benchmark  (or .venv/bin/python benchmarks/batch_sign.py [COUNT]).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from pkiadmin.core.issuance import authorities, batch, lint_then_sign, profiles
+from pkiadmin.core.issuance.held_ca import create_intermediate
+from pkiadmin.core.issuance.intermediate import CaProfile, IntermediateRequest
+from pkiadmin.core.issuance.root import RootCaRequest, create_root_ca
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.x509 import lint
+from pkiadmin.core.x509.names import SubjectSpec
+
+COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+TARGET_RATIO = 2.0
+PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throw-away workspace
+T = TypeVar("T")
+
+
+def timed_lint() -> list[float]:
+    """Wrap pkilint's entry points (and the throw-away-key copy it lints) so the time spent in
+    them is counted and reported, not removed."""
+    spent: list[float] = []
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        def inner(*args: Any, **kwargs: Any) -> T:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent.append(time.perf_counter() - start)
+
+        return inner
+
+    lint.lint_certificate = wrap(lint.lint_certificate)
+    lint.lint_chain = wrap(lint.lint_chain)
+    # The copy signed by a throw-away key exists only for pkilint to read: counted with it.
+    lint_then_sign.linted_copy = wrap(lint_then_sign.linted_copy)
+    return spent
+
+
+def make_csrs(folder: Path) -> list[bytes]:
+    folder.mkdir()
+    found = []
+    for n in range(COUNT):
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = f"svc{n:04d}.example.com"
+        csr = (
+            x509.CertificateSigningRequestBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        data = csr.public_bytes(serialization.Encoding.PEM)
+        (folder / f"{name}.csr").write_bytes(data)
+        found.append(data)
+    return found
+
+
+def reference(csrs: list[bytes], issuer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
+              db_path: Path) -> float:  # fmt: skip
+    """The same certificates with cryptography alone, each stored and committed in SQLite."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE certs (id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE, der BLOB)")
+    ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    start = time.perf_counter()
+    for data in csrs:
+        csr = x509.load_pem_x509_csr(data)
+        now = datetime.now(UTC)
+        sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(csr.subject)
+            .issuer_name(issuer.subject)
+            .public_key(csr.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + timedelta(days=90))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(csr.public_key()), False)
+            .add_extension(x509.AuthorityKeyIdentifier(ski.digest, None, None), False)
+            .add_extension(sans, critical=False)
+            .sign(key, hashes.SHA384())
+        )
+        der = cert.public_bytes(serialization.Encoding.DER)
+        with conn:
+            conn.execute(
+                "INSERT INTO certs (sha256, der) VALUES (?, ?)",
+                (cert.fingerprint(hashes.SHA256()).hex(), der),
+            )
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ws = workspace.create(folder / "ws")
+        create_root_ca(
+            ws, RootCaRequest(SubjectSpec("Bench Root", "Bench", country="GB")), PASSPHRASE
+        )
+        held = create_intermediate(
+            ws,
+            1,
+            SubjectSpec("Bench Issuing CA", "Bench", country="GB"),
+            IntermediateRequest(CaProfile.ISSUING),
+            PASSPHRASE,
+            issuer_passphrase=PASSPHRASE,
+        )
+        csrs = make_csrs(folder / "csrs")
+        issuer_cert = held.issued.certificate
+        issuer_key = authorities.unlock_key(
+            ws, authorities.get_authority(ws.db, held.ca_id), PASSPHRASE, None
+        )
+        if not isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+            raise SystemExit("the benchmark's issuing CA has an EC key")
+        plain = reference(csrs, issuer_cert, issuer_key, folder / "reference.db")
+
+        spent = timed_lint()
+        start = time.perf_counter()
+        plan = batch.plan_folder(ws, held.ca_id, folder / "csrs", profiles.get(ws.db, "tls-server"))
+        result = batch.sign(ws, plan, PASSPHRASE)
+        total = time.perf_counter() - start
+        ws.close()
+    if len(result.issued) != COUNT or result.failed:
+        raise SystemExit(f"not every certificate was signed: {result.failed[:3]}")
+    linting = sum(spent)
+    without_lint = total - linting
+    ratio = without_lint / plain
+    print(f"batch signing, {COUNT} CSRs under tls-server (EC P-256 keys, issuing CA EC P-384)")
+    print(f"{'what':58} {'seconds':>8} {'certs/s':>9}")
+    print(
+        f"{'plain cryptography sign + SQLite commit loop (reference)':58} {plain:8.2f} {COUNT / plain:9.0f}"
+    )
+    print(
+        f"{'pkiadmin batch, pkilint left out':58} {without_lint:8.2f} {COUNT / without_lint:9.0f}"
+    )
+    print(f"{'pkilint (3 lints and the copy it reads, a certificate)':58} {linting:8.2f}")
+    print(f"{'pkiadmin batch, all of it':58} {total:8.2f} {COUNT / total:9.0f}")
+    verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
+    print(
+        f"pkiadmin {verdict} the target: {ratio:.2f}x the reference without pkilint (target {TARGET_RATIO}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
