@@ -107,3 +107,41 @@ def test_import_review_and_sign_a_csr(
         and child.text(0) == "Online Issuing CA"
         and child.text(2) == "held elsewhere"
     )
+
+
+def test_sign_a_service_csr_under_an_end_entity_profile(
+    qtbot: QtBot, tmp_path: Path, messages: MessageLog
+) -> None:
+    from pkiadmin.core.workspace import folder as workspace
+    from pkiadmin.gui.worker import InlineCaWorker
+    from tests.core.issuance.test_end_entity import ISSUING, three_tiers
+
+    path = tmp_path / "ws"
+    three_tiers(path).ws.close()  # root, policy CA, issuing CA (id 3), all held here
+    window = MainWindow(InlineCaWorker(path), path)
+    qtbot.addWidget(window)
+    window.show()
+    window.request_ops.import_csr(csr_file(tmp_path, "api.csr", "api.example.com"))
+    dialog = window.request_ops.open_sign_dialog(1)
+    assert dialog is not None
+    dialog.issuer.setCurrentIndex(dialog.issuer.findData(3))
+    dialog.profile.setCurrentIndex(dialog.profile.findData("tls-server"))
+    # The CA-only fields give way to the profile's validity in days, up to its cap.
+    assert dialog.validity_days.value() == 90 and dialog.validity_days.maximum() == 397
+    assert not dialog.eku.isVisibleTo(dialog) and dialog.validity_days.isVisibleTo(dialog)
+    dialog.preview_button.click()
+    text = dialog.text.toPlainText()
+    assert "Profile:    tls-server" in text
+    assert "SAN DNS:api.example.com: added (the CN must also be a SAN)" in text
+    dialog.checked.setChecked(True)
+    dialog.secret.setText(ISSUING)
+    dialog.sign_button.click()
+    assert dialog.issued is not None, dialog.error.text()
+    cert = dialog.issued.certificate
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    with workspace.open_workspace(path) as ws:
+        row = ws.db.execute(
+            "SELECT profile FROM certificates WHERE id = ?", (dialog.issued.cert_id,)
+        ).fetchone()
+    assert row[0] == "tls-server"
+    window.close()
