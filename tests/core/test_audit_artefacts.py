@@ -168,6 +168,13 @@ def _sign_end_entity(env: Env) -> None:
     end_entity.sign(env.ws, plan, HELD, csr_id=csr_id)
 
 
+def _export_bundle(env: Env) -> None:
+    cert_id = env.ws.db.execute(
+        "SELECT max(id) FROM certificates WHERE profile IS NOT NULL"
+    ).fetchone()[0]
+    export.export_bundle(env.ws, int(cert_id), env.out / "bundle")
+
+
 def _import_profile(env: Env) -> None:
     path = env.out.parent / "inputs" / "gateway.toml"  # the operator's file, not an output
     path.parent.mkdir(exist_ok=True)
@@ -270,6 +277,7 @@ OPERATIONS: list[tuple[Callable[[Env], None], tuple[str, ...]]] = [
     (_held_issuing_ca, ("ca.sign-intermediate", "ca.create-intermediate")),
     (_import_service_csr, ("csr.import",)),
     (_sign_end_entity, ("csr.reserve", "ca.sign-end-entity")),
+    (_export_bundle, ("cert.export-bundle",)),
     (_import_profile, ("profile.import",)),
     (_export_profile, ("profile.export",)),
     (_set_metadata, ("cert.metadata",)),

@@ -271,3 +271,30 @@ def _tcp_listeners(pid: int) -> list[int]:
         if fields[9] in inodes and fields[3] == "0A":  # LISTEN
             ports.append(int(fields[1].split(":")[1], 16))
     return ports
+
+
+def test_the_deployable_bundle_is_what_nginx_and_openssl_expect(
+    partners: tuple[Org, Org, Org], tmp_path: Path
+) -> None:
+    a, _, _ = partners
+    bundle = tmp_path / "bundle"
+    out = run(a.ws, "cert", "export", "4", "--bundle", str(bundle))
+    assert sorted(p.name for p in bundle.iterdir()) == [
+        "cert.p7b", "cert.pem", "chain.pem", "fullchain.pem", "trust.pem",
+    ]  # fmt: skip
+    assert out.count("SHA-256") == 5
+    done = openssl(
+        "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "trust.pem",
+        "-untrusted", "chain.pem", "cert.pem", cwd=bundle,
+    )  # fmt: skip
+    assert done.stdout.strip() == "cert.pem: OK"
+    # fullchain.pem is the certificate then its issuers, without the root (nginx ssl_certificate).
+    full = (bundle / "fullchain.pem").read_bytes()
+    assert full == (bundle / "cert.pem").read_bytes() + (bundle / "chain.pem").read_bytes()
+    assert (bundle / "trust.pem").read_bytes() not in full
+    printed = openssl("pkcs7", "-inform", "DER", "-in", "cert.p7b", "-print_certs", cwd=bundle)
+    assert printed.stdout.count("subject=") == 4  # the certificate, two CAs and the root
+    refused = CliRunner().invoke(
+        cli, ["--workspace", str(a.ws), "cert", "export", "4", "--bundle", str(bundle)]
+    )
+    assert refused.exit_code == 1 and "is not empty; choose a new folder" in refused.output

@@ -125,11 +125,30 @@ def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
     default=None,
     help="File (or folder) to write; default: the workspace's exports/ folder. Never overwritten.",
 )
+@click.option(
+    "--bundle",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write what a service deploys into this new folder: cert.pem, chain.pem, fullchain.pem, "
+    "cert.p7b and trust.pem.",
+)
 @click.pass_context
 def export_cert(
-    ctx: click.Context, cert_id: int, fmt: str, with_chain: bool, out: Path | None
+    ctx: click.Context,
+    cert_id: int,
+    fmt: str,
+    with_chain: bool,
+    out: Path | None,
+    bundle: Path | None,
 ) -> None:
-    """Write a certificate (or, with --chain, it and its issuers) as PEM, DER or a PKCS#7 bundle."""
+    """Write a certificate (or, with --chain, it and its issuers) as PEM, DER or a PKCS#7 bundle;
+    with --bundle, the files a TLS service deploys."""
+    if bundle is not None:
+        with opened_workspace(ctx) as ws, user_errors():
+            written = export.export_bundle(ws, cert_id, bundle)
+        for name, digest in written.files.items():
+            click.echo(f"Wrote {written.folder / name}  SHA-256 {digest}")
+        return
     with opened_workspace(ctx) as ws, user_errors():
         result = export.export_certificate(
             ws, cert_id, export.CertFormat.parse(fmt), out, with_chain

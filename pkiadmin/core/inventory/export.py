@@ -83,3 +83,61 @@ def export_certificate(
             f"Recording the export in the audit log failed ({exc}); the file was removed."
         ) from exc
     return ExportResult(path, digest)
+
+
+@dataclass(frozen=True)
+class BundleExport:
+    folder: Path
+    files: dict[str, str]  # file name -> SHA-256
+
+
+BUNDLE_FILES = ("cert.pem", "chain.pem", "fullchain.pem", "cert.p7b", "trust.pem")
+
+
+def export_bundle(ws: Workspace, cert_id: int, folder: Path) -> BundleExport:
+    """What a service deploys, into a new folder: cert.pem; chain.pem, its issuers without the
+    root (what nginx and HAProxy send after the certificate); fullchain.pem, the two together;
+    cert.p7b, the certificate and its issuers as PKCS#7; trust.pem, the root that relying
+    parties pin. Nothing is overwritten; every file is in the audit entry with its hash."""
+    record = inventory.get_record(ws.db, cert_id)
+    if record.is_ca:
+        raise ValidationError(
+            f"Certificate {cert_id} is a CA certificate; a deployable bundle is for an end-entity "
+            "certificate. Export a CA with --chain."
+        )
+    chain = inventory.chain(ws.db, cert_id)  # leaf first, up to the root when it is here
+    root = chain[-1] if len(chain) > 1 and chain[-1].issuer == chain[-1].subject else None
+    issuers = [c for c in chain[1:] if c is not root]
+    pem = serialization.Encoding.PEM
+    contents = {
+        "cert.pem": chain[0].public_bytes(pem),
+        "chain.pem": b"".join(c.public_bytes(pem) for c in issuers),
+        "fullchain.pem": b"".join(c.public_bytes(pem) for c in chain[: len(issuers) + 1]),
+        "cert.p7b": pkcs7.serialize_certificates(list(chain), serialization.Encoding.DER),
+    }
+    if root is not None:
+        contents["trust.pem"] = root.public_bytes(pem)
+    if folder.exists() and any(folder.iterdir()):
+        raise ValidationError(f"{folder} is not empty; choose a new folder for the bundle.")
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        for name, data in contents.items():
+            atomicfile.write_new_file(folder / name, data, mode=0o644)
+            written.append(folder / name)
+        digests = {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()}
+        with ws.db.atomic():
+            audit.append(
+                ws.db,
+                "cert.export-bundle",
+                {"cert_id": cert_id},
+                artefacts=tuple(audit.Artefact(str(folder / n), d) for n, d in digests.items()),
+                details={"certificates": len(chain), "root_included": root is not None},
+            )
+    except (OSError, sqlite3.Error) as exc:
+        for path in written:
+            atomicfile.remove_new_file(path)
+        raise StorageError(
+            f"Writing the bundle to {folder} failed ({exc}); nothing was kept."
+        ) from exc
+    return BundleExport(folder, digests)
