@@ -5,6 +5,7 @@ client from an unrelated hierarchy is refused, and so is Service_B once revoked 
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import ssl
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -298,3 +299,55 @@ def test_the_deployable_bundle_is_what_nginx_and_openssl_expect(
         cli, ["--workspace", str(a.ws), "cert", "export", "4", "--bundle", str(bundle)]
     )
     assert refused.exit_code == 1 and "is not empty; choose a new folder" in refused.output
+
+
+def test_a_key_made_here_leaves_only_encrypted(tmp_path: Path) -> None:
+    org = organisation(tmp_path, "Small Org", "SE")
+    env = {"P": PASSPHRASE, "X": "export password for the service key"}
+
+    def issue(*args: str) -> Result:
+        return CliRunner().invoke(
+            cli, ["--workspace", str(org.ws), "ca", "issue", "3", *args], env=env
+        )
+
+    p12 = issue(
+        "--profile", "tls-server", "--cn", "app.example.com", "--out", str(tmp_path / "p12"),
+        "--password-env", "X", "--issuer-passphrase-env", "P",
+    )  # fmt: skip
+    assert p12.exit_code == 0, p12.output
+    (bundle,) = (tmp_path / "p12").glob("*.p12")
+    assert oct(bundle.stat().st_mode & 0o777) == "0o600"
+    wrong = openssl(
+        "pkcs12", "-in", str(bundle), "-nokeys", "-passin", "pass:nope", cwd=tmp_path, check=False
+    )
+    assert wrong.returncode != 0
+    opened = subprocess.run(
+        ["openssl", "pkcs12", "-in", str(bundle), "-nodes", "-passin", "env:X"],
+        capture_output=True, text=True, env={**os.environ, "X": env["X"]}, check=False,
+    )  # fmt: skip
+    assert opened.returncode == 0 and "PRIVATE KEY" in opened.stdout
+    assert opened.stdout.count("BEGIN CERTIFICATE") == 3  # the certificate and its two CAs
+    pkcs8 = issue(
+        "--profile", "mtls", "--cn", "api.example.com", "--san", "URI:spiffe://example.com/api",
+        "--format", "pkcs8", "--out", str(tmp_path / "p8"), "--password-env", "X",
+        "--issuer-passphrase-env", "P",
+    )  # fmt: skip
+    assert pkcs8.exit_code == 0, pkcs8.output
+    key_file = tmp_path / "p8" / "api-example-com.key.pem"
+    assert b"ENCRYPTED PRIVATE KEY" in key_file.read_bytes()
+    done = openssl(
+        "verify", "-purpose", "sslclient", "-CAfile", str(org.folder / "root.pem"), "-untrusted",
+        str(tmp_path / "p8" / "api-example-com.fullchain.pem"),
+        str(tmp_path / "p8" / "api-example-com.fullchain.pem"), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.stdout.strip().endswith(": OK")
+    # Nothing of either key was kept in the workspace or written unencrypted anywhere.
+    for path in [*org.ws.rglob("*"), *(tmp_path / "p12").iterdir(), *(tmp_path / "p8").iterdir()]:
+        if path.is_file():
+            assert b"BEGIN PRIVATE KEY" not in path.read_bytes()
+    refused = issue(
+        "--profile", "tls-server", "--cn", "bad host", "--out", str(tmp_path / "bad"),
+        "--password-env", "X", "--issuer-passphrase-env", "P",
+    )  # fmt: skip
+    assert refused.exit_code == 1 and "is not a DNS name" in refused.output
+    assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())

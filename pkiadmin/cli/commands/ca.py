@@ -5,6 +5,8 @@ database of what a CA issued)."""
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from pkiadmin.core.issuance import (
     end_entity,
     held_ca,
     intermediate,
+    key_and_cert,
     openssl_index,
     profiles,
     requests,
@@ -450,6 +453,119 @@ def sign_batch(
         click.echo(f"- {safe(name)}: {safe(why)}")
     if result.failed or plan.refused:
         ctx.exit(1)
+
+
+_SAN_KINDS: dict[str, Callable[[str], x509.GeneralName]] = {
+    "dns": x509.DNSName,
+    "ip": lambda v: x509.IPAddress(ipaddress.ip_address(v)),
+    "uri": x509.UniformResourceIdentifier,
+    "email": x509.RFC822Name,
+}
+
+
+def _general_names(values: tuple[str, ...]) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    for value in values:
+        kind, _, name = value.partition(":")
+        make = _SAN_KINDS.get(kind.lower())
+        try:
+            if make is None or not name:
+                raise ValueError(kind)  # noqa: TRY301 - one message for every bad form
+            names.append(make(name))
+        except ValueError:
+            raise click.BadParameter(
+                f"'{value}' is not DNS:name, IP:address, URI:uri or email:address.",
+                param_hint="--san",
+            ) from None
+    return names
+
+
+@group.command("issue")
+@click.argument("ca_id", type=int)
+@click.option("--profile", "profile_name", required=True, help="The end-entity profile.")
+@click.option(
+    "--cn", "common_name", default="", help="Common name (a SAN too where the profile says)."
+)
+@click.option(
+    "--san", multiple=True, help="DNS:name, IP:address, URI:uri or email:address (repeatable)."
+)
+@click.option(
+    "--algorithm",
+    type=click.Choice([a.value for a in keys.KeyAlgorithm]),
+    default="ec-p256",
+    show_default=True,
+)
+@click.option("--validity-days", type=int, default=None, help="Default: the profile's.")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the key and certificate files (never overwritten).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pkcs12", "pkcs8"]),
+    default="pkcs12",
+    show_default=True,
+    help="pkcs12: one .p12 (PBES2, AES-256); pkcs8: an encrypted key file and fullchain.pem.",
+)
+@click.option(
+    "--password-env", metavar="VAR", default=None, help="The export password, from this variable."
+)
+@click.option(
+    "--password-fd", type=int, default=None, help="The export password, from this file descriptor."
+)
+@click.option(
+    "--issuer-passphrase-env",
+    metavar="VAR",
+    default=None,
+    help="The issuing CA key's passphrase, from this variable.",
+)
+@shares_file_option
+@click.pass_context
+def issue_with_key(
+    ctx: click.Context,
+    ca_id: int,
+    profile_name: str,
+    common_name: str,
+    san: tuple[str, ...],
+    algorithm: str,
+    validity_days: int | None,
+    folder: Path,
+    fmt: str,
+    password_env: str | None,
+    password_fd: int | None,
+    issuer_passphrase_env: str | None,
+    shares_file: Path | None,
+) -> None:
+    """Generate a key here and issue its certificate under an end-entity profile (rehearsals,
+    small installations); the key leaves encrypted under a password and is not kept."""
+    sans = _general_names(san)
+    password = read_passphrase(
+        password_env, password_fd, new=True, prompt="Password for the exported key"
+    )
+    with opened_workspace(ctx) as ws, user_errors():
+        issuer = authorities.get_authority(ws.db, ca_id)
+        secret, words = issuer_secret(issuer, issuer_passphrase_env, None, shares_file)
+        made = key_and_cert.issue(
+            ws,
+            ca_id,
+            profiles.get(ws.db, profile_name),
+            common_name,
+            sans,
+            keys.KeyAlgorithm(algorithm),
+            password,
+            folder,
+            pkcs12_format=fmt == "pkcs12",
+            validity_days=validity_days,
+            issuer_passphrase=secret,
+            issuer_shares=words,
+        )
+    _show_issued(made.cert_id, made.certificate)
+    for path, digest in made.files.items():
+        click.echo(f"Wrote {path}  SHA-256 {digest}")
 
 
 @group.command("create-intermediate")
