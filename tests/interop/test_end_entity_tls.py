@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pkiadmin.cli.main import cli
+from pkiadmin.core.workspace import folder as workspace
 from tests.conftest import PASSPHRASE
 
 pytestmark = pytest.mark.interop
@@ -351,3 +352,70 @@ def test_a_key_made_here_leaves_only_encrypted(tmp_path: Path) -> None:
     )  # fmt: skip
     assert refused.exit_code == 1 and "is not a DNS name" in refused.output
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())
+
+
+def _cli(ws: Path, *args: str, input: str | None = None) -> str:
+    env = {"P": PASSPHRASE, "OP": "officer passphrase for the exchange"}
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), *args], input=input, env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _exchange_and_verify(ours: Org, theirs: Org, tmp_path: Path) -> Path:
+    """Both officers make keys; `theirs` sends a trust package with every CA and CRL; `ours`
+    opens it and verifies it on the call; `ours` exports the trust store. Returns its path."""
+    from pkiadmin.core.base import fingerprint
+    from pkiadmin.core.exchange import call_records
+
+    keys = {}
+    for org in (ours, theirs):
+        key = tmp_path / f"{org.name}-officer.asc"
+        _cli(org.ws, "partner", "officer-key", "--generate", f"Officer of {org.name}",
+             "officer@example.com", "--passphrase-env", "OP", "--export", str(key))  # fmt: skip
+        keys[org.name] = key
+    for org, other in ((ours, theirs), (theirs, ours)):
+        _cli(org.ws, "partner", "add", "peer", "--organisation", other.name)
+        _cli(org.ws, "partner", "import-key", "peer", str(keys[other.name]))
+    for ca_id in ("1", "2", "3"):  # revocation information at every level, as validation needs
+        _cli(theirs.ws, "crl", "issue", ca_id, "--passphrase-env", "P")
+    out = tmp_path / f"from-{theirs.name}"
+    _cli(theirs.ws, "package", "build", "peer", "--out-dir", str(out), "--passphrase-env", "OP")
+    (package,) = out.glob("*.tar.gpg")
+    opened = _cli(ours.ws, "package", "open", "peer", str(package), "--passphrase-env", "OP")
+    assert "ACCEPTED: every check passed" in opened
+    with workspace.open_workspace(ours.ws) as ws:
+        values = call_records.values_for(ws, "peer")
+    heard = "\n".join(" ".join(fingerprint.pgp_words(v.data)) for v in values) + "\n"
+    verified = _cli(
+        ours.ws, "partner", "verify", "peer", "--direction", "they-read", "--our-officer", "Olivia",
+        "--their-officer", "Pat", "--phone", "+46 8 123 456", "--phone-source", "contract",
+        "--passphrase-env", "OP", input=heard,
+    )  # fmt: skip
+    assert "recorded: VERIFIED" in verified
+    store = tmp_path / f"{ours.name}-trusts.pem"
+    _cli(ours.ws, "trust", "export", "--out", str(store))
+    return store
+
+
+def test_mutual_tls_with_the_trust_store_from_a_verified_call(tmp_path: Path) -> None:
+    """The whole onboarding: Service_A trusts Service_B's CAs from `trust export` after the call,
+    and Service_B's client certificate is then accepted by openssl s_server; an unrelated
+    hierarchy's client is not."""
+    a = organisation(tmp_path, "Org A", "SE")
+    b = organisation(tmp_path, "Org B", "FR")
+    stranger = organisation(tmp_path, "Org C", "US")
+    service_certificate(a, "service-a.example.com", "tls-server", "DNS:service-a.example.com")
+    service_certificate(b, "service-b.example.fr", "mtls", "DNS:service-b.example.fr")
+    service_certificate(stranger, "intruder.example.com", "mtls", "DNS:intruder.example.com")
+    store = _exchange_and_verify(a, b, tmp_path)
+    assert store.read_text().count("BEGIN CERTIFICATE") == 3  # Org B's root, policy, issuing CA
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(
+        a.folder / "service-a.example.com-full.pem", a.folder / "service-a.example.com.key"
+    )
+    server.load_verify_locations(store)
+    server.verify_mode = ssl.CERT_REQUIRED
+    got, error, peer = _handshake(server, _client_context(b, "service-b.example.fr", a))
+    assert (got, error) == ("hello partner", None) and "service-b.example.fr" in peer
+    got, error, _ = _handshake(server, _client_context(stranger, "intruder.example.com", a))
+    assert got == "" and error is not None
