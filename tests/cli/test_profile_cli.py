@@ -120,3 +120,32 @@ def test_a_folder_of_csrs_signed_in_one_operation(tmp_path: Path) -> None:
     with workspace.open_workspace(ws) as opened:
         ops = [e.operation for e in audit.entries(opened.db)]
     assert ops[before:].count("ca.sign-end-entity") == 5  # each certificate its own entry
+
+
+def test_renew_keeps_the_names_and_profile_and_links_the_two(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    three_tiers(ws).ws.close()
+    first, _ = csr_for("api.example.com", [])
+    (tmp_path / "api.csr").write_bytes(pem(first))
+    run(ws, "csr", "import", str(tmp_path / "api.csr"))
+    signed = run(
+        ws, "ca", "sign-csr", "3", "1", "--profile", "tls-server", "--passphrase-env", "I", "--yes"
+    )
+    assert "Signed certificate 4" in signed.output
+    # The successor's CSR asks for other names; the renewal keeps the certificate's own.
+    successor, _ = csr_for("other.example.com", [])
+    (tmp_path / "next.csr").write_bytes(pem(successor))
+    renewed = run(
+        ws, "cert", "renew", "4", "--csr", str(tmp_path / "next.csr"), "--passphrase-env", "I",
+        "--yes",
+    )  # fmt: skip
+    assert renewed.exit_code == 0, renewed.output
+    assert "subject and SANs: replaced (kept from certificate 4, renewed)" in renewed.output
+    assert "Signed certificate 5, the successor of certificate 4." in renewed.output
+    with workspace.open_workspace(ws) as opened:
+        row = opened.db.execute(
+            "SELECT subject, profile, renews FROM certificates WHERE id = 5"
+        ).fetchone()
+    assert tuple(row) == ("CN=api.example.com,O=Example Ltd,C=SE", "tls-server", 4)
+    ca = run(ws, "cert", "renew", "3", "--csr", str(tmp_path / "next.csr"), "--yes")
+    assert ca.exit_code == 1 and "was not issued here under an end-entity profile" in ca.output

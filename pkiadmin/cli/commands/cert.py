@@ -9,10 +9,20 @@ from pathlib import Path
 
 import click
 
-from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
+from pkiadmin.cli.context import (
+    echo_json,
+    echo_table,
+    issuer_secret,
+    opened_workspace,
+    passphrase_options,
+    shares_file_option,
+    user_errors,
+)
 from pkiadmin.cli.filters import filter_options, parse_filter
+from pkiadmin.core.base.display import safe
 from pkiadmin.core.inventory import export, metadata, query, view_export
 from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.issuance import authorities, end_entity, requests
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.x509 import describe as certinfo
 
@@ -155,6 +165,49 @@ def export_cert(
         )
     click.echo(f"Wrote {result.path}")
     click.echo(f"  SHA-256 of the file: {result.sha256}")
+
+
+@group.command("renew")
+@click.argument("cert_id", type=int)
+@click.option(
+    "--csr",
+    "csr_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The CSR with the key of the successor (a new key, as a rule).",
+)
+@click.option("--validity-days", type=int, default=None, help="Default: the profile's.")
+@passphrase_options
+@shares_file_option
+@click.option("--yes", is_flag=True, help="Do not ask after showing what will be signed.")
+@click.pass_context
+def renew(
+    ctx: click.Context,
+    cert_id: int,
+    csr_file: Path,
+    validity_days: int | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    yes: bool,
+) -> None:
+    """Issue the successor of an end-entity certificate: the same subject, SANs, profile and
+    issuing CA, the CSR's key; the inventory links the two."""
+    with opened_workspace(ctx) as ws, user_errors():
+        issuer_id, cert_profile, old = end_entity.renewal(ws, cert_id)
+        request, _info = requests.acceptable(csr_file.read_bytes(), csr_file.name)
+        plan = end_entity.prepare(
+            ws, issuer_id, request, cert_profile, validity_days, renewing=(cert_id, old)
+        )
+        click.echo(safe(end_entity.preview(plan)))
+        if not yes and not click.confirm("Sign the successor?", default=False):
+            raise click.ClickException("Nothing was signed.")
+        record, _ = requests.import_csr(ws, csr_file.read_bytes(), csr_file.name)
+        secret, words = issuer_secret(
+            authorities.get_authority(ws.db, issuer_id), passphrase_env, passphrase_fd, shares_file
+        )
+        issued = end_entity.sign(ws, plan, secret, words, csr_id=record.id)
+    click.echo(f"Signed certificate {issued.cert_id}, the successor of certificate {cert_id}.")
 
 
 @group.command("revoke")

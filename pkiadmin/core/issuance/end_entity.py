@@ -19,7 +19,7 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 
 from pkiadmin.core.base.errors import CheckFailedError, ValidationError
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance import authorities, intermediate
+from pkiadmin.core.issuance import authorities, intermediate, profiles
 from pkiadmin.core.issuance import lint_then_sign as issuance
 from pkiadmin.core.issuance.intermediate import Decision, NamePolicy
 from pkiadmin.core.keys import files as keys
@@ -57,6 +57,7 @@ class EndEntityPlan:
     decisions: tuple[Decision, ...]
     notes: tuple[str, ...]
     builder: x509.CertificateBuilder
+    renews: int | None = None  # the certificate this one succeeds
 
 
 @dataclass(frozen=True)
@@ -80,21 +81,33 @@ def prepare(
     csr: x509.CertificateSigningRequest,
     cert_profile: CertProfile,
     validity_days: int | None = None,
+    renewing: tuple[int, x509.Certificate] | None = None,
 ) -> EndEntityPlan:
-    """The exact certificate to be signed, or a ValidationError naming what breaks the profile."""
+    """The exact certificate to be signed, or a ValidationError naming what breaks the profile.
+
+    `renewing` (id, certificate): a successor keeps that certificate's subject and SANs; the CSR
+    brings only the (new) key."""
     issuer = authorities.get_authority(ws.db, issuer_ca_id)
     issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
     _check_issuer(issuer.name, issuer_cert)
     decisions: list[Decision] = []
     notes: list[str] = []
     public_key = _check_key(csr.public_key(), cert_profile)
-    subject = intermediate.subject_for(csr.subject, issuer_cert.subject, NAME_POLICY, decisions)
-    requested = _requested_sans(csr)
+    if renewing is None:
+        subject = intermediate.subject_for(csr.subject, issuer_cert.subject, NAME_POLICY, decisions)
+        requested = _requested_sans(csr)
+    else:
+        old_id, old = renewing
+        subject, requested = old.subject, _certificate_sans(old)
+        decisions.append(
+            Decision("subject and SANs", "replaced", f"kept from certificate {old_id}, renewed")
+        )
     for ext in csr.extensions:
         decision = _decide(ext, cert_profile)
         if decision is not None:
             decisions.append(decision)
     sans = _sans(subject, requested, cert_profile, decisions)
+    renews = renewing[0] if renewing else None
     now = datetime.now(UTC).replace(microsecond=0)
     days = cert_profile.validity_days if validity_days is None else validity_days
     if not 1 <= days <= cert_profile.max_validity_days:
@@ -154,6 +167,7 @@ def prepare(
         tuple(decisions),
         tuple(notes),
         builder,
+        renews,
     )
 
 
@@ -211,6 +225,13 @@ def _key_usage(key: object, cert_profile: CertProfile) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def _certificate_sans(cert: x509.Certificate) -> list[x509.GeneralName]:
+    try:
+        return list(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
+    except x509.ExtensionNotFound:
+        return []
 
 
 def _requested_sans(csr: x509.CertificateSigningRequest) -> list[x509.GeneralName]:
@@ -426,7 +447,10 @@ def store_signed(
     cert_id = inventory.insert_certificate(
         ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer.cert_id
     )
-    ws.db.execute("UPDATE certificates SET profile = ? WHERE id = ?", (plan.profile.name, cert_id))
+    ws.db.execute(
+        "UPDATE certificates SET profile = ?, renews = ? WHERE id = ?",
+        (plan.profile.name, plan.renews, cert_id),
+    )
     if csr_id is not None:
         ws.db.execute(
             "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
@@ -440,6 +464,8 @@ def store_signed(
         "subject": cert.subject.rfc4514_string(),
         "profile": plan.profile.name,
     }
+    if plan.renews is not None:
+        objects["renews"] = plan.renews
     der = cert.public_bytes(serialization.Encoding.DER)
     entry = audit.append(
         ws.db,
@@ -479,6 +505,24 @@ def sign(
     )
     reports = (result.signed.lint_before, result.signed.lint_after, result.chain_lint)
     return IssuedCertificate(cert_id, result.certificate, reports, seq)
+
+
+def renewal(ws: Workspace, cert_id: int) -> tuple[int, CertProfile, x509.Certificate]:
+    """(issuing CA id, profile, certificate) of an issued end-entity certificate to renew."""
+    row = ws.db.execute(
+        "SELECT profile, issuer_cert_id FROM certificates WHERE id = ?", (cert_id,)
+    ).fetchone()
+    if row is None:
+        raise ValidationError(f"There is no certificate {cert_id}.")
+    if row[0] is None:
+        raise ValidationError(
+            f"Certificate {cert_id} was not issued here under an end-entity profile; sign a new "
+            "CSR with ca sign-csr --profile instead."
+        )
+    issuer = next((a for a in authorities.list_authorities(ws.db) if a.cert_id == row[1]), None)
+    if issuer is None:
+        raise ValidationError(f"The CA that issued certificate {cert_id} is not held here.")
+    return issuer.id, profiles.get(ws.db, str(row[0])), inventory.load_certificate(ws.db, cert_id)
 
 
 def preview(plan: EndEntityPlan) -> str:

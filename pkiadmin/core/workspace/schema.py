@@ -327,6 +327,8 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         )""",
         # The end-entity profile a certificate was issued under (NULL for CAs and imports).
         "ALTER TABLE certificates ADD COLUMN profile TEXT",
+        # The certificate a renewal replaces (same subject, SANs and profile; NULL otherwise).
+        "ALTER TABLE certificates ADD COLUMN renews INTEGER REFERENCES certificates(id)",
     ),
 )
 
