@@ -8,11 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography import x509
+
 from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.issuance import end_entity, intermediate, requests
 from pkiadmin.core.issuance.end_entity import EndEntityPlan
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
+from pkiadmin.core.x509.csr import CsrInfo
 
 CSR_SUFFIXES = (".csr", ".pem", ".req", ".der")
 
@@ -21,6 +24,8 @@ CSR_SUFFIXES = (".csr", ".pem", ".req", ".der")
 class BatchItem:
     source: str  # the file it came from
     data: bytes  # the CSR as read; imported only when it is signed
+    request: x509.CertificateSigningRequest
+    info: CsrInfo
     plan: EndEntityPlan
 
 
@@ -60,17 +65,20 @@ def plan_folder(
     """Check each CSR of `folder` and plan its certificate; nothing is stored yet."""
     items: list[BatchItem] = []
     refused: list[tuple[str, str]] = []
+    issuer = end_entity.Issuer.read(ws, issuer_ca_id)
     for path in csr_files(folder):
         try:
             data = path.read_bytes()
-            request, _info = requests.acceptable(data, path.name)
-            plan = end_entity.prepare(ws, issuer_ca_id, request, profile, validity_days)
+            request, info = requests.acceptable(data, path.name)
+            plan = end_entity.prepare(
+                ws, issuer_ca_id, request, profile, validity_days, issuer_read=issuer
+            )
         except PkiError as exc:
             refused.append((path.name, str(exc)))
         except OSError as exc:
             refused.append((path.name, f"cannot be read ({exc.strerror})"))
         else:
-            items.append(BatchItem(path.name, data, plan))
+            items.append(BatchItem(path.name, data, request, info, plan))
     return BatchPlan(issuer_ca_id, profile, tuple(items), tuple(refused))
 
 
@@ -122,7 +130,7 @@ def _import_and_reserve(
     with ws.db.atomic():
         for item in batch.items:
             try:
-                record, _ = requests.import_csr(ws, item.data, item.source)
+                record = requests.store_checked(ws, item.request, item.info, item.source)
                 intermediate.reserve_csr(ws, record.id)
             except PkiError as exc:
                 result.failed.append((item.source, str(exc)))

@@ -47,6 +47,19 @@ _URI_WAIVER = {
 
 
 @dataclass(frozen=True)
+class Issuer:
+    """The issuing CA as read once for a plan (a batch reads it once for all its plans)."""
+
+    authority: authorities.Authority
+    certificate: x509.Certificate
+
+    @classmethod
+    def read(cls, ws: Workspace, ca_id: int) -> Issuer:
+        authority = authorities.get_authority(ws.db, ca_id)
+        return cls(authority, inventory.load_certificate(ws.db, authority.cert_id))
+
+
+@dataclass(frozen=True)
 class EndEntityPlan:
     issuer_ca_id: int
     profile: CertProfile
@@ -57,6 +70,7 @@ class EndEntityPlan:
     decisions: tuple[Decision, ...]
     notes: tuple[str, ...]
     builder: x509.CertificateBuilder
+    issuer: Issuer
     renews: int | None = None  # the certificate this one succeeds
 
 
@@ -82,13 +96,14 @@ def prepare(
     cert_profile: CertProfile,
     validity_days: int | None = None,
     renewing: tuple[int, x509.Certificate] | None = None,
+    issuer_read: Issuer | None = None,
 ) -> EndEntityPlan:
     """The exact certificate to be signed, or a ValidationError naming what breaks the profile.
 
     `renewing` (id, certificate): a successor keeps that certificate's subject and SANs; the CSR
     brings only the (new) key."""
-    issuer = authorities.get_authority(ws.db, issuer_ca_id)
-    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
+    known = issuer_read or Issuer.read(ws, issuer_ca_id)
+    issuer, issuer_cert = known.authority, known.certificate
     _check_issuer(issuer.name, issuer_cert)
     decisions: list[Decision] = []
     notes: list[str] = []
@@ -167,6 +182,7 @@ def prepare(
         tuple(decisions),
         tuple(notes),
         builder,
+        known,
         renews,
     )
 
@@ -391,8 +407,7 @@ def _show(san: x509.GeneralName) -> str:
 
 def sign_certificate(ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey) -> SignedEndEntity:
     """Lint-then-sign with the unlocked issuing CA key, then the chain and the profile; stores nothing."""
-    issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
-    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
+    issuer, issuer_cert = plan.issuer.authority, plan.issuer.certificate
     waivers = _URI_WAIVER if any(_non_web_uri(s) for s in plan.sans) else None
     signed = issuance.sign_linted(
         plan.builder, FileSigner(key, f"key of {issuer.name}"), issuer=issuer_cert, waivers=waivers
@@ -435,7 +450,7 @@ def store_signed(
 ) -> tuple[int, int]:
     """The certificate row (with its profile), the CSR's status and the audit entry, in the
     caller's transaction. Returns (certificate id, audit sequence number)."""
-    issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
+    issuer = plan.issuer.authority
     cert = result.certificate
     if csr_id is not None:
         done = ws.db.execute("SELECT status, cert_id FROM csrs WHERE id = ?", (csr_id,)).fetchone()

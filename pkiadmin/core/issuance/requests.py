@@ -42,6 +42,13 @@ def acceptable(data: bytes, source: str) -> tuple[x509.CertificateSigningRequest
 def import_csr(ws: Workspace, data: bytes, source: str) -> tuple[CsrRecord, csr.CsrInfo]:
     """Check and store a CSR. One that fails a check is refused and nothing is stored."""
     request, info = acceptable(data, source)
+    return store_checked(ws, request, info, source), info
+
+
+def store_checked(
+    ws: Workspace, request: x509.CertificateSigningRequest, info: csr.CsrInfo, source: str
+) -> CsrRecord:
+    """Store a CSR that `acceptable` passed (audited); a second copy of one is refused."""
     digest = csr.sha256(request)
     if ws.db.execute("SELECT id FROM csrs WHERE sha256 = ?", (digest,)).fetchone():
         raise ValidationError(
@@ -66,7 +73,7 @@ def import_csr(ws: Workspace, data: bytes, source: str) -> tuple[CsrRecord, csr.
             {"csr_id": csr_id, "subject": info.subject},
             (audit.Artefact(source, digest),),
         )
-    return get(ws, csr_id), info
+    return get(ws, csr_id)
 
 
 def _record(row: Mapping[str, Any]) -> CsrRecord:
