@@ -47,9 +47,10 @@ class SignCsrDialog(QDialog):
         self.setMinimumSize(760, 640)
         layout = QVBoxLayout(self)
         mode = QLabel(
-            "<b>Quick mode, without witnesses</b>: for test hierarchies; the audit log records it as "
-            "unwitnessed. For a production CA, run a sign-intermediate ceremony "
-            "(<tt>pkiadmin-cli ceremony plan new --kind sign-intermediate</tt>)."
+            "<b>Quick mode, without witnesses</b>: the audit log records it as unwitnessed. A "
+            "production CA certificate is signed in a sign-intermediate ceremony "
+            "(<tt>pkiadmin-cli ceremony plan new --kind sign-intermediate</tt>); service "
+            "certificates are signed here by an issuing CA."
         )
         mode.setObjectName("quickModeNote")
         mode.setWordWrap(True)
