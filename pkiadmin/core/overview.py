@@ -15,11 +15,12 @@ from pkiadmin.core.exchange import trust_store as trust
 from pkiadmin.core.integrity import audit_replay
 from pkiadmin.core.inventory import dashboard
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance import authorities, requests
+from pkiadmin.core.issuance import authorities, profiles, requests
 from pkiadmin.core.revocation import calendar as crl_status
 from pkiadmin.core.revocation import crl
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace import audit
+from pkiadmin.core.x509.cert_profiles import CertProfile
 
 T = TypeVar("T")
 
@@ -43,6 +44,7 @@ class Overview:
     officer_fingerprint: str | None = None
     partner_certs: tuple[trust.PartnerCert, ...] = ()
     last_verified: dict[int, datetime] = field(default_factory=dict)
+    profiles: tuple[CertProfile, ...] = ()
 
     @property
     def revoked_ids(self) -> frozenset[int]:
@@ -121,6 +123,7 @@ AREAS: dict[str, tuple[str, ...]] = {
         "stats",
     ),
     "ceremonies": ("ceremonies",),
+    "profiles": ("profiles",),
 }
 _ALWAYS = ("audit_entries", "audit_verdict")
 
@@ -182,5 +185,8 @@ def _read(
         ),
         last_verified=pick(
             "last_verified", lambda: trust.last_verification(db), lambda o: o.last_verified
+        ),
+        profiles=pick(
+            "profiles", lambda: tuple(profiles.all_profiles(db).values()), lambda o: o.profiles
         ),
     )

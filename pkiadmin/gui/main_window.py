@@ -33,6 +33,7 @@ from pkiadmin.gui.operations.authorities import AuthorityOperations
 from pkiadmin.gui.operations.ceremonies import CeremonyOperations
 from pkiadmin.gui.operations.inventory import InventoryOperations
 from pkiadmin.gui.operations.partners import PartnerOperations
+from pkiadmin.gui.operations.profiles import ProfileOperations
 from pkiadmin.gui.operations.requests import RequestOperations
 from pkiadmin.gui.operations.revocation import RevocationOperations
 from pkiadmin.gui.operations.workspace import WorkspaceOperations
@@ -42,6 +43,7 @@ from pkiadmin.gui.pages.ceremonies import CeremoniesPage
 from pkiadmin.gui.pages.certificates import CertificatesPage
 from pkiadmin.gui.pages.dashboard import DashboardPage
 from pkiadmin.gui.pages.partners import PartnersPage
+from pkiadmin.gui.pages.profiles import ProfilesPage
 from pkiadmin.gui.pages.requests import RequestsPage
 from pkiadmin.gui.pages.revocation import RevocationPage
 from pkiadmin.gui.shell import EVERYTHING, Changes
@@ -56,6 +58,7 @@ SECTIONS = (
     "Partners",
     "Ceremonies",
     "Audit log",
+    "Profiles",
 )
 
 
@@ -84,6 +87,7 @@ class MainWindow(QMainWindow):
         self.requests = RequestsPage()
         self.revocation = RevocationPage()
         self.partners = PartnersPage()
+        self.profiles = ProfilesPage()
         self.overview_data: overview.Overview | None = None
         pages: dict[str, QWidget] = {
             "Dashboard": self.dashboard,
@@ -94,6 +98,7 @@ class MainWindow(QMainWindow):
             "Partners": self.partners,
             "Ceremonies": self.ceremonies,
             "Audit log": self.audit,
+            "Profiles": self.profiles,
         }
         for name in SECTIONS:
             self.stack.addWidget(pages[name])
@@ -118,6 +123,7 @@ class MainWindow(QMainWindow):
         self.inventory_ops = InventoryOperations(self, self.certificates)
         self.ceremony_ops = CeremonyOperations(self, self.ceremonies)
         self.workspace_ops = WorkspaceOperations(self, self.audit)
+        self.profile_ops = ProfileOperations(self, self.profiles)
         self._build_actions()
         self.dashboard.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
         self.authorities.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
@@ -265,6 +271,8 @@ class MainWindow(QMainWindow):
             self.partners.set_data(result.partners, result.packages, result.officer_fingerprint)
         if first or changes.ceremonies:
             self.ceremonies.set_ceremonies(result.ceremonies)
+        if first or changes.profiles:
+            self.profiles.set_profiles(result.profiles)
 
     def focus_filter(self) -> None:
         self.nav.setCurrentRow(SECTIONS.index("Certificates"))

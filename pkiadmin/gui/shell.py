@@ -29,6 +29,7 @@ class Changes:
     revocation: bool = False
     partners: bool = False
     ceremonies: bool = False
+    profiles: bool = False
 
     def areas(self) -> tuple[str, ...]:
         """The names of overview.AREAS that changed."""
@@ -42,6 +43,7 @@ EVERYTHING = Changes(
     revocation=True,
     partners=True,
     ceremonies=True,
+    profiles=True,
 )
 AUDIT_ONLY = Changes()  # an export or a check: only the audit log has a new entry
 
