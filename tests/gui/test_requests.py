@@ -145,3 +145,36 @@ def test_sign_a_service_csr_under_an_end_entity_profile(
         ).fetchone()
     assert row[0] == "tls-server"
     window.close()
+
+
+def test_sign_a_folder_of_service_csrs(qtbot: QtBot, tmp_path: Path, messages: MessageLog) -> None:
+    from pkiadmin.gui.worker import InlineCaWorker
+    from tests.core.issuance.test_end_entity import ISSUING, csr_for, three_tiers
+
+    path = tmp_path / "ws"
+    three_tiers(path).ws.close()
+    folder = tmp_path / "csrs"
+    folder.mkdir()
+    for n in range(3):
+        request, _ = csr_for(f"svc{n}.example.com", [])
+        (folder / f"svc{n}.csr").write_bytes(request.public_bytes(serialization.Encoding.PEM))
+    wants_ca, _ = csr_for("sub.example.com", [], ca=True)
+    (folder / "wants-ca.csr").write_bytes(wants_ca.public_bytes(serialization.Encoding.PEM))
+    window = MainWindow(InlineCaWorker(path), path)
+    qtbot.addWidget(window)
+    window.show()
+    dialog = window.request_ops.open_batch_dialog()
+    dialog.folder.setText(str(folder))
+    dialog.issuer.setCurrentIndex(dialog.issuer.findData(3))
+    dialog.profile.setCurrentIndex(dialog.profile.findData("tls-server"))
+    dialog.preview_button.click()
+    text = dialog.text.toPlainText()
+    assert "3 certificate(s):" in text and "- wants-ca.csr: The CSR asks for CA:TRUE" in text
+    dialog.checked.setChecked(True)
+    dialog.secret.setText(ISSUING)
+    dialog.sign_button.click()
+    assert dialog.outcome is not None and len(dialog.outcome.issued) == 3, dialog.error.text()
+    assert "Signed 3 certificate(s); 1 left out." in messages.texts[-1]
+    assert window.overview_data is not None
+    assert sum(1 for r in window.requests.model.records() if r.status == "signed") == 3
+    window.close()

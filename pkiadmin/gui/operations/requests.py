@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QMessageBox
 from pkiadmin.core.issuance import requests
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import csr
+from pkiadmin.gui.dialogs.sign_batch import SignBatchDialog
 from pkiadmin.gui.dialogs.sign_csr import SignCsrDialog
+from pkiadmin.gui.errors import show_message
 from pkiadmin.gui.pages.requests import RequestsPage
 from pkiadmin.gui.shell import Changes, Shell
 from pkiadmin.gui.worker import Progress
@@ -23,6 +25,8 @@ class RequestOperations:
         page.import_requested.connect(self.import_csr)
         page.details_requested.connect(self.load_csr_details)
         page.sign_requested.connect(self.open_sign_dialog)
+        page.batch_requested.connect(self.open_batch_dialog)
+        self.batch_dialog: SignBatchDialog | None = None
 
     def import_csr(self, path: Path) -> None:
         def operation(ws: Workspace, _progress: Progress) -> requests.CsrRecord:
@@ -59,6 +63,24 @@ class RequestOperations:
         self.sign_dialog = dialog
         dialog.open()
         return dialog
+
+    def open_batch_dialog(self) -> SignBatchDialog:
+        data = self.shell.current_overview()
+        dialog = SignBatchDialog(
+            self.shell.worker, data.authorities if data else (), self.shell.widget
+        )
+        dialog.accepted.connect(lambda: self._batch_signed(dialog))
+        self.batch_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _batch_signed(self, dialog: SignBatchDialog) -> None:
+        self.shell.status(dialog.summary().splitlines()[0])
+        self.shell.refresh(Changes(certificates=True, requests=True, authorities=True))
+        if dialog.outcome is not None and (
+            dialog.outcome.failed or (dialog.plan and dialog.plan.refused)
+        ):
+            show_message(self.shell.widget, "Sign a folder of CSRs", dialog.summary())
 
     def _signed(self, dialog: SignCsrDialog) -> None:
         if dialog.issued is not None:

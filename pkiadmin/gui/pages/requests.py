@@ -42,6 +42,7 @@ CSR_COLUMNS: tuple[Column[CsrRecord], ...] = (
 class RequestsPage(QWidget):
     import_requested = Signal(object)  # Path
     sign_requested = Signal(int)  # CSR id
+    batch_requested = Signal()
     details_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -55,8 +56,12 @@ class RequestsPage(QWidget):
         self.sign_button = QPushButton("&Sign…")
         self.sign_button.setEnabled(False)
         self.sign_button.clicked.connect(self._sign)
+        batch_button = QPushButton("Sign a &folder…")
+        batch_button.setToolTip("Sign every CSR in a folder under one end-entity profile")
+        batch_button.clicked.connect(self.batch_requested.emit)
         top.addWidget(import_button)
         top.addWidget(self.sign_button)
+        top.addWidget(batch_button)
         layout.addLayout(top)
         layout.addWidget(QLabel("Drop CSR files (PEM or DER) here to import them."))
         self.model: RecordTableModel[CsrRecord] = RecordTableModel(CSR_COLUMNS, self)
