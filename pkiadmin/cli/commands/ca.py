@@ -391,6 +391,10 @@ def _sign_end_entity(
         )
         issued = end_entity.sign(ws, plan, secret, words, csr_id=csr_id)
     _show_issued(issued.cert_id, issued.certificate)
+    if issued.cabf_lint is not None and issued.cabf_lint.blocking:
+        click.echo("CA/B Forum TLS Baseline Requirements findings (recorded, not blocking):")
+        for finding in issued.cabf_lint.blocking:
+            click.echo(f"  {finding}")
 
 
 def _show_issued(cert_id: int, certificate: x509.Certificate) -> None:

@@ -29,6 +29,7 @@ from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint, profile
 from pkiadmin.core.x509.cert_profiles import EKUS, CertProfile
 from pkiadmin.core.x509.keyid import SkiMethod, subject_key_identifier
+from pkiadmin.core.x509.lint import LintReport
 
 # The subject of an end-entity certificate: the organisation's own C and O (as the issuer's),
 # the rest as the requester gave it; the CN is optional when the names are SANs.
@@ -79,14 +80,16 @@ class SignedEndEntity:
     certificate: x509.Certificate
     signed: issuance.SignedCertificate
     chain_lint: lint.LintReport
+    cabf_lint: lint.LintReport | None = None  # the profile's CA/B Forum lints, when it has them
 
 
 @dataclass(frozen=True)
 class IssuedCertificate:
     cert_id: int
     certificate: x509.Certificate
-    lint: tuple[lint.LintReport, ...]
+    lint: tuple[LintReport, ...]
     audit_seq: int
+    cabf_lint: LintReport | None = None
 
 
 def prepare(
@@ -425,7 +428,22 @@ def sign_certificate(ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey) -
             f"The signed certificate does not meet the profile '{plan.profile.name}': "
             + "; ".join(problems)
         )
-    return SignedEndEntity(cert, signed, chain_lint)
+    cabf = _cabf_lint(cert, plan)
+    if cabf is not None and plan.profile.cabf_lints == "block" and not cabf.ok:
+        raise CheckFailedError(
+            f"The profile '{plan.profile.name}' requires the CA/B Forum lints to pass, and they "
+            "found: " + "; ".join(str(f) for f in cabf.blocking) + ". Nothing was stored."
+        )
+    return SignedEndEntity(cert, signed, chain_lint, cabf)
+
+
+def _cabf_lint(cert: x509.Certificate, plan: EndEntityPlan) -> lint.LintReport | None:
+    if plan.profile.cabf_lints == "off":
+        return None
+    if "OCSPSigning" in plan.profile.ekus:
+        return lint.lint_serverauth(cert, "ocsp-responder")
+    has_org = bool(cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME))
+    return lint.lint_serverauth(cert, "ov" if has_org else "dv")
 
 
 def check_end_entity(cert: x509.Certificate, cert_profile: CertProfile) -> list[str]:
@@ -496,6 +514,7 @@ def store_signed(
             "lint": [
                 str(f) for r in (result.signed.lint_after, result.chain_lint) for f in r.findings
             ],
+            "cabf_lint": [str(f) for f in result.cabf_lint.findings] if result.cabf_lint else None,
         },
     )
     return cert_id, entry.seq
@@ -519,7 +538,7 @@ def sign(
         lambda signed: store_signed(ws, plan, signed, csr_id),
     )
     reports = (result.signed.lint_before, result.signed.lint_after, result.chain_lint)
-    return IssuedCertificate(cert_id, result.certificate, reports, seq)
+    return IssuedCertificate(cert_id, result.certificate, reports, seq, result.cabf_lint)
 
 
 def renewal(ws: Workspace, cert_id: int) -> tuple[int, CertProfile, x509.Certificate]:

@@ -58,6 +58,7 @@ class CertProfile:
     cn_in_san: bool
     text: str  # the TOML it was read from, as reviewed
     builtin: bool = False
+    cabf_lints: str = "off"  # off, report (recorded, never blocking) or block
 
     def allows_dns(self, name: str) -> bool:
         if name.startswith("*.") and not self.wildcards:
@@ -92,6 +93,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "max_validity_days": int,
         "compliance_max_days": int,
         "ocsp_nocheck": bool,
+        "cabf_lints": str,
     },
     "keys": {"algorithms": list, "min_rsa_bits": int},
     "names": {
@@ -165,6 +167,13 @@ def parse(text: str, file_name: str = "profile.toml", builtin: bool = False) -> 
                 "names", "ip_ranges", f"has '{r}', which is not an IP range"
             ) from None
     suffixes = tuple(s.lower().lstrip(".") for s in checker.strings("names", "dns_suffixes", n))
+    cabf = p.get("cabf_lints", "off")
+    if cabf not in ("off", "report", "block"):
+        raise checker.error("profile", "cabf_lints", "must be off, report or block")
+    if cabf != "off" and not {"serverAuth", "OCSPSigning"} & set(ekus):
+        raise checker.error(
+            "profile", "cabf_lints", "applies to TLS server and OCSP responder profiles only"
+        )
     require_san = n.get("require_san", True)
     if require_san and not san_types:
         raise checker.error("names", "san_types", "must allow a name type when require_san is true")
@@ -191,6 +200,7 @@ def parse(text: str, file_name: str = "profile.toml", builtin: bool = False) -> 
         cn_in_san=n.get("cn_in_san", True),
         text=text,
         builtin=builtin,
+        cabf_lints=cabf,
     )
 
 

@@ -153,3 +153,34 @@ def lint_crl(
         f"pkilint RFC 5280 {kind} (PKIX)",
         _findings(validator.validate(document.root), waivers or {}),
     )
+
+
+SERVERAUTH_KINDS = ("ov", "dv", "ocsp-responder")
+
+
+def lint_serverauth(cert: x509.Certificate, kind: str) -> LintReport:
+    """pkilint's CA/Browser Forum TLS Baseline Requirements lints for a subscriber certificate
+    (`kind` ov or dv) or a delegated OCSP responder, with the PKIX findings they supersede
+    filtered out, as pkilint's own command line does."""
+    from pkilint import finding_filter, loader
+    from pkilint.cabf import serverauth
+    from pkilint.cabf.serverauth import serverauth_constants
+    from pkilint.pkix import certificate
+
+    types = {
+        "ov": serverauth_constants.CertificateType.OV_FINAL_CERTIFICATE,
+        "dv": serverauth_constants.CertificateType.DV_FINAL_CERTIFICATE,
+        "ocsp-responder": serverauth_constants.CertificateType.OCSP_RESPONDER,
+    }
+    certificate_type = types[kind]
+    validator = certificate.create_pkix_certificate_validator_container(
+        serverauth.create_decoding_validators(), serverauth.create_validators(certificate_type)
+    )
+    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
+        cert.public_bytes(serialization.Encoding.DER), "certificate"
+    )
+    results, _ = finding_filter.filter_results(
+        serverauth.create_serverauth_finding_filters(certificate_type),
+        validator.validate(document.root),
+    )
+    return LintReport(f"pkilint CA/B Forum TLS BR ({kind})", _findings(results, {}))

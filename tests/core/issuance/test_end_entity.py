@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from pkiadmin.core.base.errors import ValidationError
+from pkiadmin.core.base.errors import CheckFailedError, ValidationError
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import end_entity, held_ca, profiles, requests
 from pkiadmin.core.issuance.intermediate import CaProfile, IntermediateRequest
@@ -332,3 +332,38 @@ def test_every_built_in_profile_parses_and_names_itself_after_its_file() -> None
     found = cert_profiles.builtin_profiles()
     assert set(found) == {"tls-server", "tls-client", "mtls", "ocsp-responder", "code-signing"}
     assert all(p.builtin for p in found.values())
+
+
+def test_the_ca_b_forum_lints_are_reported_for_servers_and_pass_for_the_responder(
+    tiers: Hierarchy,
+) -> None:
+    server = issue(tiers, "tls-server", "api.example.com", [])
+    assert server.cabf_lint is not None
+    codes = {f.code for f in server.cabf_lint.blocking}
+    # A private hierarchy without CA settings misses public-trust rules: reported, not blocking.
+    assert "cabf.serverauth.subscriber.certificate_policies_extension_absent" in codes
+    entry = audit.entries(tiers.ws.db)[-1]
+    assert any("certificate_policies_extension_absent" in f for f in entry.details["cabf_lint"])
+    responder = issue(tiers, "ocsp-responder", "Example OCSP Responder", [])
+    assert responder.cabf_lint is not None and responder.cabf_lint.ok  # and they block if not
+
+
+def test_a_profile_may_make_the_ca_b_forum_lints_block(tiers: Hierarchy, tmp_path: Path) -> None:
+    strict = tmp_path / "public.toml"
+    strict.write_text(
+        SUFFIX_PROFILE.replace('"partner-gateway"', '"public-web"').replace(
+            "max_validity_days = 180", 'max_validity_days = 180\ncabf_lints = "block"'
+        )
+    )
+    profile = profiles.import_profile(tiers.ws, strict)
+    request, _ = csr_for("www.partners.example.com", [])
+    record, _ = requests.import_csr(
+        tiers.ws, request.public_bytes(serialization.Encoding.PEM), "www.csr"
+    )
+    plan = end_entity.prepare(
+        tiers.ws, tiers.issuing_ca, requests.load_request(tiers.ws, record.id), profile
+    )
+    before = counts(tiers.ws)[:2]
+    with pytest.raises(CheckFailedError, match="requires the CA/B Forum lints to pass"):
+        end_entity.sign(tiers.ws, plan, ISSUING, csr_id=record.id)
+    assert counts(tiers.ws)[:2] == before
