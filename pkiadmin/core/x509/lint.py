@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -60,9 +62,23 @@ def lint_certificate(
 ) -> LintReport:
     """Lint against the RFC 5280 profile; `waivers` maps a finding code to the plan's reason."""
     from pkilint import loader
+
+    validator = _rfc5280_validator()
+    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
+        cert.public_bytes(serialization.Encoding.DER), "certificate"
+    )
+    return LintReport(
+        "pkilint RFC 5280 certificate", _findings(validator.validate(document.root), waivers or {})
+    )
+
+
+@functools.cache
+def _rfc5280_validator() -> Any:
+    """pkilint's RFC 5280 certificate validator, assembled once (validators keep no state
+    between documents; assembling them costs more than running them)."""
     from pkilint.pkix import certificate, extension, name
 
-    validator = certificate.create_pkix_certificate_validator_container(
+    return certificate.create_pkix_certificate_validator_container(
         certificate.create_decoding_validators(
             name.ATTRIBUTE_TYPE_MAPPINGS, extension.EXTENSION_MAPPINGS
         ),
@@ -73,12 +89,6 @@ def lint_certificate(
             certificate.create_extensions_validator_container([]),
             certificate.create_spki_validator_container([]),
         ],
-    )
-    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
-        cert.public_bytes(serialization.Encoding.DER), "certificate"
-    )
-    return LintReport(
-        "pkilint RFC 5280 certificate", _findings(validator.validate(document.root), waivers or {})
     )
 
 
@@ -163,24 +173,29 @@ def lint_serverauth(cert: x509.Certificate, kind: str) -> LintReport:
     (`kind` ov or dv) or a delegated OCSP responder, with the PKIX findings they supersede
     filtered out, as pkilint's own command line does."""
     from pkilint import finding_filter, loader
+
+    validator, filters = _serverauth(kind)
+    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
+        cert.public_bytes(serialization.Encoding.DER), "certificate"
+    )
+    results, _ = finding_filter.filter_results(filters, validator.validate(document.root))
+    return LintReport(f"pkilint CA/B Forum TLS BR ({kind})", _findings(results, {}))
+
+
+@functools.cache
+def _serverauth(kind: str) -> tuple[Any, Any]:
+    """The validator and finding filters of a certificate type, built once: pkilint assembles
+    hundreds of validators, which takes far longer than running them."""
     from pkilint.cabf import serverauth
     from pkilint.cabf.serverauth import serverauth_constants
     from pkilint.pkix import certificate
 
-    types = {
+    certificate_type = {
         "ov": serverauth_constants.CertificateType.OV_FINAL_CERTIFICATE,
         "dv": serverauth_constants.CertificateType.DV_FINAL_CERTIFICATE,
         "ocsp-responder": serverauth_constants.CertificateType.OCSP_RESPONDER,
-    }
-    certificate_type = types[kind]
+    }[kind]
     validator = certificate.create_pkix_certificate_validator_container(
         serverauth.create_decoding_validators(), serverauth.create_validators(certificate_type)
     )
-    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
-        cert.public_bytes(serialization.Encoding.DER), "certificate"
-    )
-    results, _ = finding_filter.filter_results(
-        serverauth.create_serverauth_finding_filters(certificate_type),
-        validator.validate(document.root),
-    )
-    return LintReport(f"pkilint CA/B Forum TLS BR ({kind})", _findings(results, {}))
+    return validator, serverauth.create_serverauth_finding_filters(certificate_type)
