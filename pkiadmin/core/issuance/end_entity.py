@@ -470,26 +470,11 @@ def store_signed(
     caller's transaction. Returns (certificate id, audit sequence number)."""
     issuer = plan.issuer.authority
     cert = result.certificate
-    if csr_id is not None:
-        done = ws.db.execute("SELECT status, cert_id FROM csrs WHERE id = ?", (csr_id,)).fetchone()
-        if done is None or done[0] != "pending":
-            raise CheckFailedError(
-                f"CSR {csr_id} was signed meanwhile (certificate {done[1] if done else '?'}), by "
-                "another signing; this certificate was not stored and is not valid anywhere."
-            )
-    cert_id = inventory.insert_certificate(
-        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer.cert_id
-    )
+    cert_id = intermediate.insert_issued(ws, cert, issuer.cert_id, csr_id)
     ws.db.execute(
         "UPDATE certificates SET profile = ?, renews = ? WHERE id = ?",
         (plan.profile.name, plan.renews, cert_id),
     )
-    if csr_id is not None:
-        ws.db.execute(
-            "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
-            " WHERE id = ? AND status = 'pending'",
-            (cert_id, csr_id),
-        )
     objects: dict[str, Any] = {
         "issuer_ca_id": issuer.id,
         "cert_id": cert_id,

@@ -415,23 +415,7 @@ def store_signed(
     issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
     cert = result.certificate
     der = cert.public_bytes(serialization.Encoding.DER)
-    if csr_id is not None:
-        # In the write transaction: a CSR is signed at most once, even by two signings at once.
-        done = ws.db.execute("SELECT status, cert_id FROM csrs WHERE id = ?", (csr_id,)).fetchone()
-        if done is None or done[0] != "pending":
-            raise CheckFailedError(
-                f"CSR {csr_id} was signed meanwhile (certificate {done[1] if done else '?'}), by "
-                "another signing; this certificate was not stored and is not valid anywhere."
-            )
-    cert_id = inventory.insert_certificate(
-        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer.cert_id
-    )
-    if csr_id is not None:
-        ws.db.execute(
-            "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
-            " WHERE id = ? AND status = 'pending'",
-            (cert_id, csr_id),
-        )
+    cert_id = insert_issued(ws, cert, issuer.cert_id, csr_id)
     objects: dict[str, Any] = {
         "issuer_ca_id": issuer.id,
         "cert_id": cert_id,
@@ -457,6 +441,31 @@ def store_signed(
         },
     )
     return cert_id, entry.seq
+
+
+def insert_issued(
+    ws: Workspace, cert: x509.Certificate, issuer_cert_id: int, csr_id: int | None
+) -> int:
+    """In the caller's write transaction: the issued certificate's row, and its CSR marked signed.
+    A CSR is signed at most once, even by two signings at once: if another signing stored one
+    meanwhile, this raises and the transaction stores nothing."""
+    if csr_id is not None:
+        done = ws.db.execute("SELECT status, cert_id FROM csrs WHERE id = ?", (csr_id,)).fetchone()
+        if done is None or done[0] != "pending":
+            raise CheckFailedError(
+                f"CSR {csr_id} was signed meanwhile (certificate {done[1] if done else '?'}), by "
+                "another signing; this certificate was not stored and is not valid anywhere."
+            )
+    cert_id = inventory.insert_certificate(
+        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer_cert_id
+    )
+    if csr_id is not None:
+        ws.db.execute(
+            "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
+            " WHERE id = ? AND status = 'pending'",
+            (cert_id, csr_id),
+        )
+    return cert_id
 
 
 def sign(

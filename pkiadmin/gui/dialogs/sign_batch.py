@@ -8,9 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -19,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QProgressDialog,
     QPushButton,
     QVBoxLayout,
@@ -31,6 +28,7 @@ from pkiadmin.core.issuance import batch, profiles
 from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
+from pkiadmin.gui.dialogs.review import add_review
 from pkiadmin.gui.errors import error_label, show_error
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
@@ -63,17 +61,14 @@ class SignBatchDialog(QDialog):
         form.addRow("&Issuing CA:", self.issuer)
         form.addRow("&Profile:", self.profile)
         layout.addLayout(form)
-        self.preview_button = QPushButton("Show &every certificate to be signed")
-        self.preview_button.clicked.connect(self.preview)
-        layout.addWidget(self.preview_button)
-        self.text = QPlainTextEdit()
-        self.text.setObjectName("batchPreview")
-        self.text.setReadOnly(True)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        layout.addWidget(self.text, 1)
-        self.checked = QCheckBox("I have &checked every certificate above")
-        self.checked.setEnabled(False)
-        layout.addWidget(self.checked)
+        review = add_review(
+            layout,
+            "Show &every certificate to be signed",
+            "batchPreview",
+            "I have &checked every certificate above",
+            self.preview,
+        )
+        self.preview_button, self.text, self.checked = review.button, review.text, review.checked
         unlock = QFormLayout()
         self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         unlock.addRow(

@@ -3,17 +3,13 @@ certificate with every decision, confirm, unlock, sign."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,6 +20,7 @@ from pkiadmin.core.issuance import end_entity, intermediate, profiles, requests
 from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
+from pkiadmin.gui.dialogs.review import add_review
 from pkiadmin.gui.errors import error_label, show_error
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
@@ -74,17 +71,14 @@ class SignCsrDialog(QDialog):
         form.addRow("Permitted &DNS names:", self.permitted_dns)
         self.form = form
         layout.addLayout(form)
-        self.preview_button = QPushButton("Show the certificate to be &signed")
-        self.preview_button.clicked.connect(self.preview)
-        layout.addWidget(self.preview_button)
-        self.text = QPlainTextEdit()
-        self.text.setObjectName("signPreview")
-        self.text.setReadOnly(True)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        layout.addWidget(self.text, 1)
-        self.checked = QCheckBox("I have &checked every field of the certificate above")
-        self.checked.setEnabled(False)
-        layout.addWidget(self.checked)
+        review = add_review(
+            layout,
+            "Show the certificate to be &signed",
+            "signPreview",
+            "I have &checked every field of the certificate above",
+            self.preview,
+        )
+        self.preview_button, self.text, self.checked = review.button, review.text, review.checked
         unlock = QFormLayout()
         self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.unlock_label = QLabel("Issuer key passphrase:")
