@@ -9,7 +9,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
@@ -26,7 +26,7 @@ from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys.signer import FileSigner
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
-from pkiadmin.core.x509 import lint, profile
+from pkiadmin.core.x509 import lint
 from pkiadmin.core.x509.cert_profiles import EKUS, CertProfile
 from pkiadmin.core.x509.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.x509.lint import LintReport
@@ -141,21 +141,10 @@ def prepare(
             "Forum's cap for publicly trusted TLS server certificates (from March 2026)."
         )
     intermediate.check_issuer_time(issuer.name, issuer_cert, now)
-    not_after = now + timedelta(days=days)
-    if not_after > issuer_cert.not_valid_after_utc:
-        not_after = issuer_cert.not_valid_after_utc
-        notes.append(
-            f"Validity clamped to the issuer's notAfter, {not_after:%Y-%m-%d %H:%M:%S} UTC."
-        )
+    not_after = intermediate.valid_until(now, days, issuer_cert, notes)
     issuer_ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_cert.subject)
-        .public_key(public_key)
-        .serial_number(profile.new_serial())
-        .not_valid_before(now)
-        .not_valid_after(not_after)
+        intermediate.builder_for(subject, issuer_cert, public_key, now, not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(public_key, cert_profile), critical=True)
         .add_extension(x509.ExtendedKeyUsage([EKUS[e] for e in cert_profile.ekus]), critical=False)

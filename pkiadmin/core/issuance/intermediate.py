@@ -157,24 +157,13 @@ def prepare(
     if not 1 <= request.validity_days <= 30 * 366:
         raise ValidationError("Validity must be between 1 day and 30 years.")
     check_issuer_time(issuer.name, issuer_cert, now)
-    not_after = now + timedelta(days=request.validity_days)
-    if not_after > issuer_cert.not_valid_after_utc:
-        not_after = issuer_cert.not_valid_after_utc
-        notes.append(
-            f"Validity clamped to the issuer's notAfter, {not_after:%Y-%m-%d %H:%M:%S} UTC."
-        )
+    not_after = valid_until(now, request.validity_days, issuer_cert, notes)
     public_key = csr.public_key()
     if not isinstance(public_key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
         raise ValidationError("The CSR's key type cannot be certified.")
     issuer_ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_cert.subject)
-        .public_key(public_key)
-        .serial_number(profile.new_serial())
-        .not_valid_before(now)
-        .not_valid_after(not_after)
+        builder_for(subject, issuer_cert, public_key, now, not_after)
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(profile.CA_KEY_USAGE, critical=True)
         .add_extension(
@@ -185,6 +174,38 @@ def prepare(
     builder = _optional_extensions(builder, request, ca_settings(ws.db, issuer_ca_id), decisions)
     return SigningPlan(
         issuer_ca_id, subject, now, not_after, path_length, tuple(decisions), tuple(notes), builder
+    )
+
+
+def valid_until(
+    now: datetime, days: int, issuer_cert: x509.Certificate, notes: list[str]
+) -> datetime:
+    """`days` from now, clamped to the issuer's notAfter (said in `notes`)."""
+    not_after = now + timedelta(days=days)
+    if not_after > issuer_cert.not_valid_after_utc:
+        not_after = issuer_cert.not_valid_after_utc
+        notes.append(
+            f"Validity clamped to the issuer's notAfter, {not_after:%Y-%m-%d %H:%M:%S} UTC."
+        )
+    return not_after
+
+
+def builder_for(
+    subject: x509.Name,
+    issuer_cert: x509.Certificate,
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    not_before: datetime,
+    not_after: datetime,
+) -> x509.CertificateBuilder:
+    """The certificate's names, key, a fresh serial and its validity; the extensions follow."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject)
+        .public_key(public_key)
+        .serial_number(profile.new_serial())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
     )
 
 
