@@ -122,14 +122,13 @@ def record_findings(
     if first_id is not None and last_id is not None:
         window = " AND id BETWEEN :first AND :last"
         params |= {"first": first_id, "last": last_id}
-    for r in RULES:
-        if r.clock:
-            continue
-        db.execute(
-            f"INSERT OR IGNORE INTO cert_findings (code, cert_id) SELECT '{r.code}', id"  # noqa: S608 - fixed rule text
-            f" FROM certificates WHERE {r.where}{window}",
-            params,
-        )
+    # One statement for every rule: a certificate signed alone costs one statement, not eight.
+    selects = " UNION ALL ".join(
+        f"SELECT '{r.code}', id FROM certificates WHERE {r.where}{window}"  # noqa: S608 - fixed rule text
+        for r in RULES
+        if not r.clock
+    )
+    db.execute(f"INSERT OR IGNORE INTO cert_findings (code, cert_id) {selects}", params)
 
 
 def clause(code: str, now: datetime, selective: bool = True) -> tuple[str, dict[str, object]]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
@@ -122,14 +123,18 @@ def _insert(
     numbers = _issuer_numbers(db, rows)
     before = db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0]
     columns = certfields.COLUMNS
-    db.conn.executemany(
-        verb + _INSERT,
-        ((*f[:columns], issuer, source.value, at, numbers[f.issuer_hash]) for f, issuer in rows),
-    )
-    ids = [
-        int(r[0])
-        for r in db.execute("SELECT id FROM certificates WHERE id > ? ORDER BY id", (before,))
+    values = [
+        (*f[:columns], issuer, source.value, at, numbers[f.issuer_hash]) for f, issuer in rows
     ]
+    if len(values) == 1:  # one certificate signed: its id from the statement
+        returned = db.conn.execute(verb + _INSERT + " RETURNING id", values[0]).fetchall()
+        ids = [int(r[0]) for r in returned]
+    else:
+        db.conn.executemany(verb + _INSERT, values)
+        ids = [
+            int(r[0])
+            for r in db.execute("SELECT id FROM certificates WHERE id > ? ORDER BY id", (before,))
+        ]
     if len(ids) == len(rows):
         inserted = list(zip(ids, (f for f, _ in rows), strict=True))
     else:  # some were left out (INSERT OR IGNORE): the ids of those that went in, by SHA-256
@@ -160,23 +165,31 @@ def _issuer_numbers(
     names = {f.issuer_hash: f.issuer for f, _ in rows}
     numbers = {}
     for issuer_hash, issuer in names.items():
-        db.execute(
-            "INSERT OR IGNORE INTO issuer_names (issuer_hash, issuer) VALUES (?, ?)",
-            (issuer_hash, issuer),
-        )
-        numbers[issuer_hash] = int(
-            db.execute(
-                "SELECT no FROM issuer_names WHERE issuer_hash = ?", (issuer_hash,)
-            ).fetchone()[0]
-        )
+        found = db.execute(
+            "SELECT no FROM issuer_names WHERE issuer_hash = ?", (issuer_hash,)
+        ).fetchone()
+        if found is None:
+            found = db.execute(
+                "INSERT INTO issuer_names (issuer_hash, issuer) VALUES (?, ?) RETURNING no",
+                (issuer_hash, issuer),
+            ).fetchall()[0]
+        numbers[issuer_hash] = int(found[0])
     return numbers
 
 
 def insert_certificate(
-    db: Database, cert: x509.Certificate, source: Source, issuer_cert_id: int | None = None
+    db: Database,
+    cert: x509.Certificate,
+    source: Source,
+    issuer_cert_id: int | None = None,
+    fields: certfields.CertFields | None = None,
 ) -> int:
-    """Insert a certificate (inside the caller's transaction) and return its id."""
-    fields = certfields.read_fields(cert)
+    """Insert a certificate (inside the caller's transaction) and return its id. `fields`: the
+    certificate's fields when the caller read them already (batch signing reads them in its
+    signing threads)."""
+    fields = fields or certfields.read_fields(cert)
+    if fields.sha256 != cert.fingerprint(hashes.SHA256()).hex():
+        raise RuntimeError("the fields given are not those of the certificate")
     if source is Source.ISSUED and not fields.key_algorithm.startswith(("EC", "RSA")):
         raise ValidationError("Only RSA and EC certificates can be issued here.")
     return insert_fields(db, [(fields, issuer_cert_id)], source)[0]

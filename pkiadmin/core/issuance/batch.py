@@ -4,7 +4,9 @@ issuing CA's key, then each certificate signed and stored on its own, with its o
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +15,14 @@ from cryptography import x509
 from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.issuance import end_entity, intermediate, requests
 from pkiadmin.core.issuance.end_entity import EndEntityPlan
+from pkiadmin.core.keys.files import PrivateKey
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.core.x509.csr import CsrInfo
 
 CSR_SUFFIXES = (".csr", ".pem", ".req", ".der")
+SIGNING_THREADS = 2
+AHEAD = 4  # certificates signed ahead of the one being stored; a cancel discards at most these
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,9 @@ def plan_folder(
     items: list[BatchItem] = []
     refused: list[tuple[str, str]] = []
     issuer = end_entity.Issuer.read(ws, issuer_ca_id)
-    for path in csr_files(folder):
+
+    def plan_one(path: Path) -> BatchItem | tuple[str, str]:
+        # No database here (it runs in worker threads): the issuer was read above.
         try:
             data = path.read_bytes()
             request, info = requests.acceptable(data, path.name)
@@ -74,11 +81,18 @@ def plan_folder(
                 ws, issuer_ca_id, request, profile, validity_days, issuer_read=issuer
             )
         except PkiError as exc:
-            refused.append((path.name, str(exc)))
+            return (path.name, str(exc))
         except OSError as exc:
-            refused.append((path.name, f"cannot be read ({exc.strerror})"))
-        else:
-            items.append(BatchItem(path.name, data, request, info, plan))
+            return (path.name, f"cannot be read ({exc.strerror})")
+        return BatchItem(path.name, data, request, info, plan)
+
+    # The CSR signature checks release the interpreter lock: two threads plan in file order.
+    with ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="pkiadmin-batch-plan") as pool:
+        for planned in pool.map(plan_one, csr_files(folder)):
+            if isinstance(planned, BatchItem):
+                items.append(planned)
+            else:
+                refused.append(planned)
     return BatchPlan(issuer_ca_id, profile, tuple(items), tuple(refused))
 
 
@@ -92,50 +106,79 @@ def sign(
 ) -> BatchResult:
     """One unlock; every CSR imported and reserved in one transaction (so a second signing of any
     of them stops before anything is signed); then each certificate lint-then-signed and stored
-    with its own audit entry. A certificate that fails its checks is named, its CSR released,
-    and the others go on. The workspace's write lock is held for the whole batch."""
+    with its own audit entry, in its own transaction. A certificate that fails its checks is
+    named, its CSR released, and the others go on. The workspace's write lock is held for the
+    whole batch.
+
+    Signing runs ahead in worker threads (the signature and its verification release the
+    interpreter lock) while this thread stores the certificates in order; the database is only
+    touched here."""
     result = BatchResult()
     key = intermediate.unlock_issuer_key(ws, batch.issuer_ca_id, key_passphrase, share_words)
     try:
         with ws.db.holding():
             reserved = _import_and_reserve(ws, batch, result)
-            for number, (item, csr_id) in enumerate(reserved, start=1):
-                if cancelled():
-                    result.cancelled = True
-                    _release(ws, [c for _, c in reserved[number - 1 :]])
-                    break
-                try:
-                    signed = end_entity.sign_certificate(ws, item.plan, key)
-                    with ws.db.atomic():
-                        cert_id, _seq = end_entity.store_signed(ws, item.plan, signed, csr_id)
-                except PkiError as exc:
-                    _release(ws, [csr_id])
-                    result.failed.append((item.source, str(exc)))
-                except BaseException:
-                    _release(ws, [c for _, c in reserved[number - 1 :]])
-                    raise
-                else:
-                    result.issued.append((item.source, cert_id))
-                if progress is not None:
-                    progress(BatchProgress(number, len(reserved), item.source))
+            _sign_and_store(ws, reserved, key, result, progress, cancelled)
     finally:
         intermediate.release_key(key)
     return result
 
 
+def _sign_and_store(
+    ws: Workspace,
+    reserved: Sequence[tuple[BatchItem, int]],
+    key: PrivateKey,
+    result: BatchResult,
+    progress: Callable[[BatchProgress], None] | None,
+    cancelled: Callable[[], bool],
+) -> None:
+    pool = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="pkiadmin-batch-sign")
+    ahead: deque[Future[end_entity.SignedEndEntity]] = deque()
+    try:
+        for number, (item, csr_id) in enumerate(reserved, start=1):
+            if cancelled():
+                result.cancelled = True
+                _release(ws, [c for _, c in reserved[number - 1 :]])
+                break
+            while len(ahead) < AHEAD and number - 1 + len(ahead) < len(reserved):
+                plan = reserved[number - 1 + len(ahead)][0].plan
+                ahead.append(pool.submit(end_entity.sign_certificate, ws, plan, key))
+            try:
+                signed = ahead.popleft().result()
+                with ws.db.atomic():
+                    cert_id, _seq = end_entity.store_signed(ws, item.plan, signed, csr_id)
+            except PkiError as exc:
+                _release(ws, [csr_id])
+                result.failed.append((item.source, str(exc)))
+            except BaseException:
+                _release(ws, [c for _, c in reserved[number - 1 :]])
+                raise
+            else:
+                result.issued.append((item.source, cert_id))
+            if progress is not None:
+                progress(BatchProgress(number, len(reserved), item.source))
+    finally:
+        # Certificates signed ahead of a cancel or a failure are dropped unstored: they never
+        # left this process and are valid nowhere.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _import_and_reserve(
     ws: Workspace, batch: BatchPlan, result: BatchResult
 ) -> list[tuple[BatchItem, int]]:
+    """Each CSR imported (its own audit entry), then all of them reserved (one entry), in one
+    transaction. A CSR that cannot be imported (it was imported before) is named and left out."""
     reserved: list[tuple[BatchItem, int]] = []
     with ws.db.atomic():
         for item in batch.items:
             try:
                 record = requests.store_checked(ws, item.request, item.info, item.source)
-                intermediate.reserve_csr(ws, record.id)
             except PkiError as exc:
                 result.failed.append((item.source, str(exc)))
             else:
                 reserved.append((item, record.id))
+        if reserved:
+            intermediate.reserve_csrs(ws, [csr_id for _, csr_id in reserved])
     return reserved
 
 

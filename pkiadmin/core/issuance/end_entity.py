@@ -28,6 +28,7 @@ from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint
 from pkiadmin.core.x509.cert_profiles import EKUS, CertProfile
+from pkiadmin.core.x509.fields import CertFields, read_fields
 from pkiadmin.core.x509.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.x509.lint import LintReport
 
@@ -53,11 +54,16 @@ class Issuer:
 
     authority: authorities.Authority
     certificate: x509.Certificate
+    settings: Mapping[str, list[str]]  # CRL and AIA URLs
 
     @classmethod
     def read(cls, ws: Workspace, ca_id: int) -> Issuer:
         authority = authorities.get_authority(ws.db, ca_id)
-        return cls(authority, inventory.load_certificate(ws.db, authority.cert_id))
+        return cls(
+            authority,
+            inventory.load_certificate(ws.db, authority.cert_id),
+            intermediate.ca_settings(ws.db, ca_id),
+        )
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,8 @@ class SignedEndEntity:
     certificate: x509.Certificate
     signed: issuance.SignedCertificate
     chain_lint: lint.LintReport
-    cabf_lint: lint.LintReport | None = None  # the profile's CA/B Forum lints, when it has them
+    cabf_lint: lint.LintReport | None  # the profile's CA/B Forum lints, when it has them
+    fields: CertFields  # what the inventory stores of it, read where it was signed
 
 
 @dataclass(frozen=True)
@@ -161,9 +168,7 @@ def prepare(
     if cert_profile.ocsp_nocheck:
         builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
         decisions.append(Decision("ocspNoCheck", "added", "the profile's responder rule"))
-    builder = intermediate.issuer_urls(
-        builder, intermediate.ca_settings(ws.db, issuer_ca_id), decisions
-    )
+    builder = intermediate.issuer_urls(builder, known.settings, decisions)
     return EndEntityPlan(
         issuer_ca_id,
         cert_profile,
@@ -423,7 +428,7 @@ def sign_certificate(ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey) -
             f"The profile '{plan.profile.name}' requires the CA/B Forum lints to pass, and they "
             "found: " + "; ".join(str(f) for f in cabf.blocking) + ". Nothing was stored."
         )
-    return SignedEndEntity(cert, signed, chain_lint, cabf)
+    return SignedEndEntity(cert, signed, chain_lint, cabf, read_fields(cert))
 
 
 def _cabf_lint(cert: x509.Certificate, plan: EndEntityPlan) -> lint.LintReport | None:
@@ -459,7 +464,7 @@ def store_signed(
     caller's transaction. Returns (certificate id, audit sequence number)."""
     issuer = plan.issuer.authority
     cert = result.certificate
-    cert_id = intermediate.insert_issued(ws, cert, issuer.cert_id, csr_id)
+    cert_id = intermediate.insert_issued(ws, cert, issuer.cert_id, csr_id, result.fields)
     ws.db.execute(
         "UPDATE certificates SET profile = ?, renews = ? WHERE id = ?",
         (plan.profile.name, plan.renews, cert_id),

@@ -27,6 +27,7 @@ from pkiadmin.core.keys.signer import FileSigner
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint, profile
+from pkiadmin.core.x509.fields import CertFields
 from pkiadmin.core.x509.keyid import SkiMethod, subject_key_identifier
 
 DEFAULT_VALIDITY_DAYS = 3652  # 10 years
@@ -465,7 +466,11 @@ def store_signed(
 
 
 def insert_issued(
-    ws: Workspace, cert: x509.Certificate, issuer_cert_id: int, csr_id: int | None
+    ws: Workspace,
+    cert: x509.Certificate,
+    issuer_cert_id: int,
+    csr_id: int | None,
+    fields: CertFields | None = None,
 ) -> int:
     """In the caller's write transaction: the issued certificate's row, and its CSR marked signed.
     A CSR is signed at most once, even by two signings at once: if another signing stored one
@@ -478,7 +483,7 @@ def insert_issued(
                 "another signing; this certificate was not stored and is not valid anywhere."
             )
     cert_id = inventory.insert_certificate(
-        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer_cert_id
+        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer_cert_id, fields=fields
     )
     if csr_id is not None:
         ws.db.execute(
@@ -558,26 +563,38 @@ def reserve_csr(ws: Workspace, csr_id: int) -> None:
     """Mark the CSR as being signed by this process, in a committed transaction, before anything
     is signed: a second signing of the same CSR (another process, another window) stops here. A
     reservation left by a process that no longer runs is taken over."""
+    reserve_csrs(ws, [csr_id])
+
+
+def reserve_csrs(ws: Workspace, csr_ids: Sequence[int]) -> None:
+    """reserve_csr for several CSRs at once (a batch): all or none, with one audit entry."""
+    note = {"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
+    text = json.dumps(note)
     with ws.db.atomic():
-        row = ws.db.execute(
-            "SELECT status, cert_id, signing FROM csrs WHERE id = ?", (csr_id,)
-        ).fetchone()
-        if row is None:
-            raise ValidationError(f"There is no CSR with id {csr_id}.")
-        if row[0] != "pending":
-            raise ValidationError(f"CSR {csr_id} was already signed (certificate {row[1]}).")
-        if row[2]:
-            holder = json.loads(row[2])
-            if int(holder.get("pid", 0)) != os.getpid() and _alive(int(holder.get("pid", 0))):
-                raise ValidationError(
-                    f"CSR {csr_id} is being signed by process {holder.get('pid')} since "
-                    f"{holder.get('since')}; a CSR is signed once. Nothing was signed."
-                )
-        note = json.dumps(
-            {"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
+        for csr_id in csr_ids:
+            _check_reservable(ws, csr_id)
+            ws.db.execute("UPDATE csrs SET signing = ? WHERE id = ?", (text, csr_id))
+        objects: dict[str, Any] = (
+            {"csr_id": csr_ids[0]} if len(csr_ids) == 1 else {"csr_ids": list(csr_ids)}
         )
-        ws.db.execute("UPDATE csrs SET signing = ? WHERE id = ?", (note, csr_id))
-        audit.append(ws.db, "csr.reserve", {"csr_id": csr_id}, details=json.loads(note))
+        audit.append(ws.db, "csr.reserve", objects, details=note)
+
+
+def _check_reservable(ws: Workspace, csr_id: int) -> None:
+    row = ws.db.execute(
+        "SELECT status, cert_id, signing FROM csrs WHERE id = ?", (csr_id,)
+    ).fetchone()
+    if row is None:
+        raise ValidationError(f"There is no CSR with id {csr_id}.")
+    if row[0] != "pending":
+        raise ValidationError(f"CSR {csr_id} was already signed (certificate {row[1]}).")
+    if row[2]:
+        holder = json.loads(row[2])
+        if int(holder.get("pid", 0)) != os.getpid() and _alive(int(holder.get("pid", 0))):
+            raise ValidationError(
+                f"CSR {csr_id} is being signed by process {holder.get('pid')} since "
+                f"{holder.get('since')}; a CSR is signed once. Nothing was signed."
+            )
 
 
 def release_csr(ws: Workspace, csr_id: int) -> None:

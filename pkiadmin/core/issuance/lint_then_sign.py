@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,10 +23,25 @@ class SignedCertificate:
 
 
 def throwaway_like(public_key: keys.PublicKey) -> keys.PrivateKey:
-    """A key of the same type, so the lint copy carries the same signature algorithm as the real one."""
+    """A key whose signatures carry the same signature algorithm as the real key's, so that a
+    copy it signs has the very TBS the real key will sign. The AlgorithmIdentifier names only the
+    algorithm and the hash (ecdsa-with-SHA384 whatever the curve; sha256WithRSAEncryption whatever
+    the size): P-256 and RSA-2048, the fastest of each kind, stand in for every size."""
     if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return ec.generate_private_key(public_key.curve)
-    # RSA signatures do not depend on the key size for the TBS; a 2048-bit key is enough to lint.
+        return _throwaway_ec()
+    return _throwaway_rsa()
+
+
+# One throw-away key per kind and process: it signs only the copies pkilint reads (never stored,
+# never valid anywhere), so a fresh key each time would cost a key generation per certificate
+# and protect nothing. sign_linted checks that the real TBS equals the linted one.
+@functools.cache
+def _throwaway_ec() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+@functools.cache
+def _throwaway_rsa() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 

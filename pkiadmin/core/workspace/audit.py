@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,7 +66,16 @@ class AuditVerdict:
 
 
 def current_actor() -> str:
-    """The operating-system user running pkiadmin (who the audit log names)."""
+    """The operating-system user running pkiadmin (who the audit log names): the login name from
+    the environment, as getpass.getuser() reads it, else the account of this process's user."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if user := os.environ.get(name):
+            return user
+    return _account()
+
+
+@functools.cache
+def _account() -> str:  # the password database is read once per process, not per entry
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -132,8 +143,10 @@ def append(
         ),
     )
     # The head (count and last hash) lets verify() notice entries cut off the end of the log.
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_HEAD_COUNT, str(seq)))
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_HEAD_HASH, entry_hash))
+    db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)",
+        (_HEAD_COUNT, str(seq), _HEAD_HASH, entry_hash),
+    )
     return AuditEntry(
         seq, at, actor, operation, dict(objects), tuple(artefacts), details, prev, entry_hash
     )

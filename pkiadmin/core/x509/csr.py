@@ -74,7 +74,7 @@ def load(data: bytes, source: str = "the CSR") -> x509.CertificateSigningRequest
                 f"{source} is PEM but not a certificate request (it needs BEGIN CERTIFICATE REQUEST)."
             )
         body = match.group(2)
-        if any(byte > 0x7F for byte in body):
+        if not body.isascii():
             raise ValidationError(
                 f"{source} has binary (DER) data inside a PEM header; save it as plain DER or as base64 PEM."
             )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -57,6 +58,24 @@ class LintReport:
         return not self.blocking
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+# The validators are built once and shared; pkilint does not say they may run in two threads at
+# once (batch signing signs in worker threads), so one lint runs at a time. pkilint is pure
+# Python and holds the interpreter lock anyway, so this costs no parallelism.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def _serialised(fn: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _ONE_AT_A_TIME:
+            return fn(*args, **kwargs)
+
+    return inner
+
+
+@_serialised
 def lint_certificate(
     cert: x509.Certificate, waivers: Mapping[str, str] | None = None
 ) -> LintReport:
@@ -109,6 +128,7 @@ def _findings(results: Iterable[object], waivers: Mapping[str, str]) -> tuple[Fi
     return tuple(sorted(found, key=lambda f: (f.severity, f.code)))
 
 
+@_serialised
 def lint_chain(
     issuer: x509.Certificate, subject: x509.Certificate, waivers: Mapping[str, str] | None = None
 ) -> LintReport:
@@ -136,6 +156,7 @@ def lint_chain(
     return LintReport("pkilint RFC 5280 issuer/subject chain", _findings(results, waivers or {}))
 
 
+@_serialised
 def lint_crl(
     crl: x509.CertificateRevocationList, arl: bool, waivers: Mapping[str, str] | None = None
 ) -> LintReport:
@@ -168,6 +189,7 @@ def lint_crl(
 SERVERAUTH_KINDS = ("ov", "dv", "ocsp-responder")
 
 
+@_serialised
 def lint_serverauth(cert: x509.Certificate, kind: str) -> LintReport:
     """pkilint's CA/Browser Forum TLS Baseline Requirements lints for a subscriber certificate
     (`kind` ov or dv) or a delegated OCSP responder, with the PKIX findings they supersede
