@@ -19,6 +19,7 @@ from pkiadmin.core.keys.files import PrivateKey
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.core.x509.csr import CsrInfo
+from pkiadmin.core.x509.fields import NameCache
 
 CSR_SUFFIXES = (".csr", ".pem", ".req", ".der")
 SIGNING_THREADS = 2
@@ -134,6 +135,7 @@ def _sign_and_store(
 ) -> None:
     pool = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="pkiadmin-batch-sign")
     ahead: deque[Future[end_entity.SignedEndEntity]] = deque()
+    names = NameCache()
     try:
         for number, (item, csr_id) in enumerate(reserved, start=1):
             if cancelled():
@@ -142,7 +144,7 @@ def _sign_and_store(
                 break
             while len(ahead) < AHEAD and number - 1 + len(ahead) < len(reserved):
                 plan = reserved[number - 1 + len(ahead)][0].plan
-                ahead.append(pool.submit(end_entity.sign_certificate, ws, plan, key))
+                ahead.append(pool.submit(end_entity.sign_certificate, ws, plan, key, names))
             try:
                 signed = ahead.popleft().result()
                 with ws.db.atomic():

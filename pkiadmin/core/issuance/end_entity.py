@@ -28,7 +28,7 @@ from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint
 from pkiadmin.core.x509.cert_profiles import EKUS, CertProfile
-from pkiadmin.core.x509.fields import CertFields, read_fields
+from pkiadmin.core.x509.fields import CertFields, NameCache, read_fields
 from pkiadmin.core.x509.keyid import SkiMethod, subject_key_identifier
 from pkiadmin.core.x509.lint import LintReport
 
@@ -402,8 +402,11 @@ def _show(san: x509.GeneralName) -> str:
     return f"{kind}:{san.value}"
 
 
-def sign_certificate(ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey) -> SignedEndEntity:
-    """Lint-then-sign with the unlocked issuing CA key, then the chain and the profile; stores nothing."""
+def sign_certificate(
+    ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey, names: NameCache | None = None
+) -> SignedEndEntity:
+    """Lint-then-sign with the unlocked issuing CA key, then the chain and the profile; stores
+    nothing. `names`: the issuer names already printed (a batch prints its CA's once)."""
     issuer, issuer_cert = plan.issuer.authority, plan.issuer.certificate
     waivers = _URI_WAIVER if any(_non_web_uri(s) for s in plan.sans) else None
     signed = issuance.sign_linted(
@@ -428,7 +431,7 @@ def sign_certificate(ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey) -
             f"The profile '{plan.profile.name}' requires the CA/B Forum lints to pass, and they "
             "found: " + "; ".join(str(f) for f in cabf.blocking) + ". Nothing was stored."
         )
-    return SignedEndEntity(cert, signed, chain_lint, cabf, read_fields(cert))
+    return SignedEndEntity(cert, signed, chain_lint, cabf, read_fields(cert, names))
 
 
 def _cabf_lint(cert: x509.Certificate, plan: EndEntityPlan) -> lint.LintReport | None:

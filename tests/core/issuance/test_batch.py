@@ -1,0 +1,123 @@
+"""Batch signing signs ahead in worker threads and stores in order: a certificate that fails its
+post-sign checks is named and its CSR released while the others are stored; a cancel or an
+unexpected error stores nothing more, releases every CSR not stored, and leaves no thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pkiadmin.core.issuance import batch, end_entity, profiles
+from pkiadmin.core.workspace import audit
+from tests.core.issuance.test_end_entity import ISSUING, Hierarchy, csr_for, three_tiers
+
+COUNT = 12
+
+
+@pytest.fixture
+def tiers(tmp_path: Path) -> Iterator[Hierarchy]:
+    made = three_tiers(tmp_path / "ws")
+    yield made
+    made.ws.close()
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "csrs"
+    folder.mkdir()
+    for n in range(COUNT):
+        name = f"svc{n:02d}.example.com"
+        request, _ = csr_for(name, [x509.DNSName(name)])
+        (folder / f"{name}.csr").write_bytes(request.public_bytes(serialization.Encoding.PEM))
+    return folder
+
+
+def _plan(tiers: Hierarchy, tmp_path: Path) -> batch.BatchPlan:
+    plan = batch.plan_folder(
+        tiers.ws, tiers.issuing_ca, _folder(tmp_path), profiles.get(tiers.ws.db, "tls-server")
+    )
+    assert len(plan.items) == COUNT and not plan.refused
+    return plan
+
+
+def _csrs(tiers: Hierarchy) -> dict[str, tuple[str, str | None]]:
+    rows = tiers.ws.db.execute("SELECT source, status, signing FROM csrs").fetchall()
+    return {str(r[0]): (str(r[1]), r[2]) for r in rows}
+
+
+def _stored_subjects(tiers: Hierarchy) -> list[str]:
+    rows = tiers.ws.db.execute(
+        "SELECT common_name FROM certificates WHERE profile = 'tls-server' ORDER BY id"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def test_one_failing_certificate_is_named_and_the_others_are_stored_in_order(
+    tiers: Hierarchy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = _plan(tiers, tmp_path)
+    checks = end_entity.check_end_entity
+
+    def failing(cert: x509.Certificate, profile: object) -> list[str]:
+        if "svc05" in cert.subject.rfc4514_string():
+            return ["made to fail by the test"]
+        return checks(cert, profile)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(end_entity, "check_end_entity", failing)
+    result = batch.sign(tiers.ws, plan, ISSUING)
+    assert [name for name, _ in result.failed] == ["svc05.example.com.csr"]
+    assert "made to fail by the test" in result.failed[0][1]
+    expected = [f"svc{n:02d}.example.com" for n in range(COUNT) if n != 5]
+    assert _stored_subjects(tiers) == expected
+    csrs = _csrs(tiers)
+    assert csrs["svc05.example.com.csr"] == ("pending", None)  # released, signable again
+    assert all(status == "signed" for name, (status, _) in csrs.items() if "svc05" not in name)
+    ops = [e.operation for e in audit.entries(tiers.ws.db)]
+    assert ops.count("ca.sign-end-entity") == COUNT - 1
+    assert ops.count("csr.reserve") == 1  # the batch reserves all its CSRs in one entry
+    assert audit.verify(tiers.ws.db).ok
+
+
+def test_a_cancel_stores_nothing_more_and_releases_the_rest(
+    tiers: Hierarchy, tmp_path: Path
+) -> None:
+    plan = _plan(tiers, tmp_path)
+    seen: list[int] = []
+    result = batch.sign(
+        tiers.ws,
+        plan,
+        ISSUING,
+        progress=lambda p: seen.append(p.done),
+        cancelled=lambda: len(seen) >= 4,
+    )
+    assert result.cancelled and len(result.issued) == 4 and not result.failed
+    assert len(_stored_subjects(tiers)) == 4  # certificates signed ahead were not stored
+    released = [v for v in _csrs(tiers).values() if v[0] == "pending"]
+    assert len(released) == COUNT - 4 and all(signing is None for _, signing in released)
+    assert audit.verify(tiers.ws.db).ok
+    assert not [t for t in threading.enumerate() if t.name.startswith("pkiadmin-batch")]
+
+
+def test_an_unexpected_error_in_a_signing_thread_stops_the_batch_cleanly(
+    tiers: Hierarchy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = _plan(tiers, tmp_path)
+    sign = end_entity.sign_certificate
+
+    def broken(*args: object, **kwargs: object) -> end_entity.SignedEndEntity:
+        if "svc03" in args[1].subject.rfc4514_string():  # type: ignore[attr-defined]
+            raise RuntimeError("the signing thread broke")
+        return sign(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(end_entity, "sign_certificate", broken)
+    with pytest.raises(RuntimeError, match="the signing thread broke"):
+        batch.sign(tiers.ws, plan, ISSUING)
+    assert _stored_subjects(tiers) == [f"svc{n:02d}.example.com" for n in range(3)]
+    pending = [v for v in _csrs(tiers).values() if v[0] == "pending"]
+    assert len(pending) == COUNT - 3 and all(signing is None for _, signing in pending)
+    assert audit.verify(tiers.ws.db).ok
+    assert not [t for t in threading.enumerate() if t.name.startswith("pkiadmin-batch")]
