@@ -39,6 +39,22 @@ validity_days = 1825
 {extra}"""
 
 
+def end_entity_plan(
+    issuer: str, csr_sha256: str, profile: str = "ocsp-responder", extra: str = ""
+) -> str:
+    return f"""[ceremony]
+kind = "sign-end-entity"
+id = "OCSP-1"
+purpose = "Sign the delegated OCSP responder"
+cps_reference = "CPS 1.0, 4.9.10"
+{PARTICIPANTS}
+[signing]
+issuer = "{issuer}"
+csr_sha256 = "{csr_sha256}"
+profile = "{profile}"
+{extra}"""
+
+
 @dataclass
 class ScriptedRoom:
     """Answers like the people in the room would; lists what they were shown."""

@@ -127,6 +127,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.dashboard.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
         self.authorities.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
+        self.authorities.new_intermediate_requested.connect(
+            self.authority_ops.open_new_intermediate_dialog
+        )
         self.authorities.verify_key_requested.connect(self.authority_ops.ask_and_verify_key)
         self.dashboard.filter_requested.connect(self.show_certificates)
         self.nav.setCurrentRow(0)
@@ -155,6 +158,13 @@ class MainWindow(QMainWindow):
             "&Export certificate…", "Ctrl+E", lambda *_: self.inventory_ops.export_selected()
         )
         file_menu.addAction(self.new_root_action)
+        file_menu.addAction(
+            self._action(
+                "New &intermediate CA…",
+                "Ctrl+Shift+N",
+                lambda *_: self.authority_ops.open_new_intermediate_dialog(),
+            )
+        )
         file_menu.addAction(
             self._action(
                 "&Import certificates…",

@@ -1,4 +1,4 @@
-"""`pkiadmin-cli ceremony run` with a sign-intermediate plan, answered at the prompts."""
+"""`pkiadmin-cli ceremony run` with sign-intermediate and sign-end-entity plans, answered at the prompts."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from click.testing import CliRunner, Result
 from pkiadmin.cli.main import cli
 from pkiadmin.core.ceremony import preflight
 from tests.conftest import PASSPHRASE
+from tests.core.issuance.test_end_entity import ISSUING, csr_for, three_tiers
 from tests.core.x509.test_csr import make_csr, pem
-from tests.keyuse_helpers import signing_plan
+from tests.keyuse_helpers import end_entity_plan, signing_plan
 
 YES_YES = "y\ny\n"  # administrator and internal witness acknowledge the step
 ANSWERS = (
@@ -90,3 +91,38 @@ def test_declining_an_acknowledgement_aborts_and_signs_nothing(
     assert (
         json.loads(run(root_ws_path, "ceremony", "show", "--json").output)[0]["status"] == "aborted"
     )
+
+
+def test_sign_end_entity_ceremony_at_the_prompts(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    three_tiers(ws).ws.close()
+    request, _ = csr_for("Example Ltd OCSP Responder", [])
+    csr_file = tmp_path / "ocsp.csr"
+    csr_file.write_bytes(pem(request))
+    assert run(ws, "csr", "import", str(csr_file)).exit_code == 0
+    digest = json.loads(run(ws, "csr", "list", "--json").output)[0]["sha256"]
+    template = tmp_path / "template.toml"
+    assert (
+        run(ws, "ceremony", "plan", "new", "--kind", "sign-end-entity", str(template)).exit_code
+        == 0
+    )
+    assert 'kind = "sign-end-entity"' in template.read_text()
+    plan = tmp_path / "ocsp.toml"
+    plan.write_text(end_entity_plan("Example Ltd Issuing CA", digest))
+    checked = run(ws, "ceremony", "plan", "check", str(plan))
+    assert "Profile:       ocsp-responder (end entity), the profile's validity" in checked.output
+    done = CliRunner().invoke(
+        cli,
+        ["--workspace", str(ws), "ceremony", "run", str(plan), "--passphrase-env", "P"],
+        input=ANSWERS,
+        env={"P": ISSUING},
+    )
+    assert done.exit_code == 0, done.output
+    assert "Profile:      ocsp-responder" in done.output
+    assert (
+        "full chain (the certificate, then its chain; for nginx or HAProxy) (fullchain.pem):"
+        in done.output
+    )
+    assert "Ceremony OCSP-1 completed (record 1)." in done.output
+    listed = json.loads(run(ws, "cert", "list", "--json").output)
+    assert [c for c in listed if c["subject"].startswith("CN=Example Ltd OCSP Responder")]

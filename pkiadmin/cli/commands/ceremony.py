@@ -61,7 +61,8 @@ _KINDS = (plans.ROOT_KIND, *(k.value for k in KeyUseKind))
     type=click.Choice(_KINDS),
     default=plans.ROOT_KIND,
     show_default=True,
-    help="root-key: generate a root; sign-intermediate: sign a CA from a CSR; crl: re-sign CRLs.",
+    help="root-key: generate a root; sign-intermediate: sign a CA from a CSR; sign-end-entity: "
+    "sign a service certificate from a CSR under an end-entity profile; crl: re-sign CRLs.",
 )
 def plan_new(file: Path, kind: str) -> None:
     """Write a commented plan template to FILE (never overwrites) to edit and review."""
@@ -116,8 +117,8 @@ def run(
 ) -> None:
     """Run the ceremony in PLAN_FILE step by step, with acknowledgements and a signed report.
 
-    A root-key plan generates the root and its custodian shares; a sign-intermediate or crl plan
-    unlocks an existing CA key (custodian shares, or the passphrase: prompted, or
+    A root-key plan generates the root and its custodian shares; a sign-intermediate,
+    sign-end-entity or crl plan unlocks an existing CA key (custodian shares, or the passphrase: prompted, or
     --passphrase-env/--passphrase-fd) for that one task.
     """
     with user_errors():

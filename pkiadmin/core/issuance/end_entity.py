@@ -114,7 +114,7 @@ def prepare(
     brings only the (new) key."""
     known = issuer_read or Issuer.read(ws, issuer_ca_id)
     issuer, issuer_cert = known.authority, known.certificate
-    _check_issuer(issuer.name, issuer_cert)
+    check_issuer(issuer.name, issuer_cert)
     decisions: list[Decision] = []
     notes: list[str] = []
     public_key = _check_key(csr.public_key(), cert_profile)
@@ -184,7 +184,8 @@ def prepare(
     )
 
 
-def _check_issuer(name: str, issuer_cert: x509.Certificate) -> None:
+def check_issuer(name: str, issuer_cert: x509.Certificate) -> None:
+    """Only an issuing CA (path length 0, not a root) signs end-entity certificates."""
     bc = issuer_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
     if issuer_cert.issuer == issuer_cert.subject:
         raise ValidationError(
@@ -403,12 +404,18 @@ def _show(san: x509.GeneralName) -> str:
 
 
 def sign_certificate(
-    ws: Workspace, plan: EndEntityPlan, key: keys.PrivateKey, names: NameCache | None = None
+    ws: Workspace,
+    plan: EndEntityPlan,
+    key: keys.PrivateKey,
+    names: NameCache | None = None,
+    waivers: Mapping[str, str] | None = None,
 ) -> SignedEndEntity:
     """Lint-then-sign with the unlocked issuing CA key, then the chain and the profile; stores
-    nothing. `names`: the issuer names already printed (a batch prints its CA's once)."""
+    nothing. `names`: the issuer names already printed (a batch prints its CA's once);
+    `waivers`: a ceremony plan's lint waivers, each with its reason."""
     issuer, issuer_cert = plan.issuer.authority, plan.issuer.certificate
-    waivers = _URI_WAIVER if any(_non_web_uri(s) for s in plan.sans) else None
+    if any(_non_web_uri(s) for s in plan.sans):
+        waivers = {**_URI_WAIVER, **(waivers or {})}
     signed = issuance.sign_linted(
         plan.builder, FileSigner(key, f"key of {issuer.name}"), issuer=issuer_cert, waivers=waivers
     )
@@ -461,10 +468,15 @@ def check_end_entity(cert: x509.Certificate, cert_profile: CertProfile) -> list[
 
 
 def store_signed(
-    ws: Workspace, plan: EndEntityPlan, result: SignedEndEntity, csr_id: int | None
+    ws: Workspace,
+    plan: EndEntityPlan,
+    result: SignedEndEntity,
+    csr_id: int | None,
+    ceremony_id: int | None = None,
 ) -> tuple[int, int]:
     """The certificate row (with its profile), the CSR's status and the audit entry, in the
-    caller's transaction. Returns (certificate id, audit sequence number)."""
+    caller's transaction; `ceremony_id` when witnessed in a key-use ceremony. Returns
+    (certificate id, audit sequence number)."""
     issuer = plan.issuer.authority
     cert = result.certificate
     cert_id = intermediate.insert_issued(ws, cert, issuer.cert_id, csr_id, result.fields)
@@ -481,6 +493,8 @@ def store_signed(
     }
     if plan.renews is not None:
         objects["renews"] = plan.renews
+    if ceremony_id is not None:
+        objects["ceremony_id"] = ceremony_id
     der = cert.public_bytes(serialization.Encoding.DER)
     entry = audit.append(
         ws.db,
@@ -488,9 +502,10 @@ def store_signed(
         objects,
         artefacts=(audit.Artefact("certificate", hashlib.sha256(der).hexdigest()),),
         details={
-            "mode": "quick",
-            "witnessed": False,
-            "profile_sha256": hashlib.sha256(plan.profile.text.encode()).hexdigest(),
+            # Quick mode has no witnesses; a ceremony's entry names it (objects.ceremony_id).
+            "mode": "quick" if ceremony_id is None else "ceremony",
+            "witnessed": ceremony_id is not None,
+            "profile_sha256": plan.profile.sha256,
             "decisions": [f"{d.item}: {d.action} ({d.reason})" for d in plan.decisions],
             "notes": list(plan.notes),
             "lint": [

@@ -610,11 +610,19 @@ def release_csr(ws: Workspace, csr_id: int) -> None:
 
 def preview(plan: SigningPlan) -> str:
     """The certificate about to be signed, field by field (from a throw-away-key copy of the same TBS)."""
+    return describe_planned(plan.builder, plan.decisions, plan.notes)
+
+
+def describe_planned(
+    builder: x509.CertificateBuilder, decisions: Sequence[Decision], notes: Sequence[str]
+) -> str:
+    """A planned certificate field by field, with every decision and note: what a witness reads
+    before anything is signed."""
     from pkiadmin.core.x509 import describe as certinfo
 
     issuer_key = ec.generate_private_key(ec.SECP256R1())
     details = certinfo.describe(
-        plan.builder.sign(issuer_key, keys.signature_hash(issuer_key.public_key()))
+        builder.sign(issuer_key, keys.signature_hash(issuer_key.public_key()))
     )
     lines = [
         f"Subject:      {details.subject}",
@@ -629,6 +637,6 @@ def preview(plan: SigningPlan) -> str:
     for ext in details.extensions:
         lines.append(f"    {ext.name}{' (critical)' if ext.critical else ''}:")
         lines += [f"        {line}" for line in ext.lines]
-    lines += ["Decisions:"] + [f"    {d.item}: {d.action} ({d.reason})" for d in plan.decisions]
-    lines += [f"NOTE: {note}" for note in plan.notes]
+    lines += ["Decisions:"] + [f"    {d.item}: {d.action} ({d.reason})" for d in decisions]
+    lines += [f"NOTE: {note}" for note in notes]
     return "\n".join(lines)

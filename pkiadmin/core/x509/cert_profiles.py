@@ -4,6 +4,7 @@ keys are errors naming their line); pkiadmin ships the built-in ones in resource
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -75,6 +76,11 @@ class CertProfile:
 
     def allows_uri(self, uri: str) -> bool:
         return not self.uri_prefixes or any(uri.startswith(p) for p in self.uri_prefixes)
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the profile's TOML: which exact profile a certificate was signed under."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def describe(self) -> str:
         return (

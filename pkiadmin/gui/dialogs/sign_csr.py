@@ -47,7 +47,8 @@ class SignCsrDialog(QDialog):
             "<b>Quick mode, without witnesses</b>: the audit log records it as unwitnessed. A "
             "production CA certificate is signed in a sign-intermediate ceremony "
             "(<tt>pkiadmin-cli ceremony plan new --kind sign-intermediate</tt>); service "
-            "certificates are signed here by an issuing CA."
+            "certificates are signed here by an issuing CA, high-value ones (an OCSP responder, "
+            "a partner gateway) in a <tt>sign-end-entity</tt> ceremony."
         )
         mode.setObjectName("quickModeNote")
         mode.setWordWrap(True)

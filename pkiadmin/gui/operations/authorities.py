@@ -1,4 +1,5 @@
-"""What the Authorities section does: create a root CA, check a CA key, the HSM tokens."""
+"""What the Authorities section does: create a root or an intermediate CA, check a CA key, the
+HSM tokens."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.gui.dialogs.hsm import HsmDialog
+from pkiadmin.gui.dialogs.new_intermediate import NewIntermediateDialog
 from pkiadmin.gui.dialogs.new_root import NewRootDialog
 from pkiadmin.gui.dialogs.unlock import ask_unlock
 from pkiadmin.gui.pages.certificates import CertificatesPage
@@ -25,8 +27,16 @@ class AuthorityOperations:
         dialog.open()
         return dialog
 
-    def _root_created(self, cert_id: int) -> None:
-        self.shell.status("Root CA created.")
+    def open_new_intermediate_dialog(self) -> NewIntermediateDialog:
+        data = self.shell.current_overview()
+        held = data.authorities if data is not None else ()
+        dialog = NewIntermediateDialog(self.shell, held)
+        dialog.created.connect(lambda cert_id: self._root_created(cert_id, "Intermediate CA"))
+        dialog.open()
+        return dialog
+
+    def _root_created(self, cert_id: int, what: str = "Root CA") -> None:
+        self.shell.status(f"{what} created.")
         self.shell.go_to("Certificates")
 
         def select_new() -> None:

@@ -105,6 +105,7 @@ class AuthoritiesPage(QWidget):
     """The CA hierarchy as a tree: every CA certificate in the inventory, and which keys are held here."""
 
     new_root_requested = Signal()
+    new_intermediate_requested = Signal()
     verify_key_requested = Signal(int)  # CA id
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -122,6 +123,12 @@ class AuthoritiesPage(QWidget):
         button = QPushButton("&New root CA…")
         button.clicked.connect(self.new_root_requested)
         top.addWidget(button)
+        intermediate = QPushButton("New &intermediate CA…")
+        intermediate.setToolTip(
+            "A policy or issuing CA whose key is generated here, signed by a CA held here"
+        )
+        intermediate.clicked.connect(self.new_intermediate_requested)
+        top.addWidget(intermediate)
         layout.addLayout(top)
         self.model: RecordTableModel[Authority] = RecordTableModel(CA_COLUMNS, self)
         self.tree = QTreeWidget()

@@ -1,4 +1,5 @@
-"""Plans for short key-use ceremonies: signing an intermediate CA from a CSR, or re-signing CRLs.
+"""Plans for short key-use ceremonies: signing an intermediate CA or an end-entity certificate
+from a CSR, or re-signing CRLs.
 
 The same strict TOML as the root key ceremony plan (unknown keys are errors, messages name the
 line), with the task in [signing] or [crl] instead of [root] and [custodians]."""
@@ -27,6 +28,7 @@ from pkiadmin.core.issuance.intermediate import (
 
 class KeyUseKind(enum.Enum):
     SIGN_INTERMEDIATE = "sign-intermediate"
+    SIGN_END_ENTITY = "sign-end-entity"
     CRL = "crl"
 
 
@@ -35,6 +37,17 @@ class SigningSpec:
     issuer: str  # the CA's name, as `ca list` shows it
     csr_sha256: str  # pins the exact request reviewed before the ceremony
     request: IntermediateRequest
+
+
+@dataclass(frozen=True)
+class EndEntitySpec:
+    """A service certificate signed under ceremony: an issuing CA, the pinned CSR, and one of
+    the workspace's end-entity profiles (which says everything else)."""
+
+    issuer: str
+    csr_sha256: str
+    profile: str  # an end-entity profile's name, as `profile list` shows it
+    validity_days: int | None  # None: the profile's default
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class KeyUsePlan(PlanPeople):
     waivers: Mapping[str, str]
     text: str
     file_name: str
+    end_entity: EndEntitySpec | None = None
 
     def summary_lines(self) -> list[str]:
         digest = self.sha256
@@ -69,6 +83,14 @@ class KeyUsePlan(PlanPeople):
                 f"Issuer:        {self.signing.issuer}",
                 f"CSR SHA-256:   {fingerprint.grouped_hex(bytes.fromhex(self.signing.csr_sha256))}",
                 f"Profile:       {r.profile.value} CA, {r.validity_days} days",
+            ]
+        if self.end_entity:
+            ee = self.end_entity
+            days = f"{ee.validity_days} days" if ee.validity_days else "the profile's validity"
+            lines += [
+                f"Issuer:        {ee.issuer}",
+                f"CSR SHA-256:   {fingerprint.grouped_hex(bytes.fromhex(ee.csr_sha256))}",
+                f"Profile:       {ee.profile} (end entity), {days}",
             ]
         if self.crl:
             lines.append(
@@ -157,17 +179,20 @@ def parse(text: str, file_name: str = "plan.toml") -> KeyUsePlan:
     checker.check_ceremony_id(ceremony["id"])
     participants = tuple(checker.participant(i, p) for i, p in enumerate(data["participants"]))
     checker.check_roles(participants)
-    signing = crl = None
-    if kind is KeyUseKind.SIGN_INTERMEDIATE:
-        if "signing" not in data:
-            raise PlanError(f"{file_name}: a sign-intermediate plan needs a [signing] section.")
-        if "crl" in data:
-            raise checker.error("crl", None, "does not belong in a sign-intermediate plan")
-        signing = _signing(checker, data["signing"])
-    else:
+    signing = crl = end_entity = None
+    if kind is KeyUseKind.CRL:
         if "signing" in data:
             raise checker.error("signing", None, "does not belong in a CRL plan")
         crl = CrlSpec(_strings(checker, "crl", "authorities", data.get("crl", {})))
+    else:
+        if "signing" not in data:
+            raise PlanError(f"{file_name}: a {kind.value} plan needs a [signing] section.")
+        if "crl" in data:
+            raise checker.error("crl", None, f"does not belong in a {kind.value} plan")
+        if kind is KeyUseKind.SIGN_INTERMEDIATE:
+            signing = _signing(checker, data["signing"])
+        else:
+            end_entity = _end_entity(checker, data["signing"])
     waivers = checker.waivers(data.get("waivers", []))
     return KeyUsePlan(
         ceremony_id=ceremony["id"],
@@ -181,6 +206,7 @@ def parse(text: str, file_name: str = "plan.toml") -> KeyUsePlan:
         waivers=waivers,
         text=text,
         file_name=file_name,
+        end_entity=end_entity,
     )
 
 
@@ -191,12 +217,45 @@ def _strings(checker: PlanChecker, table: str, key: str, raw: Mapping[str, Any])
     return tuple(v.strip() for v in values)
 
 
-def _signing(checker: PlanChecker, raw: Mapping[str, Any]) -> SigningSpec:
-    digest = raw["csr_sha256"].replace(":", "").replace(" ", "").lower()
+def _csr_digest(checker: PlanChecker, raw: Mapping[str, Any]) -> str:
+    digest = str(raw["csr_sha256"]).replace(":", "").replace(" ", "").lower()
     if not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise checker.error(
             "signing", "csr_sha256", "must be the CSR's SHA-256 (64 hex digits, as csr list shows)"
         )
+    return digest
+
+
+# A CA's settings that an end-entity plan cannot carry: its profile says what the certificate is.
+_CA_ONLY = ("permitted_dns", "excluded_dns", "eku", "policy_oids", "cps_uri")
+
+
+def _end_entity(checker: PlanChecker, raw: Mapping[str, Any]) -> EndEntitySpec:
+    digest = _csr_digest(checker, raw)
+    for key in _CA_ONLY:
+        if key in raw:
+            raise checker.error(
+                "signing",
+                key,
+                "does not belong in a sign-end-entity plan (the end-entity profile says what the "
+                "certificate carries)",
+            )
+    profile = str(raw.get("profile", "")).strip()
+    if not profile or profile in {p.value for p in CaProfile}:
+        raise checker.error(
+            "signing",
+            "profile",
+            "must name an end-entity profile (tls-server, tls-client, mtls, ocsp-responder, "
+            "code-signing, or one of the workspace's own; see pkiadmin-cli profile list)",
+        )
+    validity = raw.get("validity_days")
+    if validity is not None and not 1 <= validity <= 30 * 366:
+        raise checker.error("signing", "validity_days", "must be between 1 day and 30 years")
+    return EndEntitySpec(raw["issuer"].strip(), digest, profile, validity)
+
+
+def _signing(checker: PlanChecker, raw: Mapping[str, Any]) -> SigningSpec:
+    digest = _csr_digest(checker, raw)
     try:
         profile = CaProfile(raw.get("profile", CaProfile.ISSUING.value))
     except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
@@ -31,6 +32,26 @@ def find_authority(ws: Workspace, name: str) -> Authority:
     )
 
 
+def pending_csr(ws: Workspace, sha256: str) -> tuple[int, x509.CertificateSigningRequest]:
+    """The imported, not yet signed CSR a plan pins by its SHA-256, checked again."""
+    record = next((r for r in requests.list_csrs(ws.db) if r.sha256 == sha256), None)
+    if record is None:
+        raise NotFoundError(
+            f"No imported CSR has the SHA-256 in the plan ({sha256[:16]}…). "
+            "Import it first: pkiadmin-cli csr import FILE"
+        )
+    if record.status != "pending":
+        raise ValidationError(
+            f"CSR {record.id} ({record.subject}) was already signed (certificate {record.cert_id})."
+        )
+    request = requests.load_request(ws, record.id)
+    info = csr.check(request)
+    blocking = [f.message for f in info.findings if f.blocking]
+    if blocking:
+        raise ValidationError(f"CSR {record.id} cannot be signed: " + " ".join(blocking))
+    return record.id, request
+
+
 class SigningTask:
     kind = "sign-intermediate"
 
@@ -41,22 +62,7 @@ class SigningTask:
         self.spec = spec
         self.waivers = plan.waivers
         self.issuer = find_authority(ws, spec.issuer)
-        record = next((r for r in requests.list_csrs(ws.db) if r.sha256 == spec.csr_sha256), None)
-        if record is None:
-            raise NotFoundError(
-                f"No imported CSR has the SHA-256 in the plan ({spec.csr_sha256[:16]}…). "
-                "Import it first: pkiadmin-cli csr import FILE"
-            )
-        if record.status != "pending":
-            raise ValidationError(
-                f"CSR {record.id} ({record.subject}) was already signed (certificate {record.cert_id})."
-            )
-        self.csr_id = record.id
-        self.request = requests.load_request(ws, record.id)
-        info = csr.check(self.request)
-        blocking = [f.message for f in info.findings if f.blocking]
-        if blocking:
-            raise ValidationError(f"CSR {record.id} cannot be signed: " + " ".join(blocking))
+        self.csr_id, self.request = pending_csr(ws, spec.csr_sha256)
         self._plan: intermediate.SigningPlan | None = None
         self._result: intermediate.SignedIntermediate | None = None
 
