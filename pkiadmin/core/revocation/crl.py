@@ -347,6 +347,14 @@ def builder(ws: Workspace, draft: CrlDraft, number: int) -> x509.CertificateRevo
     )
     if draft.arl:
         urls = intermediate.ca_settings(ws.db, draft.ca_id).get("crl_urls", [])
+        if issuer_cert.issuer == issuer_cert.subject:
+            # A root's own certificate has no CRL distribution point, and a relying party that
+            # checks the whole chain (openssl -crl_check_all, nginx ssl_crl, VERIFY_CRL_CHECK_CHAIN)
+            # checks the root too: a distribution point name in the IDP would put the root out
+            # of the CRL's scope (OpenSSL error 44, "different CRL scope") and fail every chain.
+            # Without one the CRL covers every CA certificate the root signed, whatever CDP
+            # they carry (RFC 5280 5.2.5, 6.3.3 b.2.i).
+            urls = []
         b = b.add_extension(
             x509.IssuingDistributionPoint(
                 full_name=[x509.UniformResourceIdentifier(u) for u in urls] or None,
