@@ -51,6 +51,9 @@ def test_revoke_issue_and_export_a_crl(
     assert dialog.certificate.count() == 1  # the intermediate; never the root itself
     assert "Online Issuing CA is a CA." in dialog.consequence.text()
     assert "cannot be undone" in dialog.consequence.text()
+    # BR 7.2.2: a CA certificate is never revoked as unspecified, so it is not offered.
+    offered = [dialog.reason.itemData(i) for i in range(dialog.reason.count())]
+    assert "unspecified" not in offered and "cACompromise" in offered
     dialog.reason.setCurrentIndex(dialog.reason.findData("cessationOfOperation"))
     dialog.note.setText("decommissioned")
     qtbot.mouseClick(dialog.revoke_button, Qt.MouseButton.LeftButton)

@@ -219,7 +219,8 @@ def renew(
     "--reason",
     type=click.Choice(list(revocation.REASONS)),
     required=True,
-    help="RFC 5280 reason code.",
+    help="RFC 5280 reason code. A CA certificate needs a meaningful one (not unspecified; "
+    "BR 7.2.2); cACompromise is for CA certificates only.",
 )
 @click.option(
     "--revoked-at",

@@ -212,6 +212,13 @@ def prepare(ws: Workspace, ca_id: int, now: datetime | None = None) -> CrlDraft:
             f"nextUpdate capped at the issuer's notAfter, {next_update:%Y-%m-%d %H:%M:%S} UTC."
         )
     entries = revocation.list_revocations(ws.db, ca_id)
+    notes += [
+        f"The revocation of CA certificate {r.cert_id} ({r.subject}) was recorded with reason "
+        "unspecified, before pkiadmin asked for a meaningful one; its entry carries reasonCode "
+        "unspecified (the Baseline Requirements 7.2.2 ask for a meaningful reason)."
+        for r in entries
+        if r.is_ca and r.reason == "unspecified"
+    ]
     stranger = ws.db.execute(
         "SELECT r.id, r.serial FROM revocations r JOIN certificates c ON c.id = r.cert_id"
         " JOIN certificates i ON i.id = ? WHERE r.ca_id = ? AND c.issuer != i.subject LIMIT 1",
@@ -327,7 +334,10 @@ def builder(ws: Workspace, draft: CrlDraft, number: int) -> x509.CertificateRevo
             .serial_number(int(entry.serial, 16))
             .revocation_date(entry.revoked_at)
         )
-        if entry.reason != "unspecified":  # RFC 5280 5.3.1: omit rather than use unspecified
+        # RFC 5280 5.3.1 and BR 7.2.2: an end entity's "unspecified" is the reasonCode left out;
+        # a CA certificate's entry always has one (an unspecified one recorded before pkiadmin
+        # asked for a reason is written as such, and the draft says so).
+        if entry.reason != "unspecified" or entry.is_ca:
             item = item.add_extension(
                 x509.CRLReason(revocation.REASONS[entry.reason]), critical=False
             )
@@ -386,6 +396,13 @@ def sign(
         issuance.throwaway_like(signer.public_key()), keys.signature_hash(signer.public_key())
     )
     before = lint.lint_crl(copy, draft.arl, waivers)
+    missing = reasonless_ca_entries(copy, draft)
+    if missing:  # pkilint's profiles do not check this (BR 7.2.2)
+        raise CheckFailedError(
+            f"CRL {number} would list CA certificate(s) without a reasonCode (serial "
+            f"{', '.join(missing)}), which the Baseline Requirements 7.2.2 forbid; it was not "
+            "signed (the number is used up)."
+        )
     if not before.ok:
         raise CheckFailedError(
             f"pkilint found problems at WARNING or above, so CRL {number} was not signed (the number is "
@@ -406,6 +423,18 @@ def sign(
         )
     head = checkpoint.make(ws.db, authority.name, _sha256_of(issuer_cert), number)
     return SignedCrl(draft, number, signed, before, after, head, signer.sign_bytes(head))
+
+
+def reasonless_ca_entries(crl: x509.CertificateRevocationList, draft: CrlDraft) -> list[str]:
+    """The serials (hex) of CA certificates the CRL lists without a reasonCode."""
+    ca_serials = {int(r.serial, 16) for r in draft.entries if r.is_ca}
+    found = []
+    for entry in crl:
+        if entry.serial_number not in ca_serials:
+            continue
+        if x509.CRLReason not in {type(e.value) for e in entry.extensions}:
+            found.append(f"{entry.serial_number:X}")
+    return found
 
 
 def store(

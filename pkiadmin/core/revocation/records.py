@@ -33,6 +33,51 @@ REASONS: Mapping[str, x509.ReasonFlags] = {
 }
 
 
+# CA/Browser Forum TLS Baseline Requirements 7.2.2 (and 7.3 for OCSP): a CA certificate's
+# revocation always carries a meaningful reasonCode; a subscriber (end-entity) certificate's
+# reason is one of these, and "unspecified" is expressed by leaving the reasonCode out.
+CA_REASONS = (
+    "keyCompromise",
+    "cACompromise",
+    "affiliationChanged",
+    "superseded",
+    "cessationOfOperation",
+)
+END_ENTITY_REASONS = (
+    "unspecified",
+    "keyCompromise",
+    "affiliationChanged",
+    "superseded",
+    "cessationOfOperation",
+    "privilegeWithdrawn",
+)
+
+
+def reasons_for(is_ca: bool) -> tuple[str, ...]:
+    """The reasons a certificate of this kind may be revoked for (BR 7.2.2)."""
+    return CA_REASONS if is_ca else END_ENTITY_REASONS
+
+
+def check_reason(reason: str, is_ca: bool) -> None:
+    """Refuse a reason the Baseline Requirements do not allow for this kind of certificate."""
+    if reason not in REASONS:
+        raise ValidationError(
+            f"'{reason}' is not a reason pkiadmin uses; use one of: {', '.join(REASONS)}."
+        )
+    if reason in reasons_for(is_ca):
+        return
+    if is_ca:
+        raise ValidationError(
+            f"A CA certificate's revocation needs a meaningful reason, not '{reason}' (CA/Browser "
+            "Forum Baseline Requirements 7.2.2: its CRL entry always carries a reasonCode). Choose "
+            f"one of: {', '.join(CA_REASONS)}."
+        )
+    raise ValidationError(
+        f"'{reason}' is for CA certificates; an end-entity certificate is revoked for one of: "
+        f"{', '.join(END_ENTITY_REASONS)} (Baseline Requirements 7.2.2)."
+    )
+
+
 class AlreadyRevokedError(ValidationError):
     """The certificate is revoked already; the message shows the existing revocation."""
 
@@ -50,6 +95,7 @@ class Revocation:
     note: str
     recorded_at: datetime
     crl_number: int | None  # the first signed CRL that lists it; None while pending
+    is_ca: bool = False  # a CA certificate: its entry always carries a reasonCode
 
     @property
     def pending(self) -> bool:
@@ -84,10 +130,13 @@ def _record(row: Mapping[str, Any]) -> Revocation:
         note=str(row["note"]),
         recorded_at=datetime.fromisoformat(row["recorded_at"]),
         crl_number=row["crl_number"],
+        is_ca=bool(row["is_ca"]),
     )
 
 
-_SELECT = "SELECT r.*, c.subject FROM revocations r JOIN certificates c ON c.id = r.cert_id"
+_SELECT = (
+    "SELECT r.*, c.subject, c.is_ca FROM revocations r JOIN certificates c ON c.id = r.cert_id"
+)
 
 
 def list_revocations(db: Database, ca_id: int | None = None) -> tuple[Revocation, ...]:
@@ -159,10 +208,7 @@ def revoke(
 ) -> Revocation:
     """Record a revocation (audited, one transaction). The issuer's key is needed only for the CRL."""
     record = inventory.get_record(ws.db, cert_id)
-    if reason not in REASONS:
-        raise ValidationError(
-            f"'{reason}' is not a reason pkiadmin uses; use one of: {', '.join(REASONS)}."
-        )
+    check_reason(reason, record.is_ca)
     existing = for_certificate(ws.db, cert_id)
     if existing is not None:
         raise AlreadyRevokedError(f"Nothing changed: {existing.describe()}.")

@@ -39,8 +39,7 @@ class RevokeDialog(QDialog):
                 f"{record.id}: {record.common_name} (serial {record.serial_hex[:16]}…)", record.id
             )
         self.reason = QComboBox()
-        for name in revocation.REASONS:
-            self.reason.addItem(name, name)
+        self.reason.setObjectName("revokeReason")
         self.use_invalidity = QCheckBox("&Key compromised earlier, at:")
         self.invalidity = QDateTimeEdit(QDateTime.currentDateTimeUtc())
         self.invalidity.setTimeZone(QTimeZone.utc())
@@ -71,8 +70,19 @@ class RevokeDialog(QDialog):
         cert_id = self.certificate.currentData()
         return next((c for c in self.candidates if c.id == cert_id), None)
 
+    def _offer_reasons(self, record: CertRecord | None) -> None:
+        """Only the reasons the Baseline Requirements allow for this kind of certificate (7.2.2):
+        a CA certificate is never revoked as unspecified."""
+        previous = self.reason.currentData()
+        self.reason.clear()
+        for name in revocation.reasons_for(record is not None and record.is_ca):
+            self.reason.addItem(name, name)
+        index = self.reason.findData(previous)
+        self.reason.setCurrentIndex(max(index, 0))
+
     def _explain(self) -> None:
         record = self.selected()
+        self._offer_reasons(record)
         if record is None:
             self.consequence.setText("No certificate issued by a CA held here can be revoked.")
         elif record.is_ca:

@@ -113,7 +113,7 @@ def test_bad_revocations_change_nothing(root_ws: Workspace) -> None:
     with pytest.raises(
         ValidationError, match="was not issued by a CA whose key this workspace holds"
     ):
-        revocation.revoke(root_ws, foreign, "unspecified")
+        revocation.revoke(root_ws, foreign, "superseded")
     assert counts(root_ws) == before
 
 
