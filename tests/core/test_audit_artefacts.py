@@ -10,6 +10,7 @@ before and after it.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,7 @@ from pkiadmin.core.issuance import (
     requests,
 )
 from pkiadmin.core.revocation import calendar as crl_status
-from pkiadmin.core.revocation import crl
+from pkiadmin.core.revocation import crl, ocsp
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace import audit, clock
 from pkiadmin.core.workspace.folder import Workspace
@@ -88,6 +89,21 @@ def _file_of(artefact: audit.Artefact, roots: tuple[Path, ...]) -> Path | None:
     return next((c for c in candidates if c.is_absolute() and c.is_file()), None)
 
 
+def _through_manifests(artefacts: list[audit.Artefact]) -> list[audit.Artefact]:
+    """An OCSP export names its manifest, which names every response file with its SHA-256:
+    those files count as named (the manifest's own hash is checked like any artefact's)."""
+    found = list(artefacts)
+    for artefact in artefacts:
+        path = Path(artefact.name)
+        if path.name == "manifest.json" and path.is_file():
+            for response in json.loads(path.read_text())["responses"]:
+                found += [
+                    audit.Artefact(str(path.parent / f), response["sha256"])
+                    for f in response["files"]
+                ]
+    return found
+
+
 def check_one_entry(
     env: Env, act: Callable[[Env], object], expected: tuple[str, ...]
 ) -> audit.AuditEntry:
@@ -101,7 +117,7 @@ def check_one_entry(
     new = after[len(before) :]
     assert tuple(e.operation for e in new) == expected
     entry = new[-1]
-    named_anywhere = [a for e in new for a in e.artefacts]
+    named_anywhere = _through_manifests([a for e in new for a in e.artefacts])
     written = {p: d for p, d in _digests(*roots).items() if before_files.get(p) != d}
     for path, digest in written.items():
         named = [a for a in named_anywhere if _named(a, path, roots)]
@@ -266,6 +282,10 @@ def _record_call(env: Env) -> None:
     )
 
 
+def _sign_ocsp(env: Env) -> None:
+    ocsp.issue(env.ws, 1, PASSPHRASE, folder=env.out / "ocsp", days=7)
+
+
 def _export_trust(env: Env) -> None:
     trust.export(env.ws, "pem", env.out / "partner-cas.pem")
 
@@ -284,6 +304,7 @@ OPERATIONS: list[tuple[Callable[[Env], None], tuple[str, ...]]] = [
     (_revoke, ("cert.revoke",)),
     (_issue_crl, ("crl.number-reserved", "crl.issue")),
     (_export_crl, ("crl.export",)),
+    (_sign_ocsp, ("ocsp.sign",)),
     (_export_cert, ("cert.export",)),
     (_export_view, ("cert.export-view",)),
     (_compliance_report, ("compliance.report",)),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from pkiadmin.cli.commands.ocsp import echo_ocsp_export
 from pkiadmin.cli.context import (
     echo_json,
     echo_table,
@@ -21,7 +22,7 @@ from pkiadmin.core.base import fingerprint
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.revocation import calendar as crl_status
-from pkiadmin.core.revocation import crl
+from pkiadmin.core.revocation import crl, publish
 
 _COLOURS = {
     crl_status.CrlState.OK: "green",
@@ -53,6 +54,20 @@ def _when(value: datetime | None) -> str:
     default=None,
     help="Also export it (DER and PEM) into this folder.",
 )
+@click.option(
+    "--ocsp/--no-ocsp",
+    "with_ocsp",
+    default=True,
+    show_default=True,
+    help="Also sign a pre-signed OCSP response for every certificate the CA issued (into "
+    "exports/ocsp/, or --ocsp-dir), valid no longer than the CRL.",
+)
+@click.option(
+    "--ocsp-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the OCSP responses go (a new or empty folder).",
+)
 @click.pass_context
 def issue(
     ctx: click.Context,
@@ -61,8 +76,11 @@ def issue(
     passphrase_fd: int | None,
     shares_file: Path | None,
     export_dir: Path | None,
+    with_ocsp: bool,
+    ocsp_dir: Path | None,
 ) -> None:
-    """Sign CA_ID's next CRL now, with every revocation recorded for it (quick mode, audited as unwitnessed)."""
+    """Sign CA_ID's next CRL now, with every revocation recorded for it, and the OCSP responses
+    of what it issued (quick mode, audited as unwitnessed)."""
     with opened_workspace(ctx) as ws, user_errors():
         draft = crl.prepare(ws, ca_id)
         for line in draft.describe():
@@ -70,7 +88,10 @@ def issue(
         secret, words = issuer_secret(
             authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
         )
-        issued = crl.issue(ws, ca_id, secret, words)
+        published = publish.issue(
+            ws, ca_id, secret, words, ocsp_folder=ocsp_dir, with_ocsp=with_ocsp
+        )
+        issued = published.crl
         exported = crl_status.export(ws, issued.crl_id, export_dir) if export_dir else None
     sha = hashlib.sha256(issued.signed.der).digest()
     click.echo(f"Signed CRL {issued.signed.number} of '{draft.ca_name}' (id {issued.crl_id}).")
@@ -83,6 +104,8 @@ def issue(
         click.echo(f"  exported:  {exported.der_path} and {exported.pem_path}")
     else:
         click.echo(f"Export it with: pkiadmin-cli crl export {issued.crl_id}")
+    if published.ocsp is not None:
+        echo_ocsp_export(published.ocsp)
 
 
 @group.command("show")
@@ -155,12 +178,17 @@ def status(ctx: click.Context, as_json: bool) -> None:
                 f" ({line.days_left if line.days_left is not None else '-'} days left),"
                 f" ceremony due {_when(line.due_at)} UTC — {line.reason}"
             )
+            if line.ocsp_next_update is not None or line.ocsp_problem:
+                click.echo(
+                    f"          OCSP responses valid until {_when(line.ocsp_next_update)} UTC"
+                    + (f" — {line.ocsp_problem}" if line.ocsp_problem else "")
+                )
             for pending in line.pending:
                 click.echo(
                     f"          pending: certificate {pending.cert_id} ({pending.subject}), sign a CRL by "
                     f"{pending.crl_deadline:%Y-%m-%d %H:%M} UTC"
                 )
-    if any(line.state.needs_attention for line in lines):
+    if any(line.needs_attention for line in lines):
         ctx.exit(1)
 
 

@@ -29,6 +29,7 @@ _OPERATIONS = (
     "ca.sign-intermediate",
     "ca.sign-end-entity",
     "ceremony.completed",
+    "ocsp.sign",
 )
 
 
@@ -53,6 +54,7 @@ def differences(db: Database) -> tuple[str, ...]:
     cas: dict[int, tuple[int, int]] = {}
     certs: dict[int, tuple[int, str]] = {}
     keys: dict[int, tuple[int, str]] = {}
+    ocsp: dict[int, tuple[int, dict[str, Any], str]] = {}
     for seq, operation, objects, artefacts, details in _entries(db):
         named = {str(a[0]): str(a[1]) for a in artefacts}
         if operation == "cert.revoke":
@@ -76,11 +78,49 @@ def differences(db: Database) -> tuple[str, ...]:
                     certs[int(source["cert_id"])] = (seq, named["certificate"])
         elif operation in ("ca.sign-intermediate", "ca.sign-end-entity") and "certificate" in named:
             certs[int(objects["cert_id"])] = (seq, named["certificate"])
+        elif operation == "ocsp.sign":
+            manifest = next(iter(named.values()), "")
+            ocsp[int(objects["batch_id"])] = (seq, {**objects, **details}, manifest)
     found += _revocations(db, revoked)
+    found += _ocsp_batches(db, ocsp)
     found += _crls(db, crls, reserved)
     found += _authorities(db, cas, keys)
     found += _certificates(db, certs)
     return tuple(found)
+
+
+def _ocsp_batches(db: Database, recorded: dict[int, tuple[int, dict[str, Any], str]]) -> list[str]:
+    """Each OCSP signing as recorded: its CA, validity, counts and manifest (the calendar trusts
+    these rows to say when responses expire)."""
+    found = []
+    rows = {
+        int(r[0]): r
+        for r in db.execute(
+            "SELECT id, ca_id, this_update, next_update, responses, revoked, manifest_sha256"
+            " FROM ocsp_batches"
+        )
+    }
+    for batch_id, (seq, facts, manifest) in recorded.items():
+        row = rows.get(batch_id)
+        if row is None:
+            found.append(f"OCSP batch {batch_id} recorded in audit entry #{seq} is missing")
+            continue
+        expected = (
+            facts.get("ca_id"),
+            facts.get("this_update"),
+            facts.get("next_update"),
+            facts.get("responses"),
+            facts.get("revoked"),
+            manifest,
+        )
+        if tuple(row[1:]) != expected:
+            found.append(
+                f"OCSP batch {batch_id} (audit entry #{seq}) differs from what the audit log "
+                "recorded (CA, validity, counts or manifest)"
+            )
+    for batch_id in rows.keys() - recorded.keys():
+        found.append(f"OCSP batch {batch_id} is in the database but no audit entry recorded it")
+    return found
 
 
 def _revocations(

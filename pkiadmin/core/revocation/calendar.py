@@ -52,6 +52,12 @@ class CrlStatus:
     state: CrlState
     pending: tuple[Revocation, ...]
     reason: str
+    ocsp_next_update: datetime | None = None  # when the newest pre-signed OCSP responses expire
+    ocsp_problem: str = ""  # why they need signing again ("" when they are fine or absent)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state.needs_attention or bool(self.ocsp_problem)
 
     @property
     def pending_deadline(self) -> datetime | None:
@@ -101,6 +107,7 @@ def status(db: Database, now: datetime | None = None) -> tuple[CrlStatus, ...]:
         pending = tuple(r for r in waiting if r.ca_id == authority.id)
         due_at = latest.next_update - overlap if latest else None
         state, reason = _state_of(now, latest, due_at, pending)
+        ocsp_until, ocsp_problem = _ocsp_state(db, authority.id, now)
         result.append(
             CrlStatus(
                 ca_id=authority.id,
@@ -113,9 +120,38 @@ def status(db: Database, now: datetime | None = None) -> tuple[CrlStatus, ...]:
                 state=state,
                 pending=pending,
                 reason=reason,
+                ocsp_next_update=ocsp_until,
+                ocsp_problem=ocsp_problem,
             )
         )
     return tuple(result)
+
+
+def _ocsp_state(db: Database, ca_id: int, now: datetime) -> tuple[datetime | None, str]:
+    """The newest OCSP responses' nextUpdate, and what is wrong with them: expired, or older
+    than a revocation (they still answer "good" for it)."""
+    row = db.execute(
+        "SELECT this_update, next_update FROM ocsp_batches WHERE ca_id = ? ORDER BY id DESC LIMIT 1",
+        (ca_id,),
+    ).fetchone()
+    if row is None:
+        return None, ""
+    signed_at, until = datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])
+    if now >= until:
+        return until, "the pre-signed OCSP responses have expired; sign them again"
+    later = db.execute(
+        "SELECT COUNT(*) FROM revocations WHERE ca_id = ? AND recorded_at > ?",
+        (ca_id, row[0]),
+    ).fetchone()[0]
+    if later:
+        return until, (
+            f"{later} revocation(s) recorded after the OCSP responses were signed on "
+            f"{signed_at:%Y-%m-%d %H:%M} UTC, which still answer good for them; sign them again"
+        )
+    # Short-lived responses are re-signed often: warn in their second half, at most 14 days ahead.
+    if now >= until - min(DUE_SOON, (until - signed_at) / 2):
+        return until, f"the OCSP responses expire on {until:%Y-%m-%d}; sign them again"
+    return until, ""
 
 
 @dataclass(frozen=True)

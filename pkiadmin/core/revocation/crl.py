@@ -508,12 +508,23 @@ def issue(
     now: datetime | None = None,
 ) -> IssuedCrl:
     """Quick mode: prepare, unlock, sign, store (audited as unwitnessed)."""
-    draft = prepare(ws, ca_id, now)
     key = intermediate.unlock_issuer_key(ws, ca_id, key_passphrase, share_words)
     try:
-        signed = sign(ws, draft, FileSigner(key, f"key of {draft.ca_name}"), waivers)
+        return issue_with_key(ws, ca_id, key, waivers, now)
     finally:
         intermediate.release_key(key)
+
+
+def issue_with_key(
+    ws: Workspace,
+    ca_id: int,
+    key: keys.PrivateKey,
+    waivers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> IssuedCrl:
+    """prepare, sign with the unlocked key, store (audited as unwitnessed)."""
+    draft = prepare(ws, ca_id, now)
+    signed = sign(ws, draft, FileSigner(key, f"key of {draft.ca_name}"), waivers)
     with ws.db.atomic():
         crl_id = store(ws, signed)
     return IssuedCrl(crl_id, signed)

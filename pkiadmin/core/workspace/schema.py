@@ -330,6 +330,23 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # The certificate a renewal replaces (same subject, SANs and profile; NULL otherwise).
         "ALTER TABLE certificates ADD COLUMN renews INTEGER REFERENCES certificates(id)",
     ),
+    (
+        # Pre-signed OCSP responses: each signing of a CA's responses (the calendar shows when
+        # the newest expire; the folder and its manifest are the exported files).
+        """CREATE TABLE ocsp_batches (
+            id INTEGER PRIMARY KEY,
+            ca_id INTEGER NOT NULL REFERENCES authorities(id),
+            this_update TEXT NOT NULL,
+            next_update TEXT NOT NULL,
+            responses INTEGER NOT NULL,
+            revoked INTEGER NOT NULL,
+            responder_cert_id INTEGER REFERENCES certificates(id),
+            manifest_sha256 TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX ocsp_batches_ca ON ocsp_batches(ca_id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

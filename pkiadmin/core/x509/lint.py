@@ -186,6 +186,32 @@ def lint_crl(
     )
 
 
+@_serialised
+def lint_ocsp_response(der: bytes) -> LintReport:
+    """pkilint's RFC 6960 OCSP response lints (with the PKIX name and extension decoders)."""
+    from pkilint import loader
+
+    document = loader.RFC6960OCSPResponseDocumentLoader().load_der_document(der, "response")
+    return LintReport(
+        "pkilint RFC 6960 OCSP response", _findings(_ocsp_validator().validate(document.root), {})
+    )
+
+
+@functools.cache
+def _ocsp_validator() -> Any:
+    from pkilint import pkix
+    from pkilint.pkix import extension, name, ocsp
+
+    return ocsp.create_pkix_ocsp_response_validator_container(
+        [
+            ocsp.create_response_decoder(),
+            pkix.create_attribute_decoder(name.ATTRIBUTE_TYPE_MAPPINGS),
+            pkix.create_extension_decoder(extension.EXTENSION_MAPPINGS),
+        ],
+        [],
+    )
+
+
 SERVERAUTH_KINDS = ("ov", "dv", "ocsp-responder")
 
 
