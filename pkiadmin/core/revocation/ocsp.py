@@ -338,90 +338,104 @@ def _throwaway(key: keys.PrivateKey) -> keys.PrivateKey:
     return lint_then_sign.throwaway_like(key.public_key())
 
 
-def sign_all(
+def _sign_into(
+    staging: Path,
+    signing: _Signing,
     the_plan: OcspPlan,
-    responder: Responder,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] = lambda: False,
-) -> tuple[list[bytes], tuple[lint.LintReport, ...]]:
-    """Every response, in the plan's order, each verified; two threads sign (the signatures and
-    verifications release the interpreter lock)."""
-    signing = _Signing.of(the_plan, responder)
-    reports = _lint_samples(signing, the_plan.statuses)
+    progress: Callable[[int, int], None] | None,
+    cancelled: Callable[[], bool],
+) -> list[dict[str, Any]]:
+    """Every response signed, verified and written into `staging`, in chunks on THREADS
+    threads (signatures release the interpreter lock, file creation waits on the disk: one
+    thread writes while another signs). The manifest entries, in the plan's order."""
     statuses = the_plan.statuses
+    prefix = certid_prefix(the_plan.issuer)
     chunks = [statuses[i : i + _CHUNK] for i in range(0, len(statuses), _CHUNK)]
-    done: list[bytes] = []
 
-    def sign_chunk(chunk: Sequence[CertStatus]) -> list[bytes]:
-        return [] if cancelled() else [signing.sign(s) for s in chunk]
+    def one_chunk(chunk: Sequence[CertStatus]) -> list[dict[str, Any]]:
+        if cancelled():
+            return []
+        return _write_chunk(staging, prefix, [(s, signing.sign(s)) for s in chunk])
 
+    listed: list[dict[str, Any]] = []
     with ThreadPoolExecutor(THREADS, thread_name_prefix="pkiadmin-ocsp") as pool:
-        for signed in pool.map(sign_chunk, chunks):
+        for part in pool.map(one_chunk, chunks):
             if cancelled():
                 raise CheckFailedError("Cancelled: no OCSP response was exported.")
-            done += signed
+            listed += part
             if progress is not None:
-                progress(len(done), len(statuses))
-    if len(done) != len(statuses):
+                progress(len(listed), len(statuses))
+    if len(listed) != len(statuses):
         raise CheckFailedError("Cancelled: no OCSP response was exported.")
-    # Post-sign: the responses say what the plan says, about the serials the plan lists.
-    for status, der in zip((statuses[0], statuses[-1]), (done[0], done[-1]), strict=True):
-        single = ocsp.load_der_ocsp_response(der)
-        if single.serial_number != status.serial or single.certificate_status.name.lower() != (
-            status.status
+    # Post-sign: the first and last responses say what the plan says, about its serials.
+    for status, entry in ((statuses[0], listed[0]), (statuses[-1], listed[-1])):
+        single = ocsp.load_der_ocsp_response((staging / entry["files"][0]).read_bytes())
+        if single.serial_number != status.serial or (
+            single.certificate_status.name.lower() != status.status
         ):
             raise CheckFailedError(
                 "A signed OCSP response differs from its plan; nothing exported."
             )
-    return done, reports
+    return listed
 
 
 # --- export --------------------------------------------------------------------------------
 
 
-def certid_name(signing_plan: OcspPlan, status: CertStatus) -> str:
-    issuer = signing_plan.issuer
+def certid_prefix(issuer: x509.Certificate) -> str:
+    """`<issuerNameHash>-<issuerKeyHash>-` (SHA-1, hex): the CertID an OCSP request carries,
+    without the serial."""
     name_hash = hashlib.sha1(issuer.subject.public_bytes(), usedforsecurity=False).hexdigest()
     key_hash = hashlib.sha1(_key_bits(issuer), usedforsecurity=False).hexdigest()
-    return f"{name_hash}-{key_hash}-{status.serial_hex.upper()}.der"
+    return f"{name_hash}-{key_hash}-"
+
+
+def _write_chunk(
+    staging: Path, prefix: str, pairs: Sequence[tuple[CertStatus, bytes]]
+) -> list[dict[str, Any]]:
+    listed = []
+    for status, der in pairs:
+        serial = status.serial_hex.upper()
+        serial_name, certid = f"by-serial/{serial}.der", f"by-certid/{prefix}{serial}.der"
+        (staging / serial_name).write_bytes(der)
+        try:
+            os.link(staging / serial_name, staging / certid)
+        except OSError:  # a file system without hard links: a copy
+            (staging / certid).write_bytes(der)
+        listed.append(
+            {
+                "serial": serial,
+                "status": status.status,
+                "revoked_at": status.revoked_at.isoformat() if status.revoked_at else None,
+                "reason": status.reason,
+                "files": [serial_name, certid],
+                "sha256": hashlib.sha256(der).hexdigest(),
+            }
+        )
+    return listed
 
 
 def export(
     ws: Workspace,
     the_plan: OcspPlan,
     responder: Responder,
-    responses: Sequence[bytes],
-    reports: Sequence[lint.LintReport],
     folder: Path,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> OcspExport:
-    """Write the folder (to a hidden staging folder, renamed into place: a half-written folder
-    is never there) and record the batch and its audit entry in one transaction."""
+    """Lint, sign and write every response into a hidden staging folder, renamed into place (a
+    half-written folder is never there), then record the batch and its audit entry in one
+    transaction."""
     if folder.exists() and any(folder.iterdir()):
         raise StorageError(f"{folder} is not empty; pkiadmin never overwrites exported responses.")
+    signing = _Signing.of(the_plan, responder)
+    reports = _lint_samples(signing, the_plan.statuses)
     staging = folder.with_name(f".{folder.name}.partial")
-    listed: list[dict[str, Any]] = []
     try:
         shutil.rmtree(staging, ignore_errors=True)
         (staging / "by-serial").mkdir(parents=True)
         (staging / "by-certid").mkdir()
-        for status, der in zip(the_plan.statuses, responses, strict=True):
-            serial_name = f"by-serial/{status.serial_hex.upper()}.der"
-            certid = f"by-certid/{certid_name(the_plan, status)}"
-            (staging / serial_name).write_bytes(der)
-            try:
-                os.link(staging / serial_name, staging / certid)
-            except OSError:  # a file system without hard links: a copy
-                (staging / certid).write_bytes(der)
-            listed.append(
-                {
-                    "serial": status.serial_hex.upper(),
-                    "status": status.status,
-                    "revoked_at": status.revoked_at.isoformat() if status.revoked_at else None,
-                    "reason": status.reason,
-                    "files": [serial_name, certid],
-                    "sha256": hashlib.sha256(der).hexdigest(),
-                }
-            )
+        listed = _sign_into(staging, signing, the_plan, progress, cancelled)
         manifest = _manifest(the_plan, responder, listed)
         (staging / MANIFEST).write_bytes(manifest)
         with (staging / MANIFEST).open("rb") as handle:
@@ -430,8 +444,10 @@ def export(
         if folder.exists():
             folder.rmdir()
         staging.rename(folder)
-    except OSError as exc:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if not isinstance(exc, OSError):
+            raise
         raise StorageError(
             f"Writing the OCSP responses to {folder} failed ({exc.strerror}); nothing was "
             "exported. Free space and sign again."
@@ -448,7 +464,7 @@ def export(
                     the_plan.ca_id,
                     the_plan.this_update.isoformat(),
                     the_plan.next_update.isoformat(),
-                    len(responses),
+                    len(listed),
                     revoked,
                     responder.cert_id,
                     digest,
@@ -463,7 +479,7 @@ def export(
                 {"ca_id": the_plan.ca_id, "batch_id": batch_id},
                 artefacts=(audit.Artefact(str(folder / MANIFEST), digest),),
                 details={
-                    "responses": len(responses),
+                    "responses": len(listed),
                     "revoked": revoked,
                     "this_update": the_plan.this_update.isoformat(),
                     "next_update": the_plan.next_update.isoformat(),
@@ -480,7 +496,7 @@ def export(
         batch_id,
         folder,
         digest,
-        len(responses),
+        len(listed),
         revoked,
         the_plan.this_update,
         the_plan.next_update,
@@ -542,9 +558,8 @@ def issue_with_key(
         if delegated is None
         else delegated_responder(ws, the_plan, delegated[0], delegated[1])
     )
-    responses, reports = sign_all(the_plan, responder, progress, cancelled)
     return export(
-        ws, the_plan, responder, responses, reports, folder or default_folder(ws, the_plan)
+        ws, the_plan, responder, folder or default_folder(ws, the_plan), progress, cancelled
     )
 
 
