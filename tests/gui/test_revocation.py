@@ -87,3 +87,26 @@ def test_revoke_issue_and_export_a_crl(
     window.revocation_ops.export_crl(2, out)
     published = x509.load_der_x509_crl((out / "gui-root-ca.crl").read_bytes())
     assert [inventory.serial_hex(e.serial_number) for e in published] == [row.serial]
+
+
+def test_ocsp_responses_from_the_revocation_section(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, messages: MessageLog
+) -> None:
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    _sign_one(window, tmp_path)
+    page = window.revocation
+    assert page.ocsp_button.isEnabled()
+    folder = tmp_path / "responses"
+    window.revocation_ops.sign_ocsp(1, folder, "not the passphrase")
+    assert "The passphrase is wrong" in messages.texts[-1]
+    assert not folder.exists()
+    window.revocation_ops.sign_ocsp(1, folder, PASSPHRASE)
+    assert (folder / "manifest.json").is_file()
+    assert len(list((folder / "by-serial").iterdir())) == 1  # the intermediate the root signed
+    header = page.calendar.horizontalHeaderItem(6)
+    assert header is not None and header.text() == "OCSP valid until (UTC)"
+    until = page.calendar.item(0, 6)
+    assert until is not None and until.text() != "-"
+    # A CRL signed now carries its OCSP responses with it.
+    window.revocation_ops.issue_crl(1, PASSPHRASE)
+    assert "OCSP response(s) into" in window.statusBar().currentMessage()

@@ -1,4 +1,5 @@
-"""What the Revocation section does, run on the CA worker: revoke, issue a CRL now, export."""
+"""What the Revocation section does, run on the CA worker: revoke, issue a CRL now (with its
+OCSP responses), export, sign OCSP responses."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from pkiadmin.core.revocation import calendar as crl_status
-from pkiadmin.core.revocation import crl
+from pkiadmin.core.revocation import ocsp, publish
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.gui.dialogs.revoke import RevokeDialog
@@ -26,6 +27,7 @@ class RevocationOperations:
         page.revoke_requested.connect(self.open_revoke_dialog)
         page.issue_requested.connect(self.ask_and_issue_crl)
         page.export_requested.connect(self.choose_and_export_crl)
+        page.ocsp_requested.connect(self.ask_and_sign_ocsp)
 
     def open_revoke_dialog(self) -> RevokeDialog:
         data = self.shell.current_overview()
@@ -57,16 +59,56 @@ class RevocationOperations:
     def issue_crl(
         self, ca_id: int, secret: str | None, share_words: list[str] | None = None
     ) -> None:
-        def operation(ws: Workspace, progress: Progress) -> crl.IssuedCrl:
-            progress("Linting, signing and verifying the CRL")
-            return crl.issue(ws, ca_id, secret, share_words)
+        def operation(ws: Workspace, progress: Progress) -> publish.Published:
+            progress("Linting, signing and verifying the CRL and the OCSP responses")
+            return publish.issue(ws, ca_id, secret, share_words)
 
-        def done(result: crl.IssuedCrl) -> None:
-            signed = result.signed
+        def done(result: publish.Published) -> None:
+            signed = result.crl.signed
+            responses = (
+                f" and {result.ocsp.responses} OCSP response(s) into {result.ocsp.folder}"
+                if result.ocsp is not None
+                else ""
+            )
             self.shell.status(
                 f"Signed CRL {signed.number} of {signed.draft.ca_name} with {len(signed.draft.entries)} "
                 f"entr{'y' if len(signed.draft.entries) == 1 else 'ies'}; nextUpdate "
-                f"{signed.draft.next_update:%Y-%m-%d}.",
+                f"{signed.draft.next_update:%Y-%m-%d}{responses}.",
+                15_000,
+            )
+            self.shell.refresh(Changes(revocation=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def ask_and_sign_ocsp(self, ca_id: int) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self.shell.widget,
+            "Sign the OCSP responses into (a new or empty folder)",
+            str(self.shell.workspace_path / "exports"),
+        )
+        if not chosen:
+            return
+        unlock = ask_unlock(self.shell, ca_id, "Sign OCSP responses")
+        if unlock is not None:
+            self.sign_ocsp(ca_id, Path(chosen), *unlock)
+
+    def sign_ocsp(
+        self,
+        ca_id: int,
+        folder: Path,
+        secret: str | None,
+        share_words: list[str] | None = None,
+    ) -> None:
+        def operation(ws: Workspace, progress: Progress) -> ocsp.OcspExport:
+            def counted(done: int, total: int) -> None:
+                progress(f"Signed {done} of {total} OCSP responses")
+
+            return ocsp.issue(ws, ca_id, secret, share_words, folder=folder, progress=counted)
+
+        def done(result: ocsp.OcspExport) -> None:
+            self.shell.status(
+                f"Signed {result.responses} OCSP response(s) ({result.revoked} revoked), valid "
+                f"until {result.next_update:%Y-%m-%d %H:%M} UTC, into {result.folder}",
                 15_000,
             )
             self.shell.refresh(Changes(revocation=True))

@@ -62,6 +62,7 @@ class RevocationPage(QWidget):
     revoke_requested = Signal()
     issue_requested = Signal(int)  # CA id
     export_requested = Signal(int)  # CRL id
+    ocsp_requested = Signal(int)  # CA id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +78,14 @@ class RevocationPage(QWidget):
         self.issue_button.clicked.connect(self._issue)
         self.export_button = QPushButton("E&xport CRL…")
         self.export_button.clicked.connect(self._export)
-        for button in (self.revoke_button, self.issue_button, self.export_button):
+        self.ocsp_button = QPushButton("Sign &OCSP responses…")
+        self.ocsp_button.setObjectName("ocspButton")
+        self.ocsp_button.setToolTip(
+            "Sign a pre-signed OCSP response for every certificate the selected CA issued, into "
+            "a folder for the online responder (also done with every CRL)"
+        )
+        self.ocsp_button.clicked.connect(self._ocsp)
+        for button in (self.revoke_button, self.issue_button, self.export_button, self.ocsp_button):
             top.addWidget(button)
         layout.addLayout(top)
         layout.addWidget(
@@ -85,10 +93,19 @@ class RevocationPage(QWidget):
                 "<b>Re-signing calendar</b> — the next ceremony is due at nextUpdate minus the overlap"
             )
         )
-        self.calendar = QTableWidget(0, 7)
+        self.calendar = QTableWidget(0, 8)
         self.calendar.setObjectName("crlCalendar")
         self.calendar.setHorizontalHeaderLabels(
-            ["CA", "State", "CRL", "nextUpdate (UTC)", "Days left", "Ceremony due (UTC)", "Why"]
+            [
+                "CA",
+                "State",
+                "CRL",
+                "nextUpdate (UTC)",
+                "Days left",
+                "Ceremony due (UTC)",
+                "OCSP valid until (UTC)",
+                "Why",
+            ]
         )
         self.calendar.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.calendar.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -133,7 +150,8 @@ class RevocationPage(QWidget):
                 _when(s.next_update),
                 str(s.days_left) if s.days_left is not None else "-",
                 _when(s.due_at),
-                s.reason,
+                _when(s.ocsp_next_update),
+                "; ".join(r for r in (s.reason, s.ocsp_problem) if r),
             ]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -149,6 +167,7 @@ class RevocationPage(QWidget):
         self.revocations.set_records(revocations)
         self.crls.set_records(crls)
         self.issue_button.setEnabled(bool(statuses))
+        self.ocsp_button.setEnabled(bool(statuses))
 
     def _show_crl(self) -> None:
         record = selected_record(self.crl_table, CrlRecord)
@@ -180,6 +199,11 @@ class RevocationPage(QWidget):
         ca_id = self.selected_ca()
         if ca_id is not None:
             self.issue_requested.emit(ca_id)
+
+    def _ocsp(self) -> None:
+        ca_id = self.selected_ca()
+        if ca_id is not None:
+            self.ocsp_requested.emit(ca_id)
 
     def _export(self) -> None:
         record = selected_record(self.crl_table, CrlRecord)
