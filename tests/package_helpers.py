@@ -127,19 +127,21 @@ def partner_ca() -> PartnerCa:
     return PartnerCa(root, root_key, issuing, issuing_key)
 
 
-def crl_of(ca: PartnerCa, next_days: int = 30) -> bytes:
+def crl_of(ca: PartnerCa, next_days: int = 30, issuing: bool = False) -> bytes:
+    """The root's CRL, or with `issuing` the issuing CA's (what servers need for its clients)."""
     now = datetime.now(UTC) - timedelta(hours=1)
+    cert, key = (ca.issuing, ca.issuing_key) if issuing else (ca.root, ca.root_key)
     crl = (
         x509.CertificateRevocationListBuilder()
-        .issuer_name(ca.root.subject)
+        .issuer_name(cert.subject)
         .last_update(now - timedelta(days=max(0, -next_days) + 1))
         .next_update(now + timedelta(days=next_days))
         .add_extension(x509.CRLNumber(1), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.root_key.public_key()),
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()),
             critical=False,
         )
-        .sign(ca.root_key, hashes.SHA256())
+        .sign(key, hashes.SHA256())
     )
     return crl.public_bytes(serialization.Encoding.DER)
 
@@ -241,7 +243,10 @@ def partner_package_bytes(
 
 def standard_files() -> dict[str, bytes]:
     ca = partner_ca()
-    return layout({"root": ca.root, "issuing": ca.issuing}, {"root": crl_of(ca)})
+    return layout(
+        {"root": ca.root, "issuing": ca.issuing},
+        {"root": crl_of(ca), "issuing": crl_of(ca, issuing=True)},
+    )
 
 
 def client_identity(

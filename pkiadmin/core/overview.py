@@ -44,6 +44,7 @@ class Overview:
     officer_fingerprint: str | None = None
     partner_certs: tuple[trust.PartnerCert, ...] = ()
     last_verified: dict[int, datetime] = field(default_factory=dict)
+    partner_crls: tuple[trust.PartnerCrl, ...] = ()
     profiles: tuple[CertProfile, ...] = ()
 
     @property
@@ -120,6 +121,7 @@ AREAS: dict[str, tuple[str, ...]] = {
         "officer_fingerprint",
         "partner_certs",
         "last_verified",
+        "partner_crls",
         "stats",
     ),
     "ceremonies": ("ceremonies",),
@@ -185,6 +187,9 @@ def _read(
         ),
         last_verified=pick(
             "last_verified", lambda: trust.last_verification(db), lambda o: o.last_verified
+        ),
+        partner_crls=pick(
+            "partner_crls", lambda: trust.current_partner_crls(db), lambda o: o.partner_crls
         ),
         profiles=pick(
             "profiles", lambda: tuple(profiles.all_profiles(db).values()), lambda o: o.profiles

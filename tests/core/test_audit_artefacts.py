@@ -290,6 +290,10 @@ def _export_trust(env: Env) -> None:
     trust.export(env.ws, "pem", env.out / "partner-cas.pem")
 
 
+def _export_partner_crls(env: Env) -> None:
+    trust.export_crls(env.ws, "pem", env.out / "partner-crls.pem")
+
+
 OPERATIONS: list[tuple[Callable[[Env], None], tuple[str, ...]]] = [
     (_second_root, ("ca.create-root",)),
     (_import_csr, ("csr.import",)),
@@ -316,6 +320,7 @@ OPERATIONS: list[tuple[Callable[[Env], None], tuple[str, ...]]] = [
     (_open_package, ("package.open",)),
     (_record_call, ("call.verified",)),
     (_export_trust, ("trust.export",)),
+    (_export_partner_crls, ("trust.export-crls",)),
 ]
 
 

@@ -161,6 +161,11 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         assert "CN=Partner" in window.dashboard.partner_list.text()
         window.partner_ops.export_trust(tmp_path / "partner-cas.pem")
         assert (tmp_path / "partner-cas.pem").read_text().count("BEGIN CERTIFICATE") == 2
+        # The dashboard says until when the partner's CRLs run; they export for nginx ssl_crl.
+        assert "CRL of CN=Partner" in window.dashboard.partner_list.text()
+        assert "current until" in window.dashboard.partner_list.text()
+        window.partner_ops.export_crls(tmp_path / "partner-crls.pem")
+        assert (tmp_path / "partner-crls.pem").read_text().count("BEGIN X509 CRL") == 2
         assert fpr
     finally:
         kill_agent(home)

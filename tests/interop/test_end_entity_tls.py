@@ -419,3 +419,102 @@ def test_mutual_tls_with_the_trust_store_from_a_verified_call(tmp_path: Path) ->
     assert (got, error) == ("hello partner", None) and "service-b.example.fr" in peer
     got, error, _ = _handshake(server, _client_context(stranger, "intruder.example.com", a))
     assert got == "" and error is not None
+
+
+def _s_server(a: Org, client: Org, service: str, *trust: str) -> tuple[str, str]:
+    """openssl s_server as Service_A with `trust` (-CAfile … -CRLfile … -crl_check…), and an
+    openssl s_client presenting `service`: (client output, server output)."""
+    with subprocess.Popen(
+        [
+            "openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
+            "-cert", "service-a.example.com.pem", "-key", "service-a.example.com.key",
+            "-cert_chain", "chain.pem", *trust, "-Verify", "3", "-verify_return_error", "-www",
+        ],
+        cwd=a.folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as server:  # fmt: skip
+        port = _listening_port(server)
+        done = subprocess.run(
+            [
+                "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile",
+                str(a.folder / "root.pem"), "-verify_hostname", "service-a.example.com",
+                "-verify_return_error", "-cert", f"{service}.pem", "-key", f"{service}.key",
+                "-cert_chain", "chain.pem", "-ign_eof",
+            ],
+            input="GET / HTTP/1.0\r\n\r\n", capture_output=True, text=True,
+            cwd=client.folder, timeout=20, check=False,
+        )  # fmt: skip
+        try:
+            server.wait(10)
+        finally:
+            server.kill()
+        return done.stdout + done.stderr, server.stdout.read() if server.stdout else ""
+
+
+def test_a_server_with_the_partners_exported_crls_refuses_their_revoked_client(
+    tmp_path: Path,
+) -> None:
+    """Service_B revokes one of its clients and sends a new package with its CRLs; Service_A's
+    `trust export --crls` writes them, and an openssl s_server checking the whole client chain
+    against them refuses the revoked client and accepts the good one."""
+    a = organisation(tmp_path, "Org A", "SE")
+    b = organisation(tmp_path, "Org B", "FR")
+    service_certificate(a, "service-a.example.com", "tls-server", "DNS:service-a.example.com")
+    service_certificate(b, "good.example.fr", "mtls", "DNS:good.example.fr")
+    revoked = service_certificate(b, "lost.example.fr", "mtls", "DNS:lost.example.fr")
+    _exchange_and_verify(a, b, tmp_path)
+    _cli(b.ws, "cert", "revoke", str(revoked), "--reason", "keyCompromise", "--yes")
+    _cli(b.ws, "crl", "issue", "3", "--passphrase-env", "P")
+    out = tmp_path / "second-package"
+    _cli(b.ws, "package", "build", "peer", "--out-dir", str(out), "--passphrase-env", "OP")
+    (package,) = out.glob("*.tar.gpg")
+    assert "ACCEPTED" in _cli(
+        a.ws, "package", "open", "peer", str(package), "--passphrase-env", "OP"
+    )
+    store, crls = a.folder / "partner-cas.pem", a.folder / "partner-crls.pem"
+    exported = _cli(a.ws, "trust", "export", "--out", str(store), "--crls", str(crls))
+    assert "with 3 CRL(s)" in exported and "CRL 2 of CN=Org B Issuing CA" in exported
+    # nginx's ssl_crl reads every CRL of the bundle; openssl s_server's -CRL reads only the
+    # first, so the bundle goes into its -CAfile (which loads certificates and CRLs alike).
+    both = a.folder / "partner-cas-and-crls.pem"
+    both.write_bytes(store.read_bytes() + crls.read_bytes())
+    trust = ("-CAfile", str(both), "-crl_check_all")
+    client_out, _ = _s_server(a, b, "good.example.fr", *trust)
+    assert "HTTP/1.0 200 ok" in client_out, client_out
+    client_out, server_out = _s_server(a, b, "lost.example.fr", *trust)
+    assert "HTTP/1.0 200 ok" not in client_out
+    assert "certificate revoked" in server_out, server_out
+    # The same as a hashed folder for -CApath / -CRLpath.
+    folder = a.folder / "partner-dir"
+    _cli(
+        a.ws,
+        "trust",
+        "export",
+        "--format",
+        "openssl-dir",
+        "--out",
+        str(folder),
+        "--crls",
+        str(folder),
+    )
+    assert len(list(folder.glob("*.r0"))) == 3 and len(list(folder.glob("*.0"))) == 3
+    client_out, server_out = _s_server(
+        a, b, "lost.example.fr", "-CApath", str(folder), "-crl_check_all"
+    )
+    assert "certificate revoked" in server_out, server_out
+    # A stale or missing CRL stops the export, and nothing is written.
+    from datetime import UTC, datetime, timedelta
+
+    from pkiadmin.core.base.errors import ValidationError
+    from pkiadmin.core.exchange import trust_store
+
+    with workspace.open_workspace(a.ws) as ws:
+        with pytest.raises(ValidationError, match="is stale"):
+            trust_store.checked_crls(ws, now=datetime.now(UTC) + timedelta(days=400))
+        with ws.db.atomic():
+            ws.db.execute(
+                "DELETE FROM partner_crls WHERE issuer_cert_id ="
+                " (SELECT MIN(issuer_cert_id) FROM partner_crls)"
+            )
+        with pytest.raises(ValidationError, match="No CRL of .* was received"):
+            trust_store.export_crls(ws, "pem", a.folder / "never.pem")
+    assert not (a.folder / "never.pem").exists()

@@ -36,12 +36,35 @@ def group() -> None:
     default=None,
     help="For p12: the truststore password from this variable.",
 )
+@click.option(
+    "--crls",
+    "crls_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the current CRL of every trusted partner CA: a PEM bundle file (pem, for "
+    "nginx ssl_crl) or hashed files in a folder (openssl-dir, -CRLpath; may be --out).",
+)
 @click.pass_context
-def export(ctx: click.Context, fmt: str, out: Path, password_env: str | None) -> None:
-    """Write the trusted partner CA certificates for nginx, OpenSSL or Java; lists what it wrote."""
+def export(
+    ctx: click.Context, fmt: str, out: Path, password_env: str | None, crls_out: Path | None
+) -> None:
+    """Write the trusted partner CA certificates for nginx, OpenSSL or Java; lists what it wrote.
+    With --crls, their CRLs too, each checked against its CA; a missing or stale one stops it."""
     password = os.environ.get(password_env) if password_env else None
+    if crls_out is not None and fmt == "p12":
+        raise click.UsageError(
+            "CRLs go in a PEM bundle or an OpenSSL folder, not a Java truststore."
+        )
     with opened_workspace(ctx) as ws, user_errors():
+        # Checked first: a missing or stale CRL stops the export before anything is written.
+        current = trust.checked_crls(ws) if crls_out is not None else ()
         result = trust.export(ws, fmt, out, password)
+        if crls_out is not None:
+            crls = trust.export_crls(ws, fmt, crls_out, current)
     click.echo(f"Wrote {result.path} with {len(result.certificates)} certificate(s):")
     for line in result.listing():
         click.echo(f"  {line}")
+    if crls_out is not None:
+        click.echo(f"Wrote {crls.path} with {len(crls.crls)} CRL(s):")
+        for line in crls.listing():
+            click.echo(f"  {line}")

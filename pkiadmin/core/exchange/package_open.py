@@ -51,6 +51,7 @@ class OpenedPackage:
     certificates: tuple[dict[str, str], ...]
     blocking: tuple[str, ...]
     notes: tuple[str, ...]
+    crls: tuple[bytes, ...] = ()  # the package's CRLs (DER), each checked against its CA
 
 
 def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) -> OpenedPackage:
@@ -75,6 +76,7 @@ def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) 
         list(opened.blocking) + list(opened.notes),
         opened.package_id,
         opened.pem_certificates if opened.accepted else (),
+        opened.crls if opened.accepted else (),
     )
     return opened
 
@@ -188,6 +190,7 @@ def _checked(
         ),
         blocking=tuple(findings.blocking),
         notes=tuple(findings.notes),
+        crls=tuple(files[p] for p in sorted(files) if p.startswith("crl/")),
     )
 
 
@@ -374,6 +377,7 @@ def _record(
     findings: list[str],
     package_id: str,
     certificates: tuple[bytes, ...] = (),
+    crls: tuple[bytes, ...] = (),
 ) -> None:
     """The package's row and audit entry; an accepted package's CA certificates go into the
     inventory as the partner's, untrusted until a verified call (in the same transaction)."""
@@ -398,6 +402,7 @@ def _record(
             trust.store_partner_certificates(
                 ws, partner_id, int(cursor.lastrowid or 0), certificates
             )
+            trust.store_partner_crls(ws, partner_id, int(cursor.lastrowid or 0), crls)
         audit.append(
             ws.db,
             "package.open",

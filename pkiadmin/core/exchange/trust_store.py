@@ -7,7 +7,7 @@ import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from pkiadmin.core.base import atomicfile, fingerprint
 from pkiadmin.core.base.display import safe
-from pkiadmin.core.base.errors import ValidationError
+from pkiadmin.core.base.errors import CheckFailedError, ValidationError
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
@@ -78,6 +78,196 @@ def store_partner_certificates(
                 "reason": "a package carried CA certificates that differ from the verified ones"
             },
         )
+
+
+def store_partner_crls(
+    ws: Workspace, partner_id: int, package_row: int, crls: tuple[bytes, ...]
+) -> None:
+    """In the caller's transaction: each CRL of an accepted package, with the partner CA (from
+    that package) whose key signed it. The package checks ran already; this checks again that
+    each CRL has its CA here, and keeps only those."""
+    cas = [
+        (int(r[0]), inventory.load_certificate(ws.db, int(r[0])))
+        for r in ws.db.execute(
+            "SELECT cert_id FROM partner_certs WHERE partner_id = ? AND package_row = ?",
+            (partner_id, package_row),
+        )
+    ]
+    for der in crls:
+        crl = x509.load_der_x509_crl(der)
+        issuer = next(
+            (
+                cert_id
+                for cert_id, cert in cas
+                if cert.subject == crl.issuer and _signed_by(crl, cert)
+            ),
+            None,
+        )
+        if issuer is None or crl.next_update_utc is None:
+            continue
+        try:
+            number: int | None = crl.extensions.get_extension_for_class(
+                x509.CRLNumber
+            ).value.crl_number
+        except x509.ExtensionNotFound:
+            number = None
+        ws.db.execute(
+            "INSERT OR IGNORE INTO partner_crls (partner_id, package_row, issuer_cert_id, number,"
+            " this_update, next_update, sha256, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                partner_id,
+                package_row,
+                issuer,
+                number,
+                crl.last_update_utc.isoformat(),
+                crl.next_update_utc.isoformat(),
+                hashlib.sha256(der).hexdigest(),
+                der,
+            ),
+        )
+
+
+def _signed_by(crl: x509.CertificateRevocationList, cert: x509.Certificate) -> bool:
+    try:
+        return crl.is_signature_valid(cert.public_key())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class PartnerCrl:
+    partner: str
+    issuer_cert_id: int
+    issuer: str
+    number: int | None
+    this_update: datetime
+    next_update: datetime
+    sha256: str
+    der: bytes
+
+
+def current_partner_crls(db: Database) -> tuple[PartnerCrl, ...]:
+    """The newest CRL received for each partner CA, trusted or not (the dashboard's view)."""
+    rows = db.execute(
+        "SELECT p.name, pc.issuer_cert_id, c.subject, pc.number, pc.this_update, pc.next_update,"
+        " pc.sha256, pc.der FROM partner_crls pc JOIN partners p ON p.id = pc.partner_id"
+        " JOIN certificates c ON c.id = pc.issuer_cert_id"
+        " WHERE pc.id = (SELECT id FROM partner_crls q WHERE q.issuer_cert_id = pc.issuer_cert_id"
+        " ORDER BY q.this_update DESC, q.number DESC, q.id DESC LIMIT 1)"
+        " ORDER BY p.name, c.subject"
+    )
+    return tuple(
+        PartnerCrl(
+            str(r[0]), int(r[1]), str(r[2]), r[3], datetime.fromisoformat(r[4]),
+            datetime.fromisoformat(r[5]), str(r[6]), bytes(r[7]),
+        )
+        for r in rows
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CrlExport:
+    path: Path
+    crls: tuple[PartnerCrl, ...]
+
+    def listing(self) -> list[str]:
+        return [
+            f"{safe(c.partner)}: CRL {c.number if c.number is not None else '?'} of "
+            f"{safe(c.issuer)}, nextUpdate {c.next_update:%Y-%m-%d %H:%M} UTC"
+            for c in self.crls
+        ]
+
+
+def checked_crls(ws: Workspace, now: datetime | None = None) -> tuple[PartnerCrl, ...]:
+    """The current CRL of every trusted partner CA, each checked against the CA certificate
+    confirmed on the call; a missing or stale CRL is refused, since a server checking revocation
+    would refuse that partner's every client."""
+    now = now or datetime.now(UTC)
+    trusted = partner_certificates(ws.db, trusted_only=True)
+    if not trusted:
+        raise ValidationError(
+            "No partner CA certificate is trusted now: verify a partner on a call first."
+        )
+    newest = {c.issuer_cert_id: c for c in current_partner_crls(ws.db)}
+    chosen: list[PartnerCrl] = []
+    for cert in trusted:
+        crl = newest.get(cert.cert_id)
+        if crl is None:
+            raise ValidationError(
+                f"No CRL of {safe(cert.subject)} ({safe(cert.partner)}) was received; a server "
+                "checking revocation would refuse every client under it. Ask the partner for a "
+                "package with its current CRLs. Nothing was written."
+            )
+        issuer = inventory.load_certificate(ws.db, cert.cert_id)
+        if not _signed_by(x509.load_der_x509_crl(crl.der), issuer):
+            raise CheckFailedError(
+                f"The stored CRL of {safe(cert.subject)} does not verify under its CA "
+                "certificate; nothing was written."
+            )
+        if crl.next_update <= now:
+            raise ValidationError(
+                f"The newest CRL of {safe(cert.subject)} ({safe(cert.partner)}) is stale "
+                f"(nextUpdate {crl.next_update:%Y-%m-%d %H:%M} UTC); ask the partner for a "
+                "package with a current one. Nothing was written."
+            )
+        chosen.append(crl)
+    return tuple(chosen)
+
+
+def export_crls(
+    ws: Workspace, fmt: str, out: Path, chosen: tuple[PartnerCrl, ...] | None = None
+) -> CrlExport:
+    """The checked CRLs (checked_crls, unless given) as a PEM bundle (nginx ssl_crl, openssl
+    -CRLfile) or hashed files in a folder (-CRLpath; it may be the folder trust export wrote the
+    certificates into)."""
+    chosen = checked_crls(ws) if chosen is None else chosen
+    written: list[tuple[Path, bytes]] = []
+    if fmt == "pem":
+        bundle = b"".join(
+            f"# {safe(c.partner)}: CRL of {safe(c.issuer)}, nextUpdate {c.next_update:%Y-%m-%d %H:%M} UTC\n".encode()
+            + x509.load_der_x509_crl(c.der).public_bytes(serialization.Encoding.PEM)
+            for c in chosen
+        )
+        atomicfile.write_new_file(out, bundle, mode=0o644)
+        written.append((out, bundle))
+    elif fmt == "openssl-dir":
+        out.mkdir(parents=True, exist_ok=True)
+        openssl = _openssl()
+        for c in chosen:
+            pem = x509.load_der_x509_crl(c.der).public_bytes(serialization.Encoding.PEM)
+            issuer_hash = (
+                subprocess.run(
+                    [openssl, "crl", "-noout", "-hash"], input=pem, capture_output=True, check=True
+                )
+                .stdout.decode()
+                .strip()
+            )
+            n = 0
+            while (out / f"{issuer_hash}.r{n}").exists():
+                n += 1
+            atomicfile.write_new_file(out / f"{issuer_hash}.r{n}", pem, mode=0o644)
+            written.append((out / f"{issuer_hash}.r{n}", pem))
+    else:
+        raise ValidationError("Partner CRLs are written as pem (a bundle) or openssl-dir.")
+    with ws.db.atomic():
+        audit.append(
+            ws.db,
+            "trust.export-crls",
+            {"format": fmt},
+            artefacts=tuple(
+                audit.Artefact(str(path), hashlib.sha256(data).hexdigest())
+                for path, data in written
+            ),
+            details={
+                "path": str(out),
+                "crls": [
+                    {"issuer": c.issuer, "number": c.number, "sha256": c.sha256,
+                     "next_update": c.next_update.isoformat()}
+                    for c in chosen
+                ],
+            },
+        )  # fmt: skip
+    return CrlExport(out, chosen)
 
 
 def partner_certificates(db: Database, trusted_only: bool = False) -> tuple[PartnerCert, ...]:

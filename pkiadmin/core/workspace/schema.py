@@ -347,6 +347,23 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         )""",
         "CREATE INDEX ocsp_batches_ca ON ocsp_batches(ca_id)",
     ),
+    (
+        # The CRLs an accepted partner package carried, each checked against its CA: exported
+        # for TLS servers that check partner clients (nginx ssl_crl, openssl -CRLfile).
+        """CREATE TABLE partner_crls (
+            id INTEGER PRIMARY KEY,
+            partner_id INTEGER NOT NULL REFERENCES partners(id),
+            package_row INTEGER NOT NULL REFERENCES packages(id),
+            issuer_cert_id INTEGER NOT NULL REFERENCES certificates(id),
+            number INTEGER,
+            this_update TEXT NOT NULL,
+            next_update TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            der BLOB NOT NULL,
+            UNIQUE (issuer_cert_id, sha256)
+        )""",
+        "CREATE INDEX partner_crls_issuer ON partner_crls(issuer_cert_id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

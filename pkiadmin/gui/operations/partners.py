@@ -22,7 +22,7 @@ from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.gui.dialogs.call import CallDialog
 from pkiadmin.gui.dialogs.packages import BuildPackageDialog, OpenPackageDialog
 from pkiadmin.gui.pages.partners import PartnersPage
-from pkiadmin.gui.shell import Changes, Shell
+from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
 from pkiadmin.gui.worker import Progress
 
 
@@ -38,6 +38,7 @@ class PartnerOperations:
         page.open_requested.connect(self.open_package_dialog)
         page.call_requested.connect(self.open_call)
         page.export_trust_requested.connect(self.choose_and_export_trust)
+        page.export_crls_requested.connect(self.choose_and_export_crls)
 
     def _submit(self, operation: Callable[[Workspace, Progress], object], message: str) -> None:
         def done(_result: object) -> None:
@@ -164,6 +165,34 @@ class PartnerOperations:
                 f"Wrote {result.path} with {len(result.certificates)} partner CA certificate(s).",
                 15_000,
             )
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def choose_and_export_crls(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.shell.widget,
+            "Export the trusted partners' CRLs",
+            str(self.shell.workspace_path / "exports" / "partner-crls.pem"),
+            "PEM bundle for nginx ssl_crl (*.pem)",
+        )
+        if chosen:
+            self.export_crls(Path(chosen))
+
+    def export_crls(self, path: Path) -> None:
+        """The current CRL of every trusted partner CA, each checked against its CA; a missing or
+        stale one is refused with what to ask the partner for."""
+
+        def operation(ws: Workspace, _p: Progress) -> trust.CrlExport:
+            return trust.export_crls(ws, "pem", path)
+
+        def done(result: trust.CrlExport) -> None:
+            soonest = min(c.next_update for c in result.crls)
+            self.shell.status(
+                f"Wrote {result.path} with {len(result.crls)} partner CRL(s); the first expires "
+                f"{soonest:%Y-%m-%d %H:%M} UTC.",
+                15_000,
+            )
+            self.shell.refresh(AUDIT_ONLY)
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
 

@@ -48,7 +48,8 @@ STATE_COLOURS = {
 
 
 def partners_html(overview: Overview, now: datetime) -> str:
-    """Per partner: key status, how long ago it was verified, and their CA certificate expiring first."""
+    """Per partner: key status, how long ago it was verified, their CA certificate expiring first,
+    and the received CRL that expires first (a server checking their clients needs it current)."""
     rows = []
     for p in overview.partners:
         verified = overview.last_verified.get(p.id)
@@ -61,9 +62,20 @@ def partners_html(overview: Overview, now: datetime) -> str:
             else "no trusted CA certificate"
         )
         colour = "#2e7d32" if p.key_status == "verified" else "#b26a00"
+        crls = [c for c in overview.partner_crls if c.partner == p.name]
+        soonest = min(crls, key=lambda c: c.next_update) if crls else None
+        if soonest is None:
+            crl_text = "no CRL received"
+        else:
+            stale = soonest.next_update <= now
+            crl_colour = "#c62828" if stale else "#2e7d32"
+            crl_text = (
+                f"<span style='color:{crl_colour}'>CRL of {escape(soonest.issuer)} "
+                f"{'expired' if stale else 'current until'} {soonest.next_update:%Y-%m-%d}</span>"
+            )
         rows.append(
             f"<tr><td><b>{escape(p.name)}</b></td><td style='color:{colour}'>{escape(p.key_status)}</td>"
-            f"<td>{escape(age)}</td><td>{expiry}</td></tr>"
+            f"<td>{escape(age)}</td><td>{expiry}</td><td>{crl_text}</td></tr>"
         )
     return (
         "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No partner yet.</i>"

@@ -45,6 +45,7 @@ class PartnersPage(QWidget):
     open_requested = Signal(str)
     call_requested = Signal(str)
     export_trust_requested = Signal()
+    export_crls_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,7 @@ class PartnersPage(QWidget):
             ("call", "Verification &call…", lambda: self._with_selected(self.call_requested)),
             ("officer", "Our o&fficer key…", self.officer_key_requested.emit),
             ("trust", "E&xport trust store…", self.export_trust_requested.emit),
+            ("crls", "Export partner C&RLs…", self.export_crls_requested.emit),
         ):
             button = QPushButton(text)
             button.clicked.connect(slot)
