@@ -415,17 +415,30 @@ def _write_chunk(
     return listed
 
 
-def export(
-    ws: Workspace,
+@dataclass(frozen=True)
+class Staged:
+    """Responses signed and written into a hidden folder, not yet published or recorded."""
+
+    plan: OcspPlan
+    responder: Responder
+    staging: Path
+    folder: Path
+    listed: tuple[dict[str, Any], ...]
+    manifest: bytes
+    reports: tuple[lint.LintReport, ...]
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def stage(
     the_plan: OcspPlan,
     responder: Responder,
     folder: Path,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
-) -> OcspExport:
-    """Lint, sign and write every response into a hidden staging folder, renamed into place (a
-    half-written folder is never there), then record the batch and its audit entry in one
-    transaction."""
+) -> Staged:
+    """Lint, sign and write every response into a hidden staging folder next to `folder`."""
     if folder.exists() and any(folder.iterdir()):
         raise StorageError(f"{folder} is not empty; pkiadmin never overwrites exported responses.")
     signing = _Signing.of(the_plan, responder)
@@ -440,10 +453,6 @@ def export(
         (staging / MANIFEST).write_bytes(manifest)
         with (staging / MANIFEST).open("rb") as handle:
             os.fsync(handle.fileno())
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        if folder.exists():
-            folder.rmdir()
-        staging.rename(folder)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if not isinstance(exc, OSError):
@@ -452,8 +461,29 @@ def export(
             f"Writing the OCSP responses to {folder} failed ({exc.strerror}); nothing was "
             "exported. Free space and sign again."
         ) from exc
-    digest = hashlib.sha256(manifest).hexdigest()
+    return Staged(the_plan, responder, staging, folder, tuple(listed), manifest, reports)
+
+
+def publish(ws: Workspace, staged: Staged, ceremony_id: int | None = None) -> OcspExport:
+    """Rename the staged folder into place, and record the batch and its audit entry in one
+    transaction (the caller's, if it has one: a ceremony's finish)."""
+    the_plan, responder, folder = staged.plan, staged.responder, staged.folder
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if folder.exists():
+            folder.rmdir()
+        staged.staging.rename(folder)
+    except OSError as exc:
+        staged.discard()
+        raise StorageError(
+            f"Publishing the OCSP responses in {folder} failed ({exc.strerror}); nothing was "
+            "exported."
+        ) from exc
+    digest = hashlib.sha256(staged.manifest).hexdigest()
     revoked = sum(1 for s in the_plan.statuses if s.revoked_at is not None)
+    objects: dict[str, Any] = {"ca_id": the_plan.ca_id}
+    if ceremony_id is not None:
+        objects["ceremony_id"] = ceremony_id
     try:
         with ws.db.atomic():
             cursor = ws.db.execute(
@@ -464,7 +494,7 @@ def export(
                     the_plan.ca_id,
                     the_plan.this_update.isoformat(),
                     the_plan.next_update.isoformat(),
-                    len(listed),
+                    len(staged.listed),
                     revoked,
                     responder.cert_id,
                     digest,
@@ -476,16 +506,17 @@ def export(
             audit.append(
                 ws.db,
                 "ocsp.sign",
-                {"ca_id": the_plan.ca_id, "batch_id": batch_id},
+                {**objects, "batch_id": batch_id},
                 artefacts=(audit.Artefact(str(folder / MANIFEST), digest),),
                 details={
-                    "responses": len(listed),
+                    "mode": "quick" if ceremony_id is None else "ceremony",
+                    "responses": len(staged.listed),
                     "revoked": revoked,
                     "this_update": the_plan.this_update.isoformat(),
                     "next_update": the_plan.next_update.isoformat(),
                     "responder": responder.describe(the_plan),
                     "responder_cert_id": responder.cert_id,
-                    "lint": [str(f) for r in reports for f in r.findings],
+                    "lint": [str(f) for r in staged.reports for f in r.findings],
                     "notes": list(the_plan.notes),
                 },
             )
@@ -496,15 +527,29 @@ def export(
         batch_id,
         folder,
         digest,
-        len(listed),
+        len(staged.listed),
         revoked,
         the_plan.this_update,
         the_plan.next_update,
-        tuple(reports),
+        staged.reports,
     )
 
 
-def _manifest(the_plan: OcspPlan, responder: Responder, listed: list[dict[str, Any]]) -> bytes:
+def export(
+    ws: Workspace,
+    the_plan: OcspPlan,
+    responder: Responder,
+    folder: Path,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> OcspExport:
+    """Lint, sign and write every response into a hidden staging folder, renamed into place (a
+    half-written folder is never there), then record the batch and its audit entry in one
+    transaction."""
+    return publish(ws, stage(the_plan, responder, folder, progress, cancelled))
+
+
+def _manifest(the_plan: OcspPlan, responder: Responder, listed: Sequence[dict[str, Any]]) -> bytes:
     issuer_der = the_plan.issuer.public_bytes(serialization.Encoding.DER)
     signer = responder.certificate or the_plan.issuer
     return json.dumps(

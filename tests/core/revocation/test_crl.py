@@ -262,7 +262,22 @@ authorities = []
     ]
     assert keyuse_report.verify(result.report_dir).ok
     report = json.loads((result.report_dir / "report.json").read_text())
-    assert [o["file"] for o in report["outputs"]] == ["test-root-ca.crl.pem", "policy-ca.crl.pem"]
+    # The root issued the policy CA: its OCSP responses are signed too, their manifest read
+    # aloud with the CRLs, and published when the ceremony finished.
+    assert [o["file"] for o in report["outputs"]] == [
+        "test-root-ca.crl.pem",
+        "policy-ca.crl.pem",
+        "test-root-ca-ocsp-manifest.json",
+    ]
+    (batch,) = root_ws.db.execute("SELECT folder, responses FROM ocsp_batches").fetchall()
+    manifest = Path(batch[0]) / "manifest.json"
+    assert (
+        manifest.read_bytes()
+        == (result.report_dir / "test-root-ca-ocsp-manifest.json").read_bytes()
+    )
+    assert batch[1] == 1 and not list(Path(batch[0]).parent.glob(".*.partial"))
+    signed_ocsp = next(e for e in audit.entries(root_ws.db) if e.operation == "ocsp.sign")
+    assert signed_ocsp.objects["ceremony_id"] == run.id
     entry = next(e for e in audit.entries(root_ws.db) if e.operation == "crl.issue")
     assert entry.details["witnessed"] is True and entry.objects["ceremony_id"] == run.id
     assert all(s.state is CrlState.OK for s in crl_status.status(root_ws.db))

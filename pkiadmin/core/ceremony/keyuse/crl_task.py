@@ -1,4 +1,6 @@
-"""The task of a crl ceremony: re-sign the CRLs of every CA the plan names (or all held here)."""
+"""The task of a crl ceremony: re-sign the CRLs of every CA the plan names (or all held here),
+and with them the pre-signed OCSP responses of every certificate each CA issued (their manifest
+is read aloud with the CRLs; the responses are published when the ceremony finishes)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys.signer import FileSigner
-from pkiadmin.core.revocation import crl
+from pkiadmin.core.revocation import crl, ocsp
 from pkiadmin.core.revocation.calendar import file_stem
 from pkiadmin.core.workspace.folder import Workspace
 
@@ -35,6 +37,7 @@ class CrlTask:
         )
         self._drafts: tuple[crl.CrlDraft, ...] = ()
         self._signed: tuple[crl.SignedCrl, ...] = ()
+        self._ocsp: tuple[ocsp.Staged, ...] = ()
 
     def issuers(self) -> tuple[Authority, ...]:
         return self._issuers
@@ -50,7 +53,20 @@ class CrlTask:
             signer = FileSigner(unlocked[draft.ca_id], f"key of {draft.ca_name}")
             signed.append(crl.sign(self.ws, draft, signer, self.waivers))
         self._signed = tuple(signed)
-        return tuple(
+        staged = []
+        for draft in self._drafts:
+            if not ocsp.has_certificates(self.ws.db, draft.ca_id):
+                continue
+            responses = ocsp.plan(self.ws, draft.ca_id)
+            staged.append(
+                ocsp.stage(
+                    responses,
+                    ocsp.Responder(unlocked[draft.ca_id]),
+                    ocsp.default_folder(self.ws, responses),
+                )
+            )
+        self._ocsp = tuple(staged)
+        crls = tuple(
             Output(
                 f"CRL {s.number} of {s.draft.ca_name}",
                 f"{file_stem(s.draft.ca_name)}.crl.pem",
@@ -59,6 +75,16 @@ class CrlTask:
             )
             for s in self._signed
         )
+        manifests = tuple(
+            Output(
+                f"OCSP responses of {o.plan.ca_name} ({len(o.listed)}; their manifest)",
+                f"{file_stem(o.plan.ca_name)}-ocsp-manifest.json",
+                o.manifest,
+                o.manifest,
+            )
+            for o in self._ocsp
+        )
+        return crls + manifests
 
     def report_facts(self) -> dict[str, Any]:
         return {
@@ -74,9 +100,25 @@ class CrlTask:
                 }
                 for s in self._signed
             ],
+            "ocsp": [
+                {
+                    "ca": o.plan.ca_name,
+                    "responses": len(o.listed),
+                    "this_update": o.plan.this_update.isoformat(),
+                    "next_update": o.plan.next_update.isoformat(),
+                    "folder": str(o.folder),
+                    "lint": [str(f) for r in o.reports for f in r.findings],
+                }
+                for o in self._ocsp
+            ],
             "waivers": [{"code": c, "reason": r} for c, r in self.waivers.items()],
         }
 
     def store(self, ceremony_id: int) -> dict[str, Any]:
         ids = [crl.store(self.ws, s, "ceremony", ceremony_id) for s in self._signed]
-        return {"crl_ids": ids, "crl_numbers": [s.number for s in self._signed]}
+        batches = [ocsp.publish(self.ws, o, ceremony_id).batch_id for o in self._ocsp]
+        return {
+            "crl_ids": ids,
+            "crl_numbers": [s.number for s in self._signed],
+            "ocsp_batches": batches,
+        }
