@@ -110,3 +110,52 @@ def test_ocsp_responses_from_the_revocation_section(
     # A CRL signed now carries its OCSP responses with it.
     window.revocation_ops.issue_crl(1, PASSPHRASE)
     assert "OCSP response(s) into" in window.statusBar().currentMessage()
+
+    # What a response says, shown with who signed it.
+    (response,) = (folder / "by-serial").iterdir()
+    window.revocation_ops.show_ocsp(response)
+    assert "Status:          good" in messages.texts[-1]
+    assert "Signature:       verified, by CN=GUI Root CA" in messages.texts[-1]
+    garbage = tmp_path / "garbage.der"
+    garbage.write_bytes(b"not a response")
+    window.revocation_ops.show_ocsp(garbage)
+    assert "not a DER OCSP response" in messages.texts[-1]
+
+
+def test_a_delegated_responder_signs_from_the_gui(
+    qtbot: QtBot, tmp_path: Path, messages: MessageLog
+) -> None:
+    from cryptography import x509 as cx509
+
+    from pkiadmin.core.issuance import key_and_cert, profiles
+    from pkiadmin.core.keys import files as keys
+    from pkiadmin.gui.worker import InlineCaWorker
+    from tests.core.issuance.test_end_entity import ISSUING, issue, three_tiers
+
+    path = tmp_path / "ws"
+    tiers = three_tiers(path)
+    issue(tiers, "tls-server", "www.example.com", [cx509.DNSName("www.example.com")])
+    bundle = key_and_cert.issue(
+        tiers.ws, tiers.issuing_ca, profiles.get(tiers.ws.db, "ocsp-responder"),
+        "Example OCSP Responder", [], keys.KeyAlgorithm.EC_P256, "responder file password",
+        tmp_path / "responder", issuer_passphrase=ISSUING,
+    )  # fmt: skip
+    tiers.ws.close()
+    window = MainWindow(InlineCaWorker(path), path)
+    qtbot.addWidget(window)
+    window.show()
+    folder = tmp_path / "delegated"
+    p12 = next(iter(bundle.files))
+    window.revocation_ops.sign_ocsp(3, folder, None, None, (bundle.cert_id, p12, "wrong"), 7)
+    assert "password is wrong" in messages.texts[-1] and not folder.exists()
+    # Longer than the 30-day responder certificate: refused, saying why.
+    window.revocation_ops.sign_ocsp(
+        3, folder, None, None, (bundle.cert_id, p12, "responder file password"), 60
+    )
+    assert "not for the whole life of the responses" in messages.texts[-1]
+    window.revocation_ops.sign_ocsp(
+        3, folder, None, None, (bundle.cert_id, p12, "responder file password"), 7
+    )
+    manifest = (folder / "manifest.json").read_text()
+    assert '"kind": "delegated"' in manifest
+    window.close()

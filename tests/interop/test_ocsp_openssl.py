@@ -114,6 +114,9 @@ def test_a_delegated_responder_signs_and_openssl_verifies_it(setup: Setup) -> No
         setup.folder / "responder", issuer_passphrase=ISSUING,
     )  # fmt: skip
     p12 = next(iter(bundle.files))
+    # The GUI offers exactly the CA's own OCSP responders (not its TLS certificates).
+    candidates = ocsp.responder_candidates(setup.tiers.ws.db, setup.tiers.issuing_ca)
+    assert [cert_id for cert_id, _ in candidates] == [bundle.cert_id]
     key = ocsp.load_responder_key(p12, RESPONDER_PASSWORD)
     out = setup.folder / "delegated"
     ocsp.issue(

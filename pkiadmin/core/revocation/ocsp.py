@@ -654,6 +654,19 @@ def load_responder_key(path: Path, password: str) -> keys.PrivateKey:
     return key
 
 
+def responder_candidates(db: Database, ca_id: int) -> tuple[tuple[int, str], ...]:
+    """(certificate id, subject) of the unrevoked, unexpired OCSP responder certificates the CA
+    issued (what a delegated responder can be; delegated_responder checks the rest)."""
+    cert_id = authorities.get_authority(db, ca_id).cert_id
+    rows = db.execute(
+        "SELECT c.id, c.subject FROM certificates c LEFT JOIN revocations r ON r.cert_id = c.id"
+        " WHERE c.issuer_cert_id = ? AND c.id != ? AND r.id IS NULL AND c.is_ca = 0"
+        " AND (' ' || c.eku || ' ') LIKE '% OCSPSigning %' AND c.not_after > ? ORDER BY c.id DESC",
+        (cert_id, cert_id, datetime.now(UTC).isoformat()),
+    )
+    return tuple((int(r[0]), str(r[1])) for r in rows)
+
+
 def has_certificates(db: Database, ca_id: int) -> bool:
     """Whether the CA has issued any certificate this workspace knows of (anything to answer for)."""
     cert_id = authorities.get_authority(db, ca_id).cert_id

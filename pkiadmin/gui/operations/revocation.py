@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
 
 from pkiadmin.core.revocation import calendar as crl_status
 from pkiadmin.core.revocation import ocsp, publish
@@ -14,6 +14,7 @@ from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.gui.dialogs.revoke import RevokeDialog
 from pkiadmin.gui.dialogs.unlock import ask_unlock
+from pkiadmin.gui.errors import show_message
 from pkiadmin.gui.pages.revocation import RevocationPage
 from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
 from pkiadmin.gui.worker import Progress
@@ -28,6 +29,7 @@ class RevocationOperations:
         page.issue_requested.connect(self.ask_and_issue_crl)
         page.export_requested.connect(self.choose_and_export_crl)
         page.ocsp_requested.connect(self.ask_and_sign_ocsp)
+        page.ocsp_show_requested.connect(self.choose_and_show_ocsp)
 
     def open_revoke_dialog(self) -> RevokeDialog:
         data = self.shell.current_overview()
@@ -81,6 +83,8 @@ class RevocationOperations:
         self.shell.worker.submit(operation, done, self.shell.show_failure)
 
     def ask_and_sign_ocsp(self, ca_id: int) -> None:
+        """Where, who signs (the CA's key, or one of its delegated responders with its key
+        file), then what unlocks it."""
         chosen = QFileDialog.getExistingDirectory(
             self.shell.widget,
             "Sign the OCSP responses into (a new or empty folder)",
@@ -88,9 +92,64 @@ class RevocationOperations:
         )
         if not chosen:
             return
-        unlock = ask_unlock(self.shell, ca_id, "Sign OCSP responses")
-        if unlock is not None:
-            self.sign_ocsp(ca_id, Path(chosen), *unlock)
+        self.shell.worker.submit(
+            lambda ws, _p: ocsp.responder_candidates(ws.db, ca_id),
+            lambda found: self._choose_signer(ca_id, Path(chosen), found),
+            self.shell.show_failure,
+        )
+
+    def _choose_signer(
+        self, ca_id: int, folder: Path, candidates: tuple[tuple[int, str], ...]
+    ) -> None:
+        options = ["The CA's own key"] + [
+            f"Delegated responder {cert_id}: {subject}" for cert_id, subject in candidates
+        ]
+        days, ok = QInputDialog.getInt(
+            self.shell.widget,
+            "Sign OCSP responses",
+            "Valid for how many days (at most the CA's CRL period; 10 at most for publicly "
+            "trusted subscriber certificates):",
+            7,
+            1,
+            365,
+        )
+        if not ok:
+            return
+        picked = 0
+        if candidates:
+            text, ok = QInputDialog.getItem(
+                self.shell.widget, "Sign OCSP responses", "Signed by:", options, 0, False
+            )
+            if not ok:
+                return
+            picked = options.index(text)
+        if picked == 0:
+            unlock = ask_unlock(self.shell, ca_id, "Sign OCSP responses")
+            if unlock is not None:
+                self.sign_ocsp(ca_id, folder, *unlock, days=days)
+            return
+        key_file, _ = QFileDialog.getOpenFileName(
+            self.shell.widget,
+            "The responder's key (the PKCS#12 or encrypted PKCS#8 file ca issue wrote)",
+            str(self.shell.workspace_path / "exports"),
+        )
+        if not key_file:
+            return
+        password, ok = QInputDialog.getText(
+            self.shell.widget,
+            "Sign OCSP responses",
+            "Password of the responder's key file:",
+            QLineEdit.EchoMode.Password,
+        )
+        if ok:
+            self.sign_ocsp(
+                ca_id,
+                folder,
+                None,
+                None,
+                (candidates[picked - 1][0], Path(key_file), password),
+                days,
+            )
 
     def sign_ocsp(
         self,
@@ -98,12 +157,25 @@ class RevocationOperations:
         folder: Path,
         secret: str | None,
         share_words: list[str] | None = None,
+        delegated: tuple[int, Path, str] | None = None,
+        days: int | None = None,
     ) -> None:
+        """`delegated`: (responder certificate id, its key file, the file's password); `days`:
+        how long the responses are valid (default: the CA's CRL period)."""
+
         def operation(ws: Workspace, progress: Progress) -> ocsp.OcspExport:
             def counted(done: int, total: int) -> None:
                 progress(f"Signed {done} of {total} OCSP responses")
 
-            return ocsp.issue(ws, ca_id, secret, share_words, folder=folder, progress=counted)
+            if delegated is not None:
+                cert_id, key_file, password = delegated
+                key = ocsp.load_responder_key(key_file, password)
+                return ocsp.issue(
+                    ws, ca_id, folder=folder, days=days, delegated=(cert_id, key), progress=counted
+                )
+            return ocsp.issue(
+                ws, ca_id, secret, share_words, folder=folder, days=days, progress=counted
+            )
 
         def done(result: ocsp.OcspExport) -> None:
             self.shell.status(
@@ -112,6 +184,33 @@ class RevocationOperations:
                 15_000,
             )
             self.shell.refresh(Changes(revocation=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def choose_and_show_ocsp(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self.shell.widget,
+            "Show an OCSP response",
+            str(self.shell.workspace_path / "exports"),
+            "DER OCSP responses (*.der);;All files (*)",
+        )
+        if chosen:
+            self.show_ocsp(Path(chosen))
+
+    def show_ocsp(self, path: Path) -> None:
+        """A response as a person reads it, its signature checked against the CAs held here."""
+
+        def operation(ws: Workspace, _progress: Progress) -> list[str]:
+            try:
+                if path.stat().st_size > 1 << 20:
+                    return ["This is over a megabyte; it is not an OCSP response."]
+                data = path.read_bytes()
+            except OSError as exc:
+                return [f"{path} cannot be read ({exc.strerror})."]
+            return ocsp.describe(data, ocsp.known_issuers(ws.db))
+
+        def done(lines: list[str]) -> None:
+            show_message(self.shell.widget, f"OCSP response {path.name}", "\n".join(lines))
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
 

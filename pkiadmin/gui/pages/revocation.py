@@ -63,6 +63,7 @@ class RevocationPage(QWidget):
     issue_requested = Signal(int)  # CA id
     export_requested = Signal(int)  # CRL id
     ocsp_requested = Signal(int)  # CA id
+    ocsp_show_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +86,16 @@ class RevocationPage(QWidget):
             "a folder for the online responder (also done with every CRL)"
         )
         self.ocsp_button.clicked.connect(self._ocsp)
-        for button in (self.revoke_button, self.issue_button, self.export_button, self.ocsp_button):
+        self.ocsp_show_button = QPushButton("Show OCSP res&ponse…")
+        self.ocsp_show_button.setToolTip("Read a DER OCSP response and check who signed it")
+        self.ocsp_show_button.clicked.connect(self.ocsp_show_requested)
+        for button in (
+            self.revoke_button,
+            self.issue_button,
+            self.export_button,
+            self.ocsp_button,
+            self.ocsp_show_button,
+        ):
             top.addWidget(button)
         layout.addLayout(top)
         layout.addWidget(
