@@ -114,6 +114,11 @@ def drive_call(
             if direction == "we-read":
                 qtbot.keyClick(dialog, Qt.Key.Key_Space)
                 continue
+            # Blind: the group being read and those after it show only their position.
+            placeholders = [f"[group {g + 1} of {value.groups}]" for g in range(value.groups)]
+            shown = dialog.groups.text()
+            assert all(p in shown for p in placeholders[group:])
+            assert not any(p in shown for p in placeholders[:group])  # compared: revealed
             words = list(value.group_words(group))
             if wrong_group == group and value_index == 0:
                 words = list(
@@ -140,6 +145,7 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         fpr = _onboard(qtbot, window, tmp_path, home)
         mismatch = drive_call(qtbot, window, "they-read", wrong_group=3)
         assert "MISMATCH" in mismatch.verdict.text() and "group 4" in mismatch.verdict.text()
+        assert "color:#c62828" in mismatch.groups.text()  # the misheard group, in red
         assert not mismatch.heard.isEnabled()  # cannot be talked into 'verified'
         mismatch.record()
         assert mismatch.recorded is not None and mismatch.recorded.result == "mismatch"
@@ -155,6 +161,7 @@ def test_the_verification_call_both_ways_and_a_mismatch(
             call.record()
             assert call.recorded is not None, call.error.text()
             assert call.recorded.result == "verified"
+            assert not call.heard.isEnabled() and not call.confirm_button.isEnabled()
             call.reject()
         assert window.partners.model.records()[0].key_status == "verified"
         assert "verified 0 days ago" in window.dashboard.partner_list.text()

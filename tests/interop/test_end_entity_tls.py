@@ -361,6 +361,16 @@ def _cli(ws: Path, *args: str, input: str | None = None) -> str:
     return result.output
 
 
+def sheet_words(sheet: str) -> list[str]:
+    """The PGP-word lines of a verification sheet, top to bottom (each value's second line)."""
+    lines = sheet.splitlines()
+    return [
+        lines[i + 2].strip()
+        for i, line in enumerate(lines)
+        if line.endswith(":") and i + 2 < len(lines) and lines[i + 2].startswith("  ")
+    ]
+
+
 def _exchange_and_verify(ours: Org, theirs: Org, tmp_path: Path) -> Path:
     """Both officers make keys; `theirs` sends a trust package with every CA and CRL; `ours`
     opens it and verifies it on the call; `ours` exports the trust store. Returns its path."""
@@ -383,9 +393,12 @@ def _exchange_and_verify(ours: Org, theirs: Org, tmp_path: Path) -> Path:
     (package,) = out.glob("*.tar.gpg")
     opened = _cli(ours.ws, "package", "open", "peer", str(package), "--passphrase-env", "OP")
     assert "ACCEPTED: every check passed" in opened
+    # Their officer reads their verification sheet top to bottom; ours types what they hear.
+    (sheet,) = out.glob("*.verification-sheet.txt")
+    heard = "\n".join(sheet_words(sheet.read_text())) + "\n"
     with workspace.open_workspace(ours.ws) as ws:
         values = call_records.values_for(ws, "peer")
-    heard = "\n".join(" ".join(fingerprint.pgp_words(v.data)) for v in values) + "\n"
+    assert heard == "\n".join(" ".join(fingerprint.pgp_words(v.data)) for v in values) + "\n"
     verified = _cli(
         ours.ws, "partner", "verify", "peer", "--direction", "they-read", "--our-officer", "Olivia",
         "--their-officer", "Pat", "--phone", "+46 8 123 456", "--phone-source", "contract",

@@ -55,19 +55,23 @@ class CallPlan:
 
 
 def start(ws: Workspace, partner_name: str) -> CallPlan:
-    """The values for a call with the partner: their key fingerprint, the manifest SHA-256 of
-    their last accepted package, and the SHA-256 of every CA certificate it carried."""
+    """The values for a call with the partner: the manifest SHA-256 of their last accepted
+    package, their key fingerprint, and the SHA-256 of every CA certificate it carried."""
     partner = partners.get(ws.db, partner_name)
     if not partner.pgp_fingerprint:
         raise ValidationError(f"'{partner.name}' has no OpenPGP key to verify; import it first.")
-    values = [Value("partner's OpenPGP key fingerprint", bytes.fromhex(partner.pgp_fingerprint))]
+    # One order everywhere, the order of the sender's verification sheet (package_build): the
+    # manifest's SHA-256, the signing key, then each CA certificate as the manifest lists them
+    # (root first). A partner reading their sheet top to bottom reads what this expects.
+    key = Value("partner's OpenPGP key fingerprint", bytes.fromhex(partner.pgp_fingerprint))
+    values = [key]
     package = _latest_accepted(ws.db, partner.id)
     certificates: list[tuple[int, str]] = []
     if package is not None:
-        values.append(Value("manifest SHA-256 of their package", bytes.fromhex(package[1])))
+        values = [Value("manifest SHA-256 of their package", bytes.fromhex(package[1])), key]
         for row in ws.db.execute(
             "SELECT c.id, c.subject, c.sha256 FROM partner_certs pc JOIN certificates c ON c.id = pc.cert_id"
-            " WHERE pc.partner_id = ? AND pc.package_row = ? ORDER BY c.subject",
+            " WHERE pc.partner_id = ? AND pc.package_row = ? ORDER BY pc.position, c.subject",
             (partner.id, package[0]),
         ):
             certificates.append((int(row[0]), str(row[2])))

@@ -39,10 +39,10 @@ def store_partner_certificates(
     ws: Workspace, partner_id: int, package_row: int, certificates: tuple[bytes, ...]
 ) -> None:
     """In the caller's transaction: each certificate once in the inventory (as imported), linked to
-    the partner, untrusted. If the partner was verified and these differ from what the call
+    the partner, untrusted, with its position in the package's manifest (the call's order). If the partner was verified and these differ from what the call
     confirmed, the partner goes back to unverified."""
     seen: set[int] = set()
-    for pem in certificates:
+    for position, pem in enumerate(certificates):
         cert = x509.load_pem_x509_certificate(pem)
         digest = cert.fingerprint(hashes.SHA256()).hex()
         row = ws.db.execute("SELECT id FROM certificates WHERE sha256 = ?", (digest,)).fetchone()
@@ -53,9 +53,10 @@ def store_partner_certificates(
         )
         seen.add(cert_id)
         ws.db.execute(
-            "INSERT INTO partner_certs (partner_id, cert_id, package_row) VALUES (?, ?, ?)"
-            " ON CONFLICT(partner_id, cert_id) DO UPDATE SET package_row = excluded.package_row",
-            (partner_id, cert_id, package_row),
+            "INSERT INTO partner_certs (partner_id, cert_id, package_row, position)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT(partner_id, cert_id) DO UPDATE SET"
+            " package_row = excluded.package_row, position = excluded.position",
+            (partner_id, cert_id, package_row, position),
         )
     trusted = {
         int(r[0])

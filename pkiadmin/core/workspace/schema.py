@@ -364,6 +364,12 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         )""",
         "CREATE INDEX partner_crls_issuer ON partner_crls(issuer_cert_id)",
     ),
+    (
+        # Where each CA certificate stands in its package's manifest (and so on the sender's
+        # verification sheet): the call reads them in that order. NULL for packages opened
+        # before; those are read by subject, as before.
+        "ALTER TABLE partner_certs ADD COLUMN position INTEGER",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

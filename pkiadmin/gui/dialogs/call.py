@@ -166,16 +166,38 @@ class CallDialog(QDialog):
             f"<b>Value {self.value_index + 1} of {len(self.values)}:</b> {escape(value.label)}"
         )
         beside = self.style_box.currentData()
+        failing = self._failing_group(value) if self.mismatch else None
+        compared = failing if failing is not None else self.group_index
         cells = []
         for i in range(value.groups):
             words = "&nbsp;".join(escape(w) for w in value.group_words(i))
             extra = value.group_hex(i) if beside == "hex" else value.group_digits(i)
-            style = "background:#ffe082;" if i == self.group_index else ""
-            colour = "#2e7d32" if i < self.group_index else "#000"
+            style = "background:#ffe082;" if i == compared and failing is None else ""
+            colour = "#c62828" if i == failing else "#2e7d32" if i < compared else "#000"
+            hidden = i > compared or (i == compared and failing is None)
+            if not self.we_read and hidden:
+                # They read, we check: nothing to compare against is shown before it is heard
+                # (a blind check); a group is revealed once what was typed has been compared.
+                cells.append(
+                    f"<span style='{style}color:#555'>[group {i + 1} of {value.groups}]</span>"
+                )
+                continue
             cells.append(
                 f"<span style='{style}color:{colour}'>{words}&nbsp;<small>{extra}</small></span>"
             )
         self.groups.setText(" &nbsp; ".join(cells))
+
+    def _failing_group(self, value: Value) -> int:
+        """The group that did not match: the first whose heard words differ (they read), or the
+        one the other side reported (we read)."""
+        if self.we_read:
+            return self.group_index
+        heard = [w.lower() for w in self.heard_words]
+        for i in range(value.groups):
+            expected = [w.lower() for w in value.group_words(i)]
+            if heard[i * 2 : i * 2 + 2] != expected:
+                return i
+        return max(self.group_index - 1, 0)
 
     # --- the call ------------------------------------------------------------------------------
 
@@ -291,6 +313,9 @@ class CallDialog(QDialog):
         def done(result: calls.CallRecord) -> None:
             self.recorded = result
             self.record_button.setEnabled(False)
+            # Recorded: the result stands, and nothing invites more typing.
+            self.heard.setEnabled(False)
+            self.confirm_button.setEnabled(False)
             colour = {"verified": "#2e7d32", "mismatch": "#c62828", "aborted": "#b26a00"}[
                 result.result
             ]

@@ -57,17 +57,21 @@ def test_a_verified_call_trusts_the_partner_and_the_bundle_works_for_mtls(
 ) -> None:
     ca = _opened(exchange)
     values = calls.values_for(exchange.ws, "partner")
-    assert [v.label for v in values][:2] == [
-        "partner's OpenPGP key fingerprint",
+    # The order of the partner's verification sheet: manifest, key, then the CAs in the order
+    # their manifest lists them (this test package lists them by file name).
+    assert [v.label for v in values] == [
         "manifest SHA-256 of their package",
+        "partner's OpenPGP key fingerprint",
+        "CA certificate CN=Partner Issuing CA,O=Partner SA,C=FR (SHA-256)",
+        "CA certificate CN=Partner Root,O=Partner SA,C=FR (SHA-256)",
     ]
-    assert len(values) == 4  # the key, the manifest, two CA certificates
+    key = values[1]
     with pytest.raises(ValidationError, match="No partner CA certificate is trusted now"):
         trust.export(exchange.ws, "pem", tmp_path / "early.pem")
 
-    key_words = spoken(values[0].data).split()
+    key_words = spoken(key.data).split()
     key_words[6], key_words[7] = "aardvark", "adroitness"  # one group misheard
-    mismatch = _call(exchange, {values[0].label: " ".join(key_words)})
+    mismatch = _call(exchange, {key.label: " ".join(key_words)})
     assert (
         mismatch.result == "mismatch"
         and partners.get(exchange.ws.db, "partner").key_status == "unverified"
