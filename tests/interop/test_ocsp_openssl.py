@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -241,11 +242,16 @@ def test_the_cli_signs_them_with_the_crl_and_shows_one(setup: Setup) -> None:
     done = runner.invoke(
         cli,
         ["--workspace", str(ws_path), "crl", "issue", "3", "--passphrase-env", "P",
-         "--ocsp-dir", str(setup.folder / "with-crl")],
+         "--ocsp-dir", str(setup.folder / "with-crl"), "--ocsp-days", "10"],
         env={"P": ISSUING},
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "Signed 2 OCSP response(s) (1 revoked)" in done.output
+    manifest = json.loads((setup.folder / "with-crl" / "manifest.json").read_text())
+    valid = datetime.fromisoformat(manifest["next_update"]) - datetime.fromisoformat(
+        manifest["this_update"]
+    )
+    assert valid.days == 10
     shown = runner.invoke(
         cli,
         ["--workspace", str(ws_path), "ocsp", "show",

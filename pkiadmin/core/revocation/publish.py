@@ -27,16 +27,18 @@ def issue(
     waivers: Mapping[str, str] | None = None,
     ocsp_folder: Path | None = None,
     with_ocsp: bool = True,
+    ocsp_days: int | None = None,
 ) -> Published:
-    """The CRL is signed and stored first; the OCSP responses after it, with the same key. If
-    the responses fail (a full disk), the CRL stands and the error says so."""
+    """The CRL is signed and stored first; the OCSP responses after it, with the same key, valid
+    for `ocsp_days` (default: the CRL period). If the responses fail (a full disk), the CRL
+    stands and the error says so."""
     key = intermediate.unlock_issuer_key(ws, ca_id, key_passphrase, share_words)
     try:
         issued = crl.issue_with_key(ws, ca_id, key, waivers)
         responses = None
         if with_ocsp and ocsp.has_certificates(ws.db, ca_id):
             try:
-                responses = ocsp.issue_with_key(ws, ca_id, key, ocsp_folder)
+                responses = ocsp.issue_with_key(ws, ca_id, key, ocsp_folder, ocsp_days)
             except PkiError as exc:
                 raise type(exc)(
                     f"CRL {issued.signed.number} was signed and stored; the OCSP responses were "
