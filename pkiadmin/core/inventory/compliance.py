@@ -75,8 +75,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "not-audited",
         "Issued here, but missing from the audit log",
+        # A root made in a key ceremony is recorded by the ceremony's completion, which names
+        # the certificate in its details.
         "(source = 'issued' AND id NOT IN (SELECT json_extract(objects, '$.cert_id')"
-        " FROM audit_log WHERE json_extract(objects, '$.cert_id') IS NOT NULL))",
+        " FROM audit_log WHERE json_extract(objects, '$.cert_id') IS NOT NULL"
+        " UNION SELECT json_extract(details, '$.cert_id') FROM audit_log"
+        " WHERE operation = 'ceremony.completed' AND json_extract(details, '$.cert_id') IS NOT NULL))",
         clock=True,  # the audit entry is written after the certificate, in the same transaction
     ),
     Rule("expired", "Expired", "(not_after < :now)", clock=True),

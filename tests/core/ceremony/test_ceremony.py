@@ -339,3 +339,17 @@ def test_run_repr_shows_no_secrets(ws: Workspace, tmp_path: Path) -> None:
     given = through_shares(run)
     text = repr(run) + repr(vars(run).keys())
     assert all(m.split()[0] not in text for m in given.values())
+
+
+def test_a_root_made_in_a_ceremony_is_not_flagged_as_missing_from_the_audit_log(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """The ceremony's completion records the root (in its details): compliance must see it, or a
+    clean workspace fails `compliance summary` with a false not-audited finding."""
+    from datetime import UTC, datetime
+
+    from pkiadmin.core.inventory import compliance
+
+    rehearse(ws, tmp_path / "ceremony", rehearsal=False)
+    cert_id = int(ws.db.execute("SELECT id FROM certificates").fetchone()[0])
+    assert "not-audited" not in compliance.findings_of(ws.db, cert_id, datetime.now(UTC))
