@@ -90,33 +90,79 @@ def normalise(mnemonic: str) -> str:
 
 
 def combine(mnemonics: Iterable[str]) -> bytes:
-    """The secret from a quorum of shares; every failure is a PassphraseError saying what to do."""
+    """The secret from a quorum of shares; every failure is a PassphraseError saying what to do.
+
+    More shares than the quorum are fine (a quorum of them is used); a share given twice counts
+    once and is named; a share of another split is named."""
     cleaned = [normalise(m) for m in mnemonics if m.strip()]
     if not cleaned:
         raise PassphraseError("No shares were given. Each custodian types their share's words.")
+    parsed: list[Share] = []
     for number, mnemonic in enumerate(cleaned, start=1):
         try:
-            Share.from_mnemonic(mnemonic)
+            parsed.append(Share.from_mnemonic(mnemonic))
         except shamir_mnemonic.MnemonicError as exc:
             raise PassphraseError(
                 f"Share {number} is not valid ({_without_words(exc)}). "
                 "Check each word against the custodian's copy."
             ) from None
+    first = parsed[0]
+    for number, share in enumerate(parsed[1:], start=2):
+        if share.identifier != first.identifier or (
+            share.group_threshold,
+            share.group_count,
+            share.iteration_exponent,
+        ) != (first.group_threshold, first.group_count, first.iteration_exponent):
+            raise PassphraseError(
+                f"Share {number} comes from another split (id {share.identifier:05d}, not "
+                f"{first.identifier:05d}): these shares do not belong together. Use shares from "
+                "the same set, of this ceremony's split."
+            )
+    chosen, repeats = _quorum(parsed)
+    if chosen is None:
+        groups: dict[int, set[int]] = {}
+        for share in parsed:
+            groups.setdefault(share.group_index, set()).add(share.index)
+        needed = max(s.member_threshold for s in parsed)
+        distinct = max(len(members) for members in groups.values())
+        note = f" ({'; '.join(repeats)}: each custodian's share counts once)" if repeats else ""
+        raise PassphraseError(
+            f"Not enough shares: {needed} are needed from this group, {distinct} different "
+            f"share(s) were given{note}."
+        )
     try:
-        return bytes(shamir_mnemonic.combine_mnemonics(cleaned, b""))
+        return bytes(shamir_mnemonic.combine_mnemonics([cleaned[i] for i in chosen], b""))
     except shamir_mnemonic.MnemonicError as exc:
         text = str(exc)
-        needed = re.search(r"Expected (\d+) mnemonics", text)
-        if needed:
-            raise PassphraseError(
-                f"Not enough shares: {needed.group(1)} are needed from this group, {len(cleaned)} were given."
-            ) from None
         if "identifier" in text or "parameters don't match" in text:
             raise PassphraseError(
                 "These shares do not belong together: they come from different ceremonies or "
                 "different splits. Use shares from the same set."
             ) from None
         raise PassphraseError(f"The shares do not combine: {_without_words(exc)}.") from None
+
+
+def _quorum(parsed: Sequence[Share]) -> tuple[list[int] | None, list[str]]:
+    """Indexes (into `parsed`) of a quorum: the first member_threshold different shares of the
+    first group_threshold groups that have enough; and each repeated share, named."""
+    by_group: dict[int, list[int]] = {}
+    seen: dict[tuple[int, int], int] = {}
+    repeats: list[str] = []
+    for i, share in enumerate(parsed):
+        key = (share.group_index, share.index)
+        if key in seen:
+            repeats.append(f"share {i + 1} repeats share {seen[key] + 1}")
+            continue
+        seen[key] = i
+        by_group.setdefault(share.group_index, []).append(i)
+    complete = [
+        members[: parsed[members[0]].member_threshold]
+        for members in by_group.values()
+        if len(members) >= parsed[members[0]].member_threshold
+    ]
+    if len(complete) < parsed[0].group_threshold:
+        return None, repeats
+    return [i for members in complete[: parsed[0].group_threshold] for i in members], repeats
 
 
 def _without_words(exc: Exception) -> str:
