@@ -61,7 +61,8 @@ def test_rehearsal_report_show_and_unlock(tmp_path: Path) -> None:
     refused = run(ws, "ca", "verify-key", "1", "--shares-file", str(short))
     assert (
         refused.exit_code == 1
-        and "Not enough shares: 2 are needed from this group, 1 different share(s) were given." in refused.output
+        and "Not enough shares: 2 are needed from this group, 1 different share(s) were given."
+        in refused.output
     )
     typed = run(
         ws,

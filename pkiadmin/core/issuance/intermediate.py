@@ -147,10 +147,17 @@ def prepare(
     subject = subject_for(csr.subject, issuer_cert.subject, request.name_policy, decisions)
     issuer_bc = issuer_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
     path_length = request.profile.path_length
+    if issuer_bc.path_length == 0:
+        raise ValidationError(
+            f"'{issuer.name}' is an issuing CA (path length 0): it signs service certificates, "
+            "not CAs. Sign this CA with the policy CA or the root above it; to sign a service "
+            "certificate here, choose an end-entity profile (e.g. --profile tls-server)."
+        )
     if issuer_bc.path_length is not None and path_length >= issuer_bc.path_length:
+        article = "an" if request.profile.value[0] in "aeiou" else "a"
         raise ValidationError(
             f"'{issuer.name}' has path length {issuer_bc.path_length}, so it can only sign CAs with a path length "
-            f"below it; a {request.profile.value} CA needs {path_length}. Sign it from a CA higher up, or choose an issuing CA."
+            f"below it; {article} {request.profile.value} CA needs {path_length}. Sign it from a CA higher up, or choose an issuing CA."
         )
     for ext in csr.extensions:
         decisions.append(_decide(ext, path_length))

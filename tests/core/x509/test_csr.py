@@ -231,7 +231,9 @@ def test_path_lengths_are_enforced_down_the_tiers(issuer: Workspace) -> None:
         "CN=Policy CA,O=Example Ltd,C=DE",
         "CN=Test Root CA,O=Example Ltd,C=DE",
     ]
-    with pytest.raises(ValidationError, match="path length 0, so it can only sign CAs"):
+    with pytest.raises(
+        ValidationError, match=r"is an issuing CA \(path length 0\): it signs service"
+    ):
         intermediate.prepare(issuer, issuing.ca_id, make_csr(), intermediate.IntermediateRequest())
 
 
