@@ -263,9 +263,19 @@ class MainWindow(QMainWindow):
         self.dashboard.set_overview(result)
         self.audit.set_entries(result.audit_entries)
         self.audit.set_verdict(result.audit_verdict)
-        if first or changes.authorities or changes.certificates or changes.revocation:
+        if (
+            first
+            or changes.authorities
+            or changes.certificates
+            or changes.revocation
+            or changes.partners
+        ):
             self.authorities.set_authorities(
-                result.authorities, result.ca_certificates, result.crl_calendar, result.revoked_ids
+                result.authorities,
+                result.ca_certificates,
+                result.crl_calendar,
+                result.revoked_ids,
+                {c.cert_id: c.partner for c in result.partner_certs},
             )
         if first or changes.requests:
             self.requests.set_requests(result.csrs)

@@ -168,6 +168,16 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         assert "CN=Partner" in window.dashboard.partner_list.text()
         window.partner_ops.export_trust(tmp_path / "partner-cas.pem")
         assert (tmp_path / "partner-cas.pem").read_text().count("BEGIN CERTIFICATE") == 2
+        # Their CAs stand apart from ours in Authorities, under the partner's name.
+        tree = window.authorities.tree
+        tops = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        theirs = next(t for t in tops if t is not None and t.text(0).startswith("Partner CAs"))
+        assert theirs.text(0) == "Partner CAs — pat"
+        root = theirs.child(0)
+        assert root is not None and root.text(1) == "partner root" and theirs.childCount() == 1
+        assert root.text(2) == "the partner's"
+        issuing = root.child(0)  # under the root that signed it
+        assert issuing is not None and issuing.text(1) == "partner intermediate"
         # The dashboard says until when the partner's CRLs run; they export for nginx ssl_crl.
         assert "CRL of CN=Partner" in window.dashboard.partner_list.text()
         assert "current until" in window.dashboard.partner_list.text()

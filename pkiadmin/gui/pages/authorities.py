@@ -160,26 +160,42 @@ class AuthoritiesPage(QWidget):
         certificates: tuple[CertRecord, ...] = (),
         calendar: tuple[CrlStatus, ...] = (),
         revoked: frozenset[int] = frozenset(),
+        partner_of: dict[int, str] | None = None,
     ) -> None:
+        """Our hierarchy first; the CA certificates partners sent go under "Partner CAs — NAME"
+        (`partner_of`: certificate id -> partner), never among our own."""
         self.model.set_records(cas)
+        partner_of = partner_of or {}
         crls = {s.ca_id: s for s in calendar}
         held = {ca.cert_id: ca for ca in cas}
         ca_certs = [c for c in certificates if c.is_ca] or [_stub(ca) for ca in cas]
         items: dict[int, QTreeWidgetItem] = {}
+        partner_nodes: dict[str, QTreeWidgetItem] = {}
         self.tree.clear()
-        for cert in sorted(ca_certs, key=lambda c: c.id):
+        by_subject: dict[str, QTreeWidgetItem] = {}  # partner CAs, to hang each under its issuer
+        for cert in sorted(
+            ca_certs, key=lambda c: (c.id in partner_of, c.issuer != c.subject, c.id)
+        ):
             authority = held.get(cert.id)
             kind = (
                 authority.kind
                 if authority
-                else ("root" if cert.issuer_cert_id == cert.id else "intermediate")
-            )
+                # Self-issued (a root), whether or not the import linked it to itself.
+                else ("root" if cert.issuer_cert_id == cert.id or cert.issuer == cert.subject
+                      else "intermediate")
+            )  # fmt: skip
+            if cert.id in partner_of and authority is None:
+                kind = f"partner {kind}"
             crl_line = crls.get(authority.id) if authority else None
             item = QTreeWidgetItem(
                 [
                     cert.common_name,
                     f"{kind} — REVOKED" if cert.id in revoked else kind,
-                    f"held here ({authority.key_protection})" if authority else "held elsewhere",
+                    f"held here ({authority.key_protection})"
+                    if authority
+                    else "the partner's"
+                    if cert.id in partner_of
+                    else "held elsewhere",
                     f"{cert.not_after:%Y-%m-%d}",
                     str(cert.id),
                     f"{crl_line.state.value}, nextUpdate {crl_line.next_update:%Y-%m-%d}"
@@ -195,11 +211,22 @@ class AuthoritiesPage(QWidget):
                 if cert.issuer_cert_id not in (None, cert.id)
                 else None
             )
+            partner = partner_of.get(cert.id) if authority is None else None
+            if parent is None and partner is not None and cert.issuer != cert.subject:
+                parent = by_subject.get(cert.issuer)
+            if parent is None and partner is not None:
+                parent = partner_nodes.get(partner)
+                if parent is None:
+                    parent = QTreeWidgetItem([f"Partner CAs — {partner}", "their CAs"])
+                    partner_nodes[partner] = parent
+                    self.tree.addTopLevelItem(parent)
             if parent is not None:
                 parent.addChild(item)
             else:
                 self.tree.addTopLevelItem(item)
             items[cert.id] = item
+            if partner is not None:
+                by_subject.setdefault(cert.subject, item)
         self.tree.expandAll()
         first = next(
             (item for item in items.values() if item.data(0, Qt.ItemDataRole.UserRole)), None
