@@ -7,6 +7,7 @@ outside can forge a line or reorder text on the screen, in a PDF or in a report.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Bidi controls and marks, zero-width and invisible formatting characters: all of category Cf,
@@ -44,3 +45,20 @@ def safe(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
     return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
+
+
+_DER_DAMAGE = ("ParseError", "UnexpectedTag", "InvalidLength", "ShortData", "ExtraData",
+               "error parsing asn1", "ASN.1", "InvalidValue", "unexpected tag")  # fmt: skip
+_PEM_DAMAGE = ("Unable to load PEM", "Valid PEM but no BEGIN", "PEM file", "cryptography.io")
+
+
+def plain_error(exc: BaseException) -> str:
+    """A parsing library's exception as words for the operator: what is damaged, never the
+    library's internal dump (ParseError {…}, tags, locations) or a URL to its FAQ."""
+    text = " ".join(str(exc).split())
+    if any(marker in text for marker in _DER_DAMAGE):
+        return "its DER encoding is damaged: a field has the wrong type or length, or it ends early"
+    if any(marker in text for marker in _PEM_DAMAGE):
+        return "its PEM block is damaged or incomplete: check the BEGIN and END lines and the base64 between them"
+    text = re.sub(r"https?://\S+", "", text).strip(" .;:(") or type(exc).__name__
+    return safe(text[:300])

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
 
-from pkiadmin.core.base.display import safe
+from pkiadmin.core.base.display import plain_error, safe
 
 # pyhanko-certvalidator logs every rejected candidate path with a traceback; its findings come
 # back as exceptions, which are reported below.
@@ -116,8 +116,7 @@ def load_crl(data: bytes) -> x509.CertificateRevocationList:
 
 def describe_error(exc: BaseException) -> str:
     """A library's exception as one line of text for a finding (never a traceback)."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return safe(text[:400])
+    return plain_error(exc)
 
 
 def _parse(label: str, data: bytes) -> _Cert | str:

@@ -22,6 +22,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
 
+from pkiadmin.core.base.display import plain_error
 from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.inventory import store as bulk_store
 from pkiadmin.core.inventory.store import Cancelled
@@ -129,7 +130,7 @@ def _parse_piece(piece: bytes) -> list[tuple[object, ...]] | str:
     try:
         return [tuple(f) for f in parse(piece, "piece.pem")]
     except _MALFORMED as exc:
-        return f"not a certificate file pkiadmin can read ({exc})"
+        return f"not a certificate file pkiadmin can read: {plain_error(exc)}"
 
 
 def _pieces(data: bytes) -> list[bytes]:
@@ -217,7 +218,7 @@ def _reason(exc: Exception) -> str:
     text = str(exc)
     if text.startswith(("not a certificate file", "it ", "a PKCS#12")):
         return text
-    return f"not a certificate file pkiadmin can read ({text})"
+    return f"not a certificate file pkiadmin can read: {plain_error(exc)}"
 
 
 def _reporter(

@@ -32,6 +32,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 from sqlite_utils import Database
 
+from pkiadmin.core.base.display import plain_error
 from pkiadmin.core.base.errors import CheckFailedError, StorageError, ValidationError
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities, intermediate, lint_then_sign
@@ -720,7 +721,7 @@ def describe(data: bytes, issuers: Sequence[x509.Certificate] = ()) -> list[str]
     try:
         response = ocsp.load_der_ocsp_response(data)
     except ValueError as exc:
-        raise ValidationError(f"This is not a DER OCSP response ({exc}).") from None
+        raise ValidationError(f"This is not a DER OCSP response: {plain_error(exc)}.") from None
     if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
         return [f"Response status: {response.response_status.name.lower()}"]
     lines = [

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pkiadmin.core.base import fingerprint
-from pkiadmin.core.base.display import safe
+from pkiadmin.core.base.display import plain_error, safe
 from pkiadmin.core.base.errors import ValidationError
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.x509 import describe as certinfo
@@ -70,6 +70,17 @@ def load(data: bytes, source: str = "the CSR") -> x509.CertificateSigningRequest
     if stripped.startswith(b"-----BEGIN"):
         match = _PEM.search(stripped)
         if match is None:
+            if re.search(rb"-----BEGIN (NEW )?CERTIFICATE REQUEST-----", stripped):
+                raise ValidationError(
+                    f"{source} is truncated: its -----END CERTIFICATE REQUEST----- line is "
+                    "missing. Ask for the whole file again."
+                )
+            if b"-----BEGIN CERTIFICATE-----" in stripped:
+                raise ValidationError(
+                    f"{source} is a certificate, not a certificate request. To keep it in the "
+                    "inventory, import it with Import certificates (cert import); to have it "
+                    "signed, ask its owner for the CSR."
+                )
             raise ValidationError(
                 f"{source} is PEM but not a certificate request (it needs BEGIN CERTIFICATE REQUEST)."
             )
@@ -82,14 +93,28 @@ def load(data: bytes, source: str = "the CSR") -> x509.CertificateSigningRequest
             return x509.load_pem_x509_csr(match.group(0))
         except _MALFORMED as exc:
             raise ValidationError(
-                f"{source} is not a valid PEM certificate request ({exc})."
+                f"{source} is not a valid PEM certificate request: {plain_error(exc)}."
             ) from exc
     try:
         return x509.load_der_x509_csr(data)
     except _MALFORMED as exc:
+        if _is_der_certificate(data):
+            raise ValidationError(
+                f"{source} is a certificate (DER), not a certificate request. To keep it in the "
+                "inventory, import it with Import certificates (cert import); to have it signed, "
+                "ask its owner for the CSR."
+            ) from exc
         raise ValidationError(
-            f"{source} is neither a PEM nor a DER certificate request ({exc})."
+            f"{source} is neither a PEM nor a DER certificate request: {plain_error(exc)}."
         ) from exc
+
+
+def _is_der_certificate(data: bytes) -> bool:
+    try:
+        x509.load_der_x509_certificate(data)
+    except _MALFORMED:
+        return False
+    return True
 
 
 def check(csr: x509.CertificateSigningRequest) -> CsrInfo:
@@ -128,14 +153,16 @@ def check(csr: x509.CertificateSigningRequest) -> CsrInfo:
     try:
         public_key = csr.public_key()
     except _MALFORMED as exc:
-        raise ValidationError(f"The CSR's public key cannot be read ({exc}).") from exc
+        raise ValidationError(f"The CSR's public key cannot be read: {plain_error(exc)}.") from exc
     key_text, key_findings = _check_key(public_key)
     findings += key_findings
     try:
         subject = safe(csr.subject.rfc4514_string())  # from the requester: shown escaped
         extensions = tuple(certinfo.describe_extension(ext) for ext in csr.extensions)
     except _MALFORMED as exc:
-        raise ValidationError(f"The CSR's subject or extensions are malformed ({exc}).") from exc
+        raise ValidationError(
+            f"The CSR's subject or extensions are malformed: {plain_error(exc)}."
+        ) from exc
     spki = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

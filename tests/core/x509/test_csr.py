@@ -60,7 +60,7 @@ def pem(request: x509.CertificateSigningRequest) -> bytes:
         ),
         (
             b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-            "PEM but not a certificate request",
+            "is a certificate, not a certificate request",
         ),
         (
             b"-----BEGIN CERTIFICATE REQUEST-----\n\x30\x82\x01\xff\x80\x81-----END CERTIFICATE REQUEST-----\n",
