@@ -191,32 +191,8 @@ def test_openssl_s_server_and_s_client(partners: tuple[Org, Org, Org]) -> None:
     a, b, stranger = partners
 
     def connect(client: Org, service: str) -> tuple[str, str]:
-        """(what s_client printed, what s_server printed)"""
-        with subprocess.Popen(
-            [
-                "openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
-                "-cert", "service-a.example.com.pem", "-key", "service-a.example.com.key",
-                "-cert_chain", "chain.pem", "-CAfile", str(b.folder / "root.pem"),
-                "-Verify", "2", "-verify_return_error", "-www",
-            ],
-            cwd=a.folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        ) as server:  # fmt: skip
-            port = _listening_port(server)
-            done = subprocess.run(
-                [
-                    "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile",
-                    str(a.folder / "root.pem"), "-verify_hostname", "service-a.example.com",
-                    "-verify_return_error", "-cert", f"{service}.pem", "-key", f"{service}.key",
-                    "-cert_chain", "chain.pem", "-ign_eof",
-                ],
-                input="GET / HTTP/1.0\r\n\r\n", capture_output=True, text=True,
-                cwd=client.folder, timeout=20, check=False,
-            )  # fmt: skip
-            try:
-                server.wait(10)
-            finally:
-                server.kill()
-            return done.stdout + done.stderr, server.stdout.read() if server.stdout else ""
+        """(what s_client printed, what s_server printed), Service_A trusting B's root."""
+        return _s_server(a, client, service, "-CAfile", str(b.folder / "root.pem"))
 
     client_out, _ = connect(b, "service-b.example.fr")
     assert (

@@ -233,21 +233,9 @@ def export_crls(
         written.append((out, bundle))
     elif fmt == "openssl-dir":
         out.mkdir(parents=True, exist_ok=True)
-        openssl = _openssl()
         for c in chosen:
             pem = x509.load_der_x509_crl(c.der).public_bytes(serialization.Encoding.PEM)
-            issuer_hash = (
-                subprocess.run(
-                    [openssl, "crl", "-noout", "-hash"], input=pem, capture_output=True, check=True
-                )
-                .stdout.decode()
-                .strip()
-            )
-            n = 0
-            while (out / f"{issuer_hash}.r{n}").exists():
-                n += 1
-            atomicfile.write_new_file(out / f"{issuer_hash}.r{n}", pem, mode=0o644)
-            written.append((out / f"{issuer_hash}.r{n}", pem))
+            written.append((_write_hashed(out, pem, "crl"), pem))
     else:
         raise ValidationError("Partner CRLs are written as pem (a bundle) or openssl-dir.")
     with ws.db.atomic():
@@ -347,24 +335,9 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
         written.append((out, bundle))
     elif fmt == "openssl-dir":
         out.mkdir(parents=True, exist_ok=False)
-        openssl = _openssl()
         for cert in loaded:
             pem = cert.public_bytes(serialization.Encoding.PEM)
-            subject_hash = (
-                subprocess.run(
-                    [openssl, "x509", "-noout", "-subject_hash"],
-                    input=pem,
-                    capture_output=True,
-                    check=True,
-                )
-                .stdout.decode()
-                .strip()
-            )
-            n = 0
-            while (out / f"{subject_hash}.{n}").exists():
-                n += 1
-            atomicfile.write_new_file(out / f"{subject_hash}.{n}", pem, mode=0o644)
-            written.append((out / f"{subject_hash}.{n}", pem))
+            written.append((_write_hashed(out, pem, "x509"), pem))
     elif fmt == "p12":
         if not password:
             raise ValidationError("A Java truststore needs a password (keytool asks for it).")
@@ -395,6 +368,25 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
             details={"path": str(out), "left_out": list(left_out)},
         )
     return result
+
+
+def _write_hashed(out: Path, pem: bytes, kind: str) -> Path:
+    """`pem` (a certificate, kind x509; a CRL, kind crl) under the name OpenSSL's -CApath and
+    -CRLpath look up: <subject or issuer hash>.<n> for a certificate, .r<n> for a CRL."""
+    option, suffix = ("-subject_hash", "") if kind == "x509" else ("-hash", "r")
+    name_hash = (
+        subprocess.run(
+            [_openssl(), kind, "-noout", option], input=pem, capture_output=True, check=True
+        )
+        .stdout.decode()
+        .strip()
+    )
+    n = 0
+    while (out / f"{name_hash}.{suffix}{n}").exists():
+        n += 1
+    path = out / f"{name_hash}.{suffix}{n}"
+    atomicfile.write_new_file(path, pem, mode=0o644)
+    return path
 
 
 def _openssl() -> str:
