@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import bench_hierarchy
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,17 +27,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiadmin.core.inventory import records
 from pkiadmin.core.issuance import authorities, batch, profiles
-from pkiadmin.core.issuance.held_ca import create_intermediate
-from pkiadmin.core.issuance.intermediate import CaProfile, IntermediateRequest
-from pkiadmin.core.issuance.root import RootCaRequest, create_root_ca
 from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.x509 import lint
-from pkiadmin.core.x509.names import SubjectSpec
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 TARGET_RATIO = 2.0
 ROUNDS = 3
-PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throw-away workspace
+PASSPHRASE = bench_hierarchy.PASSPHRASE
 
 
 @contextlib.contextmanager
@@ -119,16 +116,7 @@ def reference(csr_folder: Path, issuer: x509.Certificate, key: ec.EllipticCurveP
 
 
 def issuing_ca(folder: Path) -> tuple[workspace.Workspace, int]:
-    ws = workspace.create(folder)
-    create_root_ca(ws, RootCaRequest(SubjectSpec("Bench Root", "Bench", country="GB")), PASSPHRASE)
-    held = create_intermediate(
-        ws,
-        1,
-        SubjectSpec("Bench Issuing CA", "Bench", country="GB"),
-        IntermediateRequest(CaProfile.ISSUING),
-        PASSPHRASE,
-        issuer_passphrase=PASSPHRASE,
-    )
+    ws, held = bench_hierarchy.issuing_ca(folder)
     return ws, held.ca_id
 
 

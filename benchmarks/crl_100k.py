@@ -12,40 +12,25 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import bench_hierarchy
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance.held_ca import create_intermediate
-from pkiadmin.core.issuance.intermediate import CaProfile, IntermediateRequest
-from pkiadmin.core.issuance.root import RootCaRequest, create_root_ca
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys.signer import FileSigner
 from pkiadmin.core.revocation import crl
 from pkiadmin.core.revocation.records import Revocation
-from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.x509 import lint
-from pkiadmin.core.x509.names import SubjectSpec
 
 ENTRIES = 100_000
 TARGET_S = 3.0
-PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throw-away workspace
+PASSPHRASE = bench_hierarchy.PASSPHRASE
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        ws = workspace.create(folder / "ws")
-        create_root_ca(
-            ws, RootCaRequest(SubjectSpec("Bench Root", "Bench", country="GB")), PASSPHRASE
-        )
-        held = create_intermediate(
-            ws,
-            1,
-            SubjectSpec("Bench Issuing CA", "Bench", country="GB"),
-            IntermediateRequest(profile=CaProfile.ISSUING),
-            PASSPHRASE,
-            issuer_passphrase=PASSPHRASE,
-        )
+        ws, held = bench_hierarchy.issuing_ca(folder / "ws")
         authority_key = keys.load_encrypted(held.key_path, PASSPHRASE)
         now = datetime.now(UTC).replace(microsecond=0)
         revoked_at = now - timedelta(days=1)

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import bench_hierarchy
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,22 +29,17 @@ from cryptography.x509 import ocsp as x509_ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance.held_ca import create_intermediate
-from pkiadmin.core.issuance.intermediate import CaProfile, IntermediateRequest
-from pkiadmin.core.issuance.root import RootCaRequest, create_root_ca
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.revocation import ocsp
 from pkiadmin.core.revocation import records as revocation
-from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.fields import read_fields
 from pkiadmin.core.x509.keyid import subject_public_key_bits
-from pkiadmin.core.x509.names import SubjectSpec
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 TARGET_RATIO = 1.5
 ROUNDS = 2
-PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throw-away workspace
+PASSPHRASE = bench_hierarchy.PASSPHRASE
 
 
 def issue_certificates(
@@ -141,18 +137,7 @@ def reference(
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        ws = workspace.create(folder / "ws")
-        create_root_ca(
-            ws, RootCaRequest(SubjectSpec("Bench Root", "Bench", country="GB")), PASSPHRASE
-        )
-        held = create_intermediate(
-            ws,
-            1,
-            SubjectSpec("Bench Issuing CA", "Bench", country="GB"),
-            IntermediateRequest(profile=CaProfile.ISSUING),
-            PASSPHRASE,
-            issuer_passphrase=PASSPHRASE,
-        )
+        ws, held = bench_hierarchy.issuing_ca(folder / "ws")
         key = keys.load_encrypted(held.key_path, PASSPHRASE)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise SystemExit("the benchmark's issuing CA has an EC key")

@@ -4,10 +4,8 @@ unlocked with its passphrase, its token's PIN or a quorum of shares, asked when 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -26,8 +24,9 @@ from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys import passphrase
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.names import SubjectSpec
+from pkiadmin.gui.dialogs.create_ca import CreateCaDialog
 from pkiadmin.gui.dialogs.unlock import ask_unlock
-from pkiadmin.gui.errors import error_label, show_error
+from pkiadmin.gui.errors import error_label
 from pkiadmin.gui.shell import Shell
 from pkiadmin.gui.worker import Progress
 
@@ -37,10 +36,10 @@ _PROFILES = (
 )
 
 
-class NewIntermediateDialog(QDialog):
+class NewIntermediateDialog(CreateCaDialog):
     """Inputs are checked by core before the key is generated; errors are shown in the dialog."""
 
-    created = Signal(int)  # the new CA's certificate id
+    busy_text = "Generating the key and signing the certificate…"
 
     def __init__(self, shell: Shell, issuers: tuple[Authority, ...]) -> None:
         super().__init__(shell.widget)
@@ -177,30 +176,4 @@ class NewIntermediateDialog(QDialog):
         self._shell.worker.submit(operation, self._finished, self._failed)
 
     def _finished(self, result: held_ca.HeldIntermediate) -> None:
-        self._set_busy(False)
-        self.passphrase.clear()
-        self.confirmation.clear()
-        self.created.emit(result.issued.cert_id)
-        self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self._set_busy(False)
-        if isinstance(error, PkiError):
-            self._show_error(str(error))
-        else:
-            show_error(self, error)
-
-    def _show_error(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()
-
-    def _set_busy(self, busy: bool) -> None:
-        for widget in self.findChildren(QGroupBox):
-            widget.setEnabled(not busy)
-        self.create_button.setEnabled(not busy)
-        self.busy.setVisible(busy)
-        if busy:
-            self.error.hide()
-            self.status.setText("Generating the key and signing the certificate…")
-        else:
-            self.status.clear()
+        self._created(result.issued.cert_id)

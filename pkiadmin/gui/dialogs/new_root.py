@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -27,14 +26,13 @@ from pkiadmin.core.keys import pkcs11 as hsm
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.keyid import SkiMethod
 from pkiadmin.core.x509.names import SubjectSpec
-from pkiadmin.gui.errors import error_label, show_error
+from pkiadmin.gui.dialogs.create_ca import CreateCaDialog
+from pkiadmin.gui.errors import error_label
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
-class NewRootDialog(QDialog):
+class NewRootDialog(CreateCaDialog):
     """Everything is validated by core before the key is generated; errors are shown in the dialog."""
-
-    created = Signal(int)  # the new root certificate's inventory id
 
     def __init__(self, worker: CaWorkerApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,33 +207,7 @@ class NewRootDialog(QDialog):
         self._worker.submit(operation, self._finished, self._failed, self.status.setText)
 
     def _finished(self, result: rootca.RootCaResult | token_root.TokenRootResult) -> None:
-        self._set_busy(False)
-        self.passphrase.clear()
-        self.confirmation.clear()
-        self.created.emit(result.record.id)
-        self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self._set_busy(False)
-        if isinstance(error, PkiError):
-            self._show_error(str(error))
-        else:
-            show_error(self, error)
-
-    def _show_error(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()
-
-    def _set_busy(self, busy: bool) -> None:
-        for widget in self.findChildren(QGroupBox):
-            widget.setEnabled(not busy)
-        self.create_button.setEnabled(not busy)
-        self.busy.setVisible(busy)
-        if busy:
-            self.error.hide()
-            self.status.setText("Working…")
-        else:
-            self.status.clear()
+        self._created(result.record.id)
 
     def _update_strength(self, text: str) -> None:
         try:
