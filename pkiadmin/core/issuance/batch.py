@@ -1,9 +1,11 @@
 """Signing many service CSRs under one profile in one operation: every plan first (each CSR that
 breaks the profile is named with the reason and left out), one confirmation, one unlock of the
-issuing CA's key, then each certificate signed and stored on its own, with its own audit entry."""
+issuing CA's key, then each certificate signed and stored whole or not at all, with its own audit
+entry."""
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +26,8 @@ from pkiadmin.core.x509.fields import NameCache
 CSR_SUFFIXES = (".csr", ".pem", ".req", ".der")
 SIGNING_THREADS = 2
 AHEAD = 4  # certificates signed ahead of the one being stored; a cancel discards at most these
+GROUP_MAX = 64  # certificates committed together, each in a savepoint of its own
+GROUP_S = 0.5  # and at least this often, so a cancel or a kill loses little work
 
 
 @dataclass(frozen=True)
@@ -107,9 +111,12 @@ def sign(
 ) -> BatchResult:
     """One unlock; every CSR imported and reserved in one transaction (so a second signing of any
     of them stops before anything is signed); then each certificate lint-then-signed and stored
-    with its own audit entry, in its own transaction. A certificate that fails its checks is
-    named, its CSR released, and the others go on. The workspace's write lock is held for the
-    whole batch.
+    with its own audit entry, in a savepoint of its own inside a transaction committed every
+    GROUP_MAX certificates or GROUP_S seconds. A certificate that fails its checks is named, its
+    CSR released, and the others go on; a process killed mid-group stores none of that group
+    (nothing of it has left the process: the certificates are only in the inventory, and their
+    CSRs' reservations are taken over by the next signing). The workspace's write lock is held
+    for the whole batch.
 
     Signing runs ahead in worker threads (the signature and its verification release the
     interpreter lock) while this thread stores the certificates in order; the database is only
@@ -136,29 +143,60 @@ def _sign_and_store(
     pool = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="pkiadmin-batch-sign")
     ahead: deque[Future[end_entity.SignedEndEntity]] = deque()
     names = NameCache()
+    position = 0  # the next certificate to store
+
+    def sign_ahead() -> None:
+        while len(ahead) < AHEAD and position + len(ahead) < len(reserved):
+            plan = reserved[position + len(ahead)][0].plan
+            ahead.append(pool.submit(end_entity.sign_certificate, ws, plan, key, names))
+
+    broken: BaseException | None = None  # a signing thread's unexpected error
     try:
-        for number, (item, csr_id) in enumerate(reserved, start=1):
-            if cancelled():
-                result.cancelled = True
-                _release(ws, [c for _, c in reserved[number - 1 :]])
-                break
-            while len(ahead) < AHEAD and number - 1 + len(ahead) < len(reserved):
-                plan = reserved[number - 1 + len(ahead)][0].plan
-                ahead.append(pool.submit(end_entity.sign_certificate, ws, plan, key, names))
+        while position < len(reserved) and not result.cancelled and broken is None:
+            group_start, started = position, time.monotonic()
+            stored: list[tuple[str, int]] = []
             try:
-                signed = ahead.popleft().result()
+                # One commit for a group of certificates (the fsync and the search index's
+                # segment are much of a certificate's cost); each certificate is a savepoint
+                # of its own, whole or not at all.
                 with ws.db.atomic():
-                    cert_id, _seq = end_entity.store_signed(ws, item.plan, signed, csr_id)
-            except PkiError as exc:
-                _release(ws, [csr_id])
-                result.failed.append((item.source, str(exc)))
+                    while (
+                        position < len(reserved)
+                        and position - group_start < GROUP_MAX
+                        and time.monotonic() - started < GROUP_S
+                    ):
+                        if cancelled():
+                            result.cancelled = True
+                            break
+                        item, csr_id = reserved[position]
+                        sign_ahead()
+                        try:
+                            signed = ahead.popleft().result()
+                            with ws.db.atomic():
+                                cert_id, _seq = end_entity.store_signed(
+                                    ws, item.plan, signed, csr_id
+                                )
+                        except PkiError as exc:
+                            _release(ws, [csr_id])
+                            result.failed.append((item.source, str(exc)))
+                        except Exception as exc:  # noqa: BLE001 - re-raised once the group is kept
+                            broken = exc
+                            break
+                        else:
+                            stored.append((item.source, cert_id))
+                        position += 1
+                        if progress is not None:
+                            progress(BatchProgress(position, len(reserved), item.source))
             except BaseException:
-                _release(ws, [c for _, c in reserved[number - 1 :]])
+                # The group was rolled back (its commit failed, or the process is stopping):
+                # none of it is stored.
+                _release(ws, [c for _, c in reserved[group_start:]])
                 raise
-            else:
-                result.issued.append((item.source, cert_id))
-            if progress is not None:
-                progress(BatchProgress(number, len(reserved), item.source))
+            result.issued += stored
+        if result.cancelled or broken is not None:
+            _release(ws, [c for _, c in reserved[position:]])
+        if broken is not None:
+            raise broken
     finally:
         # Certificates signed ahead of a cancel or a failure are dropped unstored: they never
         # left this process and are valid nowhere.

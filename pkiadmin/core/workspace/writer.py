@@ -85,8 +85,8 @@ class LockedDatabase(Database):
                 self.conn.rollback()
                 raise
             else:
-                faults.step("before commit")
                 try:
+                    faults.step("before commit")
                     self.conn.execute("COMMIT")
                 except BaseException:
                     self.conn.rollback()

@@ -1,9 +1,11 @@
 """Batch signing signs ahead in worker threads and stores in order: a certificate that fails its
 post-sign checks is named and its CSR released while the others are stored; a cancel or an
-unexpected error stores nothing more, releases every CSR not stored, and leaves no thread."""
+unexpected error stores nothing more, releases every CSR not stored, and leaves no thread; a
+group of certificates is committed whole or not at all."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pkiadmin.core.base import faults
 from pkiadmin.core.issuance import batch, end_entity, profiles
 from pkiadmin.core.workspace import audit
 from tests.core.issuance.test_end_entity import ISSUING, Hierarchy, csr_for, three_tiers
@@ -119,5 +122,32 @@ def test_an_unexpected_error_in_a_signing_thread_stops_the_batch_cleanly(
     assert _stored_subjects(tiers) == [f"svc{n:02d}.example.com" for n in range(3)]
     pending = [v for v in _csrs(tiers).values() if v[0] == "pending"]
     assert len(pending) == COUNT - 3 and all(signing is None for _, signing in pending)
+    assert audit.verify(tiers.ws.db).ok
+    assert not [t for t in threading.enumerate() if t.name.startswith("pkiadmin-batch")]
+
+
+def test_a_group_whose_commit_fails_is_stored_whole_or_not_at_all(
+    tiers: Hierarchy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Certificates are committed in groups: a commit that fails (a full disk, say) takes back
+    its whole group, the groups before it stay, and no CSR is left reserved."""
+    plan = _plan(tiers, tmp_path)
+    monkeypatch.setattr(batch, "GROUP_MAX", 5)
+    commits = {"n": 0}
+    real_step = faults.step
+
+    def failing_commit(what: str) -> None:
+        if what == "before commit":
+            commits["n"] += 1
+            if commits["n"] == 3:  # 1: import and reserve, 2: svc00-04, 3: svc05-09
+                raise sqlite3.OperationalError("database or disk is full")
+        real_step(what)
+
+    monkeypatch.setattr(faults, "step", failing_commit)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        batch.sign(tiers.ws, plan, ISSUING)
+    assert _stored_subjects(tiers) == [f"svc{n:02d}.example.com" for n in range(5)]
+    pending = [v for v in _csrs(tiers).values() if v[0] == "pending"]
+    assert len(pending) == COUNT - 5 and all(signing is None for _, signing in pending)
     assert audit.verify(tiers.ws.db).ok
     assert not [t for t in threading.enumerate() if t.name.startswith("pkiadmin-batch")]
