@@ -27,6 +27,7 @@ from pkiadmin.core.ceremony import store as ceremony_store
 from pkiadmin.core.inventory import query
 from pkiadmin.core.keys import pkcs11 as hsm
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.known_bad import KnownBadKeysDialog
 from pkiadmin.gui.errors import show_error, show_message
 from pkiadmin.gui.models.certificates import ReaderThread
 from pkiadmin.gui.operations.authorities import AuthorityOperations
@@ -208,6 +209,9 @@ class MainWindow(QMainWindow):
         tools_menu.addAction(
             self._action("&Confirm the clock…", None, lambda *_: self.workspace_ops.confirm_clock())
         )
+        tools_menu.addAction(
+            self._action("&Known-bad keys…", None, lambda *_: self.open_known_bad_keys())
+        )
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About pkiadmin", None, self.show_about))
 
@@ -301,6 +305,12 @@ class MainWindow(QMainWindow):
 
     def show_failure(self, error: BaseException) -> None:
         show_error(self, error)
+
+    def open_known_bad_keys(self) -> KnownBadKeysDialog:
+        dialog = KnownBadKeysDialog(self.worker, self)
+        dialog.refresh()
+        dialog.open()
+        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About pkiadmin", version_text().replace("\n", "<br>"))

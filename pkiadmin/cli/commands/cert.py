@@ -24,6 +24,7 @@ from pkiadmin.core.inventory import export, metadata, query, view_export
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities, end_entity, requests
 from pkiadmin.core.revocation import records as revocation
+from pkiadmin.core.workspace import blocklists
 from pkiadmin.core.x509 import describe as certinfo
 
 
@@ -195,7 +196,9 @@ def renew(
     issuing CA, the CSR's key; the inventory links the two."""
     with opened_workspace(ctx) as ws, user_errors():
         issuer_id, cert_profile, old = end_entity.renewal(ws, cert_id)
-        request, _info = requests.acceptable(csr_file.read_bytes(), csr_file.name)
+        request, _info = requests.acceptable(
+            csr_file.read_bytes(), csr_file.name, blocklists.installed(ws)
+        )
         plan = end_entity.prepare(
             ws, issuer_id, request, cert_profile, validity_days, renewing=(cert_id, old)
         )

@@ -9,6 +9,7 @@ import click
 from pkiadmin.cli.context import echo_json, echo_table, opened_workspace, user_errors
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.issuance import requests
+from pkiadmin.core.workspace import blocklists
 from pkiadmin.core.x509 import csr
 
 
@@ -36,7 +37,8 @@ def _print_info(info: csr.CsrInfo) -> None:
 @group.command("check")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check(file: Path) -> None:
-    """Check a CSR file without importing it; exit 1 if it would be refused."""
+    """Check a CSR file without importing it; exit 1 if it would be refused. The known-bad-key
+    checks run, but not the workspace's blocklists: csr import checks those too."""
     with user_errors():
         info = csr.check(csr.load(file.read_bytes(), file.name))
     _print_info(info)
@@ -82,7 +84,7 @@ def show(ctx: click.Context, csr_id: int, as_json: bool) -> None:
     """Show an imported CSR and its findings."""
     with opened_workspace(ctx) as ws, user_errors():
         record = requests.get(ws, csr_id)
-        info = csr.check(requests.load_request(ws, csr_id))
+        info = csr.check(requests.load_request(ws, csr_id), blocklists.installed(ws))
     if as_json:
         echo_json({"record": record, "info": info})
         return

@@ -49,6 +49,11 @@ RULES: tuple[Rule, ...] = (
         " OR (key_algorithm LIKE 'EC %' AND key_size < :min_ec_bits))",
     ),
     Rule(
+        "known-bad-key",
+        "Known-bad key (ROCA, Fermat, published private key...: BR 6.1.1.3)",
+        "(known_bad <> '')",
+    ),
+    Rule(
         "weak-signature",
         "SHA-1 or MD5 signature",
         "(signature_algorithm LIKE '%sha1%' OR signature_algorithm LIKE '%md5%'"

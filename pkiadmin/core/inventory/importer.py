@@ -26,6 +26,8 @@ from pkiadmin.core.base.display import plain_error
 from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.inventory import store as bulk_store
 from pkiadmin.core.inventory.store import Cancelled
+from pkiadmin.core.keys import known_bad
+from pkiadmin.core.workspace import blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import fields as certfields
 from pkiadmin.core.x509 import pembundle
@@ -78,7 +80,7 @@ def parse(data: bytes, name: str, p12_password: str | None = None) -> list[certf
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         parsed = [
-            certfields.read_fields(cert, names, der)
+            certfields.read_fields(cert, names, der, _known_bad_lists)
             for cert, der in _parse(data, name, p12_password)
         ]
     for warning in caught:
@@ -163,6 +165,16 @@ def _wants_pool(data: bytes) -> bool:
     return b"-----BEGIN PKCS7-----" not in data and data.count(pembundle.BEGIN) >= PARALLEL_MIN
 
 
+# The workspace's blocklists of known-bad keys, in this process and in each worker (a
+# certificate's key found in one is a compliance finding, not a refusal: it was issued elsewhere).
+_known_bad_lists: tuple[known_bad.Blocklist, ...] = ()
+
+
+def _use_lists(lists: Sequence[tuple[str, dict[int, str]]]) -> None:
+    global _known_bad_lists  # noqa: PLW0603 - one set of lists per import, per process
+    _known_bad_lists = tuple(known_bad.Blocklist(Path(path), names) for path, names in lists)
+
+
 def import_paths(
     ws: Workspace,
     paths: Sequence[Path],
@@ -173,6 +185,8 @@ def import_paths(
     summary = ImportSummary()
     files = list(_files(paths))
     pool: ProcessPoolExecutor | None = None
+    lists = [(str(b.path), dict(b.names)) for b in blocklists.installed(ws)]
+    _use_lists(lists)
     try:
         for number, path in enumerate(files, start=1):
             if cancelled is not None and cancelled():
@@ -186,7 +200,7 @@ def import_paths(
                 continue
             parallel = _wants_pool(data)  # a large bundle's certificates are counted once
             if pool is None and parallel:
-                pool = _start_pool()
+                pool = _start_pool(lists)
             batches = _batches(data, path.name, p12_password, pool if parallel else None)
             try:
                 added, duplicates = bulk_store.store(ws, path, data, batches, report, cancelled)
@@ -207,6 +221,9 @@ def import_paths(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        for blocklist in _known_bad_lists:
+            blocklist.close()
+        _use_lists([])
     if summary.imported >= 1000:
         # Fresh statistics, so that each filter's query uses its index (a sampled ANALYZE: fast).
         ws.db.execute("PRAGMA analysis_limit = 1000")
@@ -231,13 +248,19 @@ def _reporter(
     return report
 
 
-def _start_pool() -> ProcessPoolExecutor:
+def _start_pool(lists: Sequence[tuple[str, dict[int, str]]]) -> ProcessPoolExecutor:
     # 'spawn': the GUI has threads, and a forked child of a threaded process can deadlock.
     return ProcessPoolExecutor(
         max_workers=WORKERS,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_lower_priority,
+        initializer=_start_worker,
+        initargs=(lists,),
     )
+
+
+def _start_worker(lists: Sequence[tuple[str, dict[int, str]]]) -> None:
+    _lower_priority()
+    _use_lists(lists)
 
 
 def _lower_priority() -> None:

@@ -222,12 +222,14 @@ def refresh_fields(db: Database, batch: int = 2000) -> int:
                     f.ca_issuers_urls,
                     f.key_algorithm,
                     f.key_size,
+                    f.known_bad,
                     cert_id,
                 )
             )
         db.conn.executemany(
             "UPDATE certificates SET sans = ?, key_usage = ?, eku = ?, policies = ?, crl_urls = ?,"
-            " ocsp_urls = ?, ca_issuers_urls = ?, key_algorithm = ?, key_size = ? WHERE id = ?",
+            " ocsp_urls = ?, ca_issuers_urls = ?, key_algorithm = ?, key_size = ?, known_bad = ?"
+            " WHERE id = ?",
             updates,
         )
         done += len(chunk)

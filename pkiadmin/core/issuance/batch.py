@@ -81,7 +81,7 @@ def plan_folder(
         # No database here (it runs in worker threads): the issuer was read above.
         try:
             data = path.read_bytes()
-            request, info = requests.acceptable(data, path.name)
+            request, info = requests.acceptable(data, path.name, issuer.known_bad_lists)
             plan = end_entity.prepare(
                 ws, issuer_ca_id, request, profile, validity_days, issuer_read=issuer
             )

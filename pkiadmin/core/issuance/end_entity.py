@@ -23,8 +23,9 @@ from pkiadmin.core.issuance import authorities, intermediate, profiles
 from pkiadmin.core.issuance import lint_then_sign as issuance
 from pkiadmin.core.issuance.intermediate import Decision, NamePolicy
 from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys import known_bad
 from pkiadmin.core.keys.signer import FileSigner
-from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace import audit, blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint
 from pkiadmin.core.x509.cert_profiles import EKUS, CertProfile
@@ -55,6 +56,7 @@ class Issuer:
     authority: authorities.Authority
     certificate: x509.Certificate
     settings: Mapping[str, list[str]]  # CRL and AIA URLs
+    known_bad_lists: tuple[known_bad.Blocklist, ...] = ()  # the workspace's, checked when read
 
     @classmethod
     def read(cls, ws: Workspace, ca_id: int) -> Issuer:
@@ -63,6 +65,7 @@ class Issuer:
             authority,
             inventory.load_certificate(ws.db, authority.cert_id),
             intermediate.ca_settings(ws.db, ca_id),
+            blocklists.installed(ws),
         )
 
 
@@ -417,7 +420,11 @@ def sign_certificate(
     if any(_non_web_uri(s) for s in plan.sans):
         waivers = {**_URI_WAIVER, **(waivers or {})}
     signed = issuance.sign_linted(
-        plan.builder, FileSigner(key, f"key of {issuer.name}"), issuer=issuer_cert, waivers=waivers
+        plan.builder,
+        FileSigner(key, f"key of {issuer.name}"),
+        issuer=issuer_cert,
+        waivers=waivers,
+        known_bad_lists=plan.issuer.known_bad_lists,
     )
     cert = signed.certificate
     chain_lint = lint.lint_chain(issuer_cert, cert, waivers)

@@ -24,7 +24,7 @@ from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance import lint_then_sign as issuance
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys.signer import FileSigner
-from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace import audit, blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint, profile
 from pkiadmin.core.x509.fields import CertFields
@@ -412,7 +412,11 @@ def sign_certificate(
     issuer = authorities.get_authority(ws.db, plan.issuer_ca_id)
     issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
     signed = issuance.sign_linted(
-        plan.builder, FileSigner(key, f"key of {issuer.name}"), issuer=issuer_cert, waivers=waivers
+        plan.builder,
+        FileSigner(key, f"key of {issuer.name}"),
+        issuer=issuer_cert,
+        waivers=waivers,
+        known_bad_lists=blocklists.installed(ws),
     )
     cert = signed.certificate
     chain_lint = lint.lint_chain(issuer_cert, cert, waivers)

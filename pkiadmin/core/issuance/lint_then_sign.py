@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pkiadmin.core.base.errors import CheckFailedError
 from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys import known_bad
 from pkiadmin.core.keys.signer import Signer
 from pkiadmin.core.x509 import lint
 
@@ -56,12 +57,19 @@ def sign_linted(
     signer: Signer,
     issuer: x509.Certificate | None = None,
     waivers: Mapping[str, str] | None = None,
+    known_bad_lists: Sequence[known_bad.Blocklist] = (),
 ) -> SignedCertificate:
-    """Nothing is signed that failed lint; nothing is returned that failed a post-sign check.
+    """Nothing is signed that failed lint or certifies a known-bad key; nothing is returned that
+    failed a post-sign check.
 
     `issuer` is None for a self-signed root (the new certificate verifies itself).
     """
     lint_copy = linted_copy(builder, signer.public_key())
+    bad = known_bad.check(lint_copy.public_key(), known_bad_lists)
+    if bad:
+        raise CheckFailedError(
+            known_bad.sentence(bad, "The key to be certified") + " Nothing was signed."
+        )
     before = lint.lint_certificate(lint_copy, waivers)
     if not before.ok:
         raise CheckFailedError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
-from pkiadmin.core.workspace import audit
+from pkiadmin.core.keys import known_bad
+from pkiadmin.core.workspace import audit, blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import csr
 
@@ -29,10 +30,12 @@ class CsrRecord:
     cert_id: int | None
 
 
-def acceptable(data: bytes, source: str) -> tuple[x509.CertificateSigningRequest, csr.CsrInfo]:
+def acceptable(
+    data: bytes, source: str, known_bad_lists: Sequence[known_bad.Blocklist] = ()
+) -> tuple[x509.CertificateSigningRequest, csr.CsrInfo]:
     """The CSR in `data` if it passes every check, or a ValidationError naming what it fails."""
     request = csr.load(data, source)
-    info = csr.check(request)
+    info = csr.check(request, known_bad_lists)
     blocking = [f.message for f in info.findings if f.blocking]
     if blocking:
         raise ValidationError(f"{source} was refused: " + " ".join(blocking))
@@ -41,7 +44,7 @@ def acceptable(data: bytes, source: str) -> tuple[x509.CertificateSigningRequest
 
 def import_csr(ws: Workspace, data: bytes, source: str) -> tuple[CsrRecord, csr.CsrInfo]:
     """Check and store a CSR. One that fails a check is refused and nothing is stored."""
-    request, info = acceptable(data, source)
+    request, info = acceptable(data, source, blocklists.installed(ws))
     return store_checked(ws, request, info, source), info
 
 

@@ -370,6 +370,12 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         # before; those are read by subject, as before.
         "ALTER TABLE partner_certs ADD COLUMN position INTEGER",
     ),
+    (
+        # Known-bad keys (BR 6.1.1.3: ROCA, Fermat, blocklisted...): the checks that found
+        # something for each certificate's key, filled for the certificates already stored.
+        "ALTER TABLE certificates ADD COLUMN known_bad TEXT NOT NULL DEFAULT ''",
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('refresh_fields', '1')",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -15,6 +16,7 @@ from pkiadmin.core.base import fingerprint
 from pkiadmin.core.base.display import plain_error, safe
 from pkiadmin.core.base.errors import ValidationError
 from pkiadmin.core.keys import files as keys
+from pkiadmin.core.keys import known_bad
 from pkiadmin.core.x509 import describe as certinfo
 
 MAX_CSR_BYTES = 256 * 1024  # a CSR is a few kB; anything near this is not one
@@ -117,8 +119,11 @@ def _is_der_certificate(data: bytes) -> bool:
     return True
 
 
-def check(csr: x509.CertificateSigningRequest) -> CsrInfo:
-    """Signature, key strength and algorithm checks; every field is read so malformed parts surface here."""
+def check(
+    csr: x509.CertificateSigningRequest, blocklists: Sequence[known_bad.Blocklist] = ()
+) -> CsrInfo:
+    """Signature, key strength and algorithm checks, and the known-bad-key checks (against the
+    workspace's blocklists); every field is read so malformed parts surface here."""
     findings: list[CsrFinding] = []
     try:
         hash_name = csr.signature_hash_algorithm.name if csr.signature_hash_algorithm else "none"
@@ -156,6 +161,9 @@ def check(csr: x509.CertificateSigningRequest) -> CsrInfo:
         raise ValidationError(f"The CSR's public key cannot be read: {plain_error(exc)}.") from exc
     key_text, key_findings = _check_key(public_key)
     findings += key_findings
+    bad = known_bad.check(public_key, blocklists)
+    if bad:
+        findings.append(CsrFinding(True, known_bad.sentence(bad, "The CSR's key")))
     try:
         subject = safe(csr.subject.rfc4514_string())  # from the requester: shown escaped
         extensions = tuple(certinfo.describe_extension(ext) for ext in csr.extensions)

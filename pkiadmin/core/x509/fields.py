@@ -7,6 +7,7 @@ extension is first read), so building the fields is also the import's full well-
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from cryptography import x509
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from pkiadmin.core.base.display import safe
+from pkiadmin.core.keys import known_bad as known_bad_keys
 from pkiadmin.core.x509 import dn, tbs
 
 _KEY_USAGE = (
@@ -61,11 +63,12 @@ class CertFields(NamedTuple):
     crl_urls: str
     ocsp_urls: str
     ca_issuers_urls: str
+    known_bad: str  # the known-bad-key checks that found something, space-separated
     self_issued: bool
     der: bytes
 
 
-COLUMNS = CertFields._fields.index("self_issued")  # sha256 … ca_issuers_urls
+COLUMNS = CertFields._fields.index("self_issued")  # sha256 … known_bad
 
 
 def serial_hex(serial: int) -> str:
@@ -149,10 +152,14 @@ class NameCache:
 
 
 def read_fields(
-    cert: x509.Certificate, names: NameCache | None = None, cert_der: bytes | None = None
+    cert: x509.Certificate,
+    names: NameCache | None = None,
+    cert_der: bytes | None = None,
+    known_bad_lists: Sequence[known_bad_keys.Blocklist] = (),
 ) -> CertFields:
     """Read every field once. Raises what cryptography raises for a malformed certificate.
-    cert_der: the certificate's DER, when the caller has it."""
+    cert_der: the certificate's DER, when the caller has it; known_bad_lists: the blocklists its
+    key is looked up in (the quick known-bad-key checks run on every RSA key)."""
     names = names or NameCache()
     if cert_der is None:
         cert_der = cert.public_bytes(serialization.Encoding.DER)
@@ -212,9 +219,22 @@ def read_fields(
         else "",
         _access(aia, AuthorityInformationAccessOID.OCSP),
         _access(aia, AuthorityInformationAccessOID.CA_ISSUERS),
+        _known_bad(cert, algorithm, known_bad_lists),
         self_issued=issuer_text == subject.text,
         der=cert_der,
     )
+
+
+def _known_bad(
+    cert: x509.Certificate, algorithm: str, lists: Sequence[known_bad_keys.Blocklist]
+) -> str:
+    if algorithm != "RSA" and not lists:
+        return ""  # the arithmetic checks are RSA's; other keys can only be blocklisted
+    try:
+        key = cert.public_key()
+    except (ValueError, TypeError, NotImplementedError):
+        return ""  # a key cryptography cannot load (an unusual curve): nothing to check
+    return known_bad_keys.codes(known_bad_keys.check(key, lists, known_bad_keys.QUICK))
 
 
 def _sans(san: x509.SubjectAlternativeName) -> str:

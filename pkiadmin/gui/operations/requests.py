@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox
 
 from pkiadmin.core.issuance import requests
+from pkiadmin.core.workspace import blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import csr
 from pkiadmin.gui.dialogs.sign_batch import SignBatchDialog
@@ -41,7 +42,7 @@ class RequestOperations:
 
     def load_csr_details(self, csr_id: int) -> None:
         def operation(ws: Workspace, _progress: Progress) -> csr.CsrInfo:
-            return csr.check(requests.load_request(ws, csr_id))
+            return csr.check(requests.load_request(ws, csr_id), blocklists.installed(ws))
 
         def done(info: csr.CsrInfo) -> None:
             self.page.show_info(csr_id, info)

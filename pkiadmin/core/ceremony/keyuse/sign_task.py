@@ -16,6 +16,7 @@ from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities, intermediate, requests
 from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.keys import files as keys
+from pkiadmin.core.workspace import blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import csr
 
@@ -45,7 +46,7 @@ def pending_csr(ws: Workspace, sha256: str) -> tuple[int, x509.CertificateSignin
             f"CSR {record.id} ({record.subject}) was already signed (certificate {record.cert_id})."
         )
     request = requests.load_request(ws, record.id)
-    info = csr.check(request)
+    info = csr.check(request, blocklists.installed(ws))
     blocking = [f.message for f in info.findings if f.blocking]
     if blocking:
         raise ValidationError(f"CSR {record.id} cannot be signed: " + " ".join(blocking))
