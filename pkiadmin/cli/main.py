@@ -9,6 +9,7 @@ import click
 from pkiadmin.cli.commands import (
     audit,
     ca,
+    ca_adopt,
     ceremony,
     cert,
     compliance,
@@ -77,6 +78,9 @@ for command_group in (
     package.group,
 ):
     cli.add_command(command_group)
+
+
+ca.group.add_command(ca_adopt.adopt)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ _OPERATIONS = (
     "crl.number-reserved",
     "ca.create-root",
     "ca.create-intermediate",
+    "ca.adopt",
     "ca.sign-intermediate",
     "ca.sign-end-entity",
     "ceremony.completed",
@@ -66,7 +67,12 @@ def differences(db: Database) -> tuple[str, ...]:
             )
         elif operation == "crl.number-reserved":
             reserved[int(objects["ca_id"])] = (seq, int(objects["number"]))
-        elif operation in ("ca.create-root", "ca.create-intermediate", "ceremony.completed"):
+        elif operation in (
+            "ca.create-root",
+            "ca.create-intermediate",
+            "ca.adopt",
+            "ceremony.completed",
+        ):
             source = details if operation == "ceremony.completed" else objects
             if "ca_id" in source and "cert_id" in source:
                 ca_id = int(source["ca_id"])

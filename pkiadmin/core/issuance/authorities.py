@@ -10,9 +10,15 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from sqlite_utils import Database
 
-from pkiadmin.core.base.errors import CheckFailedError, NotFoundError, PassphraseError
+from pkiadmin.core.base.errors import (
+    CheckFailedError,
+    NotFoundError,
+    PassphraseError,
+    ValidationError,
+)
 from pkiadmin.core.integrity import audit_replay
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.keys import files as keys
@@ -42,12 +48,19 @@ class Authority:
         return self.key_backend == "pkcs11"
 
 
-def root_key_path(ws: Workspace, cert: x509.Certificate) -> Path:
-    """keys/root-<first 16 hex of the SPKI SHA-256>.key.pem: stable, and never reused for another key."""
-    spki = cert.public_key().public_bytes(
+def key_path(ws: Workspace, public_key: keys.PublicKey, kind: str) -> Path:
+    """keys/<kind>-<first 16 hex of the SPKI SHA-256>.key.pem: stable, never reused for another key."""
+    spki = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return ws.keys_dir / f"root-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
+    return ws.keys_dir / f"{kind}-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
+
+
+def root_key_path(ws: Workspace, cert: x509.Certificate) -> Path:
+    public_key = cert.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise ValidationError("A CA's key is RSA or EC.")
+    return key_path(ws, public_key, "root")
 
 
 def insert_root(

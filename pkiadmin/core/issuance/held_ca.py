@@ -64,10 +64,7 @@ def create_intermediate(
     )
     plan = prepare(ws, issuer_ca_id, request_csr, request)
     key_pem = keys.encrypt_pkcs8(key, new_key_passphrase)
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    key_path = ws.keys_dir / f"intermediate-{hashlib.sha256(spki).hexdigest()[:16]}.key.pem"
+    key_path = authorities.key_path(ws, key.public_key(), "intermediate")
     issuer_key = unlock_issuer_key(ws, issuer_ca_id, issuer_passphrase, issuer_shares)
     try:
         result = sign_certificate(ws, plan, issuer_key)

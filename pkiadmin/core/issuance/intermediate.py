@@ -493,9 +493,19 @@ def insert_issued(
                 f"CSR {csr_id} was signed meanwhile (certificate {done[1] if done else '?'}), by "
                 "another signing; this certificate was not stored and is not valid anywhere."
             )
-    cert_id = inventory.insert_certificate(
-        ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer_cert_id, fields=fields
-    )
+    try:
+        cert_id = inventory.insert_certificate(
+            ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer_cert_id, fields=fields
+        )
+    except sqlite3.IntegrityError as exc:
+        if "serial_hex" not in str(exc):
+            raise
+        raise CheckFailedError(
+            f"The new certificate's serial number {cert.serial_number:X} is already used by a "
+            "certificate of the same issuer (one it issued before, or one an adopted CA's "
+            "index.txt lists), so it was not stored and is valid nowhere. Sign again: each "
+            "signing draws a new serial."
+        ) from exc
     if csr_id is not None:
         ws.db.execute(
             "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"

@@ -205,10 +205,16 @@ def revoke(
     revoked_at: datetime | None = None,
     invalidity_date: datetime | None = None,
     note: str = "",
+    historical: bool = False,
 ) -> Revocation:
-    """Record a revocation (audited, one transaction). The issuer's key is needed only for the CRL."""
+    """Record a revocation (audited, one transaction). The issuer's key is needed only for the CRL.
+    `historical`: a revocation a CA adopted from elsewhere recorded before (its reason is kept as
+    it was, even one BR 7.2.2 does not allow a new revocation; the CRL gives a CA entry a reason)."""
     record = inventory.get_record(ws.db, cert_id)
-    check_reason(reason, record.is_ca)
+    if not historical:
+        check_reason(reason, record.is_ca)
+    elif reason not in REASONS:
+        raise ValidationError(f"'{reason}' is not a revocation reason pkiadmin can publish.")
     existing = for_certificate(ws.db, cert_id)
     if existing is not None:
         raise AlreadyRevokedError(f"Nothing changed: {existing.describe()}.")
@@ -256,6 +262,7 @@ def revoke(
                 "invalidity_date": invalidity_date.isoformat() if invalidity_date else None,
                 "note": note,
                 "is_ca": record.is_ca,
+                **({"historical": True} if historical else {}),
             },
         )
     revocation = for_certificate(ws.db, cert_id)
