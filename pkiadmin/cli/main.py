@@ -9,7 +9,7 @@ import click
 from pkiadmin.cli.commands import (
     audit,
     ca,
-    ca_adopt,
+    ca_lifecycle,
     ceremony,
     cert,
     compliance,
@@ -80,7 +80,10 @@ for command_group in (
     cli.add_command(command_group)
 
 
-ca.group.add_command(ca_adopt.adopt)
+ca.group.add_command(ca_lifecycle.adopt)
+ca.group.add_command(ca_lifecycle.cross_sign)
+ca.group.add_command(ca_lifecycle.renew_ca)
+ca.group.add_command(ca_lifecycle.renewals)
 
 
 def main() -> None:

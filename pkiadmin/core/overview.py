@@ -16,6 +16,7 @@ from pkiadmin.core.integrity import audit_replay
 from pkiadmin.core.inventory import dashboard
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities, profiles, requests
+from pkiadmin.core.lifecycle import renew
 from pkiadmin.core.revocation import calendar as crl_status
 from pkiadmin.core.revocation import crl
 from pkiadmin.core.revocation import records as revocation
@@ -46,6 +47,7 @@ class Overview:
     last_verified: dict[int, datetime] = field(default_factory=dict)
     partner_crls: tuple[trust.PartnerCrl, ...] = ()
     profiles: tuple[CertProfile, ...] = ()
+    renewals: tuple[renew.RenewalDue, ...] = ()  # intermediate CAs whose renewal is due
 
     @property
     def revoked_ids(self) -> frozenset[int]:
@@ -112,7 +114,7 @@ def _packages(db: Database) -> tuple[dict[str, object], ...]:
 # What a change in one area of the workspace can alter. The audit log changes with every change.
 AREAS: dict[str, tuple[str, ...]] = {
     "certificates": ("ca_certificates", "revocable_certificates", "stats", "choices"),
-    "authorities": ("authorities", "ca_certificates", "crl_calendar", "stats"),
+    "authorities": ("authorities", "ca_certificates", "crl_calendar", "stats", "renewals"),
     "requests": ("csrs",),
     "revocation": ("revocable_certificates", "revocations", "crls", "crl_calendar", "stats"),
     "partners": (
@@ -194,4 +196,5 @@ def _read(
         profiles=pick(
             "profiles", lambda: tuple(profiles.all_profiles(db).values()), lambda o: o.profiles
         ),
+        renewals=pick("renewals", lambda: renew.renewals(db, now), lambda o: o.renewals),
     )

@@ -674,6 +674,11 @@ def create_intermediate(
 )
 @click.option("--ca-issuers-url", multiple=True, help="AIA caIssuers URL.")
 @click.option("--ocsp-url", multiple=True, help="AIA OCSP URL.")
+@click.option(
+    "--renew-at",
+    default=None,
+    help="Renewal due when this fraction of the certificate's validity is left (default 0.33).",
+)
 @click.pass_context
 def settings(
     ctx: click.Context,
@@ -681,13 +686,21 @@ def settings(
     crl_url: tuple[str, ...],
     ca_issuers_url: tuple[str, ...],
     ocsp_url: tuple[str, ...],
+    renew_at: str | None,
 ) -> None:
-    """Set the URLs a CA writes into the certificates it signs (audited)."""
+    """Set the URLs a CA writes into the certificates it signs, and when its renewal is due
+    (audited)."""
     with opened_workspace(ctx) as ws, user_errors():
+        kept = intermediate.ca_settings(ws.db, ca_id).get("renew_at", [])
         intermediate.set_ca_settings(
             ws,
             ca_id,
-            {"crl_urls": crl_url, "ca_issuers_urls": ca_issuers_url, "ocsp_urls": ocsp_url},
+            {
+                "crl_urls": crl_url,
+                "ca_issuers_urls": ca_issuers_url,
+                "ocsp_urls": ocsp_url,
+                "renew_at": [renew_at] if renew_at is not None else kept,
+            },
         )
         current = intermediate.ca_settings(ws.db, ca_id)
     for key, urls in current.items():

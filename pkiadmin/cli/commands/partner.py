@@ -16,8 +16,10 @@ from pkiadmin.cli.context import (
     user_errors,
 )
 from pkiadmin.core.base import fingerprint
+from pkiadmin.core.base.display import safe
 from pkiadmin.core.exchange import call_records as calls
 from pkiadmin.core.exchange import partners, pgp
+from pkiadmin.core.exchange import trust_store as trust
 from pkiadmin.core.exchange.call import Comparison, Value, compare_words, confirmed, pair_code
 
 
@@ -95,8 +97,9 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
                 [partner.id],
             )
         )
+        cas = [c for c in trust.partner_certificates(ws.db) if c.partner_id == partner.id]
     if as_json:
-        echo_json({"partner": partner, "packages": packages})
+        echo_json({"partner": partner, "packages": packages, "ca_certificates": cas})
         return
     click.echo(f"{partner.name}: {partner.organisation} (key {partner.key_status})")
     if partner.pgp_fingerprint:
@@ -109,6 +112,11 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
     for p in packages:
         click.echo(
             f"  {p['direction']:<8} {p['at']}  {p['result']:<8} {p['package_id']}  {p['file']}"
+        )
+    for ca in cas:
+        state = "trusted" if ca.trusted else "not trusted"
+        click.echo(
+            f"  CA certificate {ca.cert_id} ({state}): {safe(ca.subject)} SHA-256 {ca.sha256}"
         )
 
 

@@ -29,6 +29,8 @@ _OPERATIONS = (
     "ca.adopt",
     "ca.sign-intermediate",
     "ca.sign-end-entity",
+    "ca.cross-sign",
+    "ca.renew",
     "ceremony.completed",
     "ocsp.sign",
 )
@@ -71,6 +73,7 @@ def differences(db: Database) -> tuple[str, ...]:
             "ca.create-root",
             "ca.create-intermediate",
             "ca.adopt",
+            "ca.renew",
             "ceremony.completed",
         ):
             source = details if operation == "ceremony.completed" else objects
@@ -82,7 +85,10 @@ def differences(db: Database) -> tuple[str, ...]:
                     keys[ca_id] = (seq, key)
                 if "certificate" in named:
                     certs[int(source["cert_id"])] = (seq, named["certificate"])
-        elif operation in ("ca.sign-intermediate", "ca.sign-end-entity") and "certificate" in named:
+        elif (
+            operation in ("ca.sign-intermediate", "ca.sign-end-entity", "ca.cross-sign")
+            and "certificate" in named
+        ):
             certs[int(objects["cert_id"])] = (seq, named["certificate"])
         elif operation == "ocsp.sign":
             manifest = next(iter(named.values()), "")

@@ -117,14 +117,27 @@ def set_ca_settings(ws: Workspace, ca_id: int, settings: Mapping[str, Sequence[s
     clean = {
         k: [str(u) for u in v]
         for k, v in settings.items()
-        if k in {"crl_urls", "ca_issuers_urls", "ocsp_urls"}
+        if k in {"crl_urls", "ca_issuers_urls", "ocsp_urls", "renew_at"}
     }
+    renew_at = clean.pop("renew_at", [])
+    for value in renew_at:
+        try:
+            fraction = float(value)
+        except ValueError:
+            fraction = -1.0
+        if not 0 < fraction < 1:
+            raise ValidationError(
+                f"'{value}' is not a fraction between 0 and 1 (a renewal is due when this share "
+                "of the certificate's validity is left; 0.33 by default)."
+            )
     for urls in clean.values():
         for url in urls:
             if not url.startswith(("http://", "ldap://")):
                 raise ValidationError(
                     f"'{url}' is not an http:// or ldap:// URL (relying parties fetch these without TLS)."
                 )
+    if renew_at:
+        clean["renew_at"] = renew_at[:1]
     with ws.db.atomic():
         ws.db.execute(
             "UPDATE authorities SET settings = ? WHERE id = ?",

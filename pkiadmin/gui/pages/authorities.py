@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -101,6 +101,12 @@ def crl_calendar_html(overview: Overview) -> str:
             f"{r.cert_id} ({escape(r.subject)}): sign a CRL by {r.crl_deadline:%Y-%m-%d %H:%M} UTC</td></tr>"
             for r in s.pending
         ]
+    now = datetime.now(UTC)
+    rows += [
+        f"<tr><td><b>{escape(r.name)}</b></td><td style='color:#b26a00'><b>RENEW</b></td>"
+        f"<td colspan='3'>{escape(r.describe(now))}: pkiadmin-cli ca renew {r.ca_id}</td></tr>"
+        for r in overview.renewals
+    ]
     return "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No CA yet.</i>"
 
 

@@ -1,0 +1,244 @@
+"""`pkiadmin-cli ca adopt` and `ca cross-sign`: take over a CA made elsewhere (an `openssl ca`
+directory, an XCA export) with what it issued, its revocations and its CRL number; certify a
+trusted partner CA inside the namespace agreed with them."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from cryptography.hazmat.primitives import serialization
+
+from pkiadmin.cli.context import (
+    issuer_secret,
+    opened_workspace,
+    passphrase_options,
+    read_passphrase,
+    shares_file_option,
+    user_errors,
+)
+from pkiadmin.core.base.display import safe
+from pkiadmin.core.exchange import trust_store as trust
+from pkiadmin.core.issuance import authorities
+from pkiadmin.core.lifecycle import adopt as adoption
+from pkiadmin.core.lifecycle import cross, renew
+from pkiadmin.core.workspace.folder import Workspace
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("adopt")
+@click.option("--cert", "cert_file", required=True, type=_FILE, help="The CA's certificate.")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=_FILE,
+    help="Its private key: PEM (encrypted PKCS#8, traditional, or unencrypted), DER or PKCS#12.",
+)
+@click.option(
+    "--key-passphrase-env",
+    default=None,
+    help="Environment variable holding the passphrase of the key file as it is now.",
+)
+@click.option(
+    "--index-txt",
+    "index",
+    type=_FILE,
+    default=None,
+    help="openssl ca's index.txt: the certificates it issued and their revocations.",
+)
+@click.option(
+    "--issued",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the certificates it issued (default: newcerts/ beside index.txt).",
+)
+@click.option("--crl", type=_FILE, default=None, help="Its last CRL (PEM or DER).")
+@click.option("--crlnumber", type=_FILE, default=None, help="openssl ca's crlnumber file.")
+@click.option(
+    "--passphrase-env",
+    default=None,
+    help="Environment variable holding the new passphrase pkiadmin encrypts the key with.",
+)
+@click.option(
+    "--passphrase-fd", type=int, default=None, help="Read the new passphrase from this fd."
+)
+@click.option("--yes", is_flag=True, help="Do not ask after showing what will be adopted.")
+@click.pass_context
+def adopt(
+    ctx: click.Context,
+    cert_file: Path,
+    key_file: Path,
+    key_passphrase_env: str | None,
+    index: Path | None,
+    issued: Path | None,
+    crl: Path | None,
+    crlnumber: Path | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    yes: bool,
+) -> None:
+    """Adopt a CA made elsewhere: its key is checked against its certificate and kept encrypted
+    under a new passphrase; the certificates in index.txt are imported and linked, their
+    revocations kept with their dates and reasons, and the CRL number continued; audited."""
+    old_secret = None
+    if key_passphrase_env is not None:
+        old_secret = os.environ.get(key_passphrase_env)
+        if old_secret is None:
+            raise click.UsageError(f"The environment variable {key_passphrase_env} is not set.")
+    sources = adoption.Sources(cert_file, key_file, old_secret, index, issued, crl, crlnumber)
+    with opened_workspace(ctx) as ws, user_errors():
+        found = adoption.plan(ws, sources)
+        click.echo(safe(adoption.describe(found)))
+        if not yes and not click.confirm("Adopt this CA?", default=False):
+            raise click.ClickException("Nothing was adopted.")
+        secret = read_passphrase(passphrase_env, passphrase_fd, new=True)
+        done = adoption.adopt(ws, found, secret)
+    click.echo(
+        f"Adopted CA {done.ca_id} (certificate {done.cert_id}): {done.issued} issued "
+        f"certificate(s), {done.revoked} revocation(s); the key is in {done.key_path.name}, "
+        "encrypted."
+    )
+    for note in done.notes:
+        click.echo(f"Note: {safe(note)}")
+
+
+def _partner_cert_id(ws: Workspace, which: str) -> int:
+    """A partner CA certificate by its id or by its SHA-256 (as read on the call; a prefix of 16
+    hex digits or more)."""
+    if which.isdigit() and len(which) < 16:
+        return int(which)
+    wanted = which.replace(":", "").replace(" ", "").lower()
+    if len(wanted) < 16:
+        raise click.BadParameter("give the certificate id or at least 16 hex digits of its SHA-256")
+    found = [c for c in trust.partner_certificates(ws.db) if c.sha256.startswith(wanted)]
+    if len(found) != 1:
+        raise click.BadParameter(
+            f"{len(found)} partner CA certificates have a SHA-256 starting {wanted} (partner show NAME "
+            "lists them)"
+        )
+    return found[0].cert_id
+
+
+@click.command("cross-sign")
+@click.argument("ca_id", type=int)
+@click.argument("partner_ca")
+@click.option(
+    "--permitted",
+    multiple=True,
+    required=True,
+    help="A namespace to trust (repeatable): dns:NAME, ip:NETWORK/PREFIX, email:DOMAIN, uri:HOST.",
+)
+@click.option("--excluded", multiple=True, help="A namespace to exclude inside it (repeatable).")
+@click.option("--validity-days", type=int, default=cross.DEFAULT_DAYS, show_default=True)
+@click.option("--path-length", type=int, default=None, help="Default: the partner CA's own.")
+@click.option("--policy-oid", "policy_oids", multiple=True, help="Certificate policy OID.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the cross-certificate here (PEM), for the relying parties' servers.",
+)
+@passphrase_options
+@shares_file_option
+@click.option("--yes", is_flag=True, help="Do not ask after showing what will be signed.")
+@click.pass_context
+def cross_sign(
+    ctx: click.Context,
+    ca_id: int,
+    partner_ca: str,
+    permitted: tuple[str, ...],
+    excluded: tuple[str, ...],
+    validity_days: int,
+    path_length: int | None,
+    policy_oids: tuple[str, ...],
+    out: Path | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    yes: bool,
+) -> None:
+    """Cross-certify a trusted partner CA (PARTNER_CA: its certificate id, or its SHA-256) under
+    CA_ID, constrained to the namespaces given, so that relying parties who trust only our root
+    accept the partner's certificates inside them and nothing outside."""
+    with opened_workspace(ctx) as ws, user_errors():
+        request = cross.CrossRequest(
+            _partner_cert_id(ws, partner_ca), permitted, excluded, validity_days, path_length,
+            policy_oids,
+        )  # fmt: skip
+        found = cross.plan(ws, ca_id, request)
+        click.echo(safe(cross.describe(found)))
+        if not yes and not click.confirm("Sign this cross-certificate?", default=False):
+            raise click.ClickException("Nothing was signed.")
+        secret, words = issuer_secret(
+            authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
+        )
+        done = cross.sign(ws, found, secret, words)
+    click.echo(
+        f"Signed cross-certificate {done.cert_id}: {safe(done.certificate.subject.rfc4514_string())}."
+    )
+    if out is not None:
+        try:
+            out.write_bytes(done.certificate.public_bytes(serialization.Encoding.PEM))
+        except OSError as exc:
+            raise click.ClickException(f"{out} cannot be written ({exc.strerror}); the "
+                                       "cross-certificate is in the inventory (cert export).") from exc  # fmt: skip
+        click.echo(f"Wrote {out}")
+
+
+@click.command("renew")
+@click.argument("ca_id", type=int)
+@click.option("--validity-days", type=int, default=5 * 365, show_default=True)
+@passphrase_options
+@shares_file_option
+@click.option("--yes", is_flag=True, help="Do not ask after showing what will be signed.")
+@click.pass_context
+def renew_ca(
+    ctx: click.Context,
+    ca_id: int,
+    validity_days: int,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    yes: bool,
+) -> None:
+    """Renew intermediate CA_ID with the same key: its issuer (held here; its passphrase or
+    shares are asked for) signs a successor with the same subject, key and constraints; the CA
+    goes on under it, linked to the certificate it replaces."""
+    with opened_workspace(ctx) as ws, user_errors():
+        found = renew.plan(ws, ca_id, validity_days)
+        click.echo(safe(renew.describe(ws, found)))
+        if not yes and not click.confirm("Sign the renewed certificate?", default=False):
+            raise click.ClickException("Nothing was signed.")
+        secret, words = issuer_secret(
+            authorities.get_authority(ws.db, found.issuer_ca_id),
+            passphrase_env,
+            passphrase_fd,
+            shares_file,
+        )
+        done = renew.sign(ws, found, secret, words)
+    click.echo(
+        f"Renewed CA {done.ca_id}: certificate {done.cert_id} replaces {done.old_cert_id}, valid "
+        f"until {done.certificate.not_valid_after_utc:%Y-%m-%d}."
+    )
+
+
+@click.command("renewals")
+@click.option("--all", "show_all", is_flag=True, help="Every intermediate, not only those due.")
+@click.pass_context
+def renewals(ctx: click.Context, show_all: bool) -> None:
+    """Intermediate CAs whose renewal is due (a third of the validity left, or the CA's
+    --renew-at setting); exit 1 if one is due."""
+    with opened_workspace(ctx) as ws, user_errors():
+        found = renew.renewals(ws.db, include_later=show_all)
+        due = renew.renewals(ws.db)
+    now = datetime.now(UTC)
+    for item in found:
+        click.echo(f"CA {item.ca_id} {safe(item.describe(now))}")
+    if not found:
+        click.echo("No renewal is due.")
+    if due:
+        raise click.ClickException(f"{len(due)} renewal(s) due: pkiadmin-cli ca renew CA_ID")
