@@ -84,6 +84,7 @@ ca.group.add_command(ca_lifecycle.adopt)
 ca.group.add_command(ca_lifecycle.cross_sign)
 ca.group.add_command(ca_lifecycle.renew_ca)
 ca.group.add_command(ca_lifecycle.renewals)
+ca.group.add_command(ca_lifecycle.rollover_root)
 
 
 def main() -> None:

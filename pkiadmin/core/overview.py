@@ -16,7 +16,7 @@ from pkiadmin.core.integrity import audit_replay
 from pkiadmin.core.inventory import dashboard
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities, profiles, requests
-from pkiadmin.core.lifecycle import renew
+from pkiadmin.core.lifecycle import renew, rollover
 from pkiadmin.core.revocation import calendar as crl_status
 from pkiadmin.core.revocation import crl
 from pkiadmin.core.revocation import records as revocation
@@ -48,6 +48,7 @@ class Overview:
     partner_crls: tuple[trust.PartnerCrl, ...] = ()
     profiles: tuple[CertProfile, ...] = ()
     renewals: tuple[renew.RenewalDue, ...] = ()  # intermediate CAs whose renewal is due
+    root_key_ages: tuple[rollover.KeyAge, ...] = ()  # each root's key age (Mozilla 3.1)
 
     @property
     def revoked_ids(self) -> frozenset[int]:
@@ -114,7 +115,14 @@ def _packages(db: Database) -> tuple[dict[str, object], ...]:
 # What a change in one area of the workspace can alter. The audit log changes with every change.
 AREAS: dict[str, tuple[str, ...]] = {
     "certificates": ("ca_certificates", "revocable_certificates", "stats", "choices"),
-    "authorities": ("authorities", "ca_certificates", "crl_calendar", "stats", "renewals"),
+    "authorities": (
+        "authorities",
+        "ca_certificates",
+        "crl_calendar",
+        "stats",
+        "renewals",
+        "root_key_ages",
+    ),
     "requests": ("csrs",),
     "revocation": ("revocable_certificates", "revocations", "crls", "crl_calendar", "stats"),
     "partners": (
@@ -197,4 +205,7 @@ def _read(
             "profiles", lambda: tuple(profiles.all_profiles(db).values()), lambda o: o.profiles
         ),
         renewals=pick("renewals", lambda: renew.renewals(db, now), lambda o: o.renewals),
+        root_key_ages=pick(
+            "root_key_ages", lambda: rollover.key_ages(db), lambda o: o.root_key_ages
+        ),
     )

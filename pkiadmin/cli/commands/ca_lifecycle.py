@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 
 from pkiadmin.cli.context import (
     issuer_secret,
@@ -21,10 +23,14 @@ from pkiadmin.cli.context import (
 )
 from pkiadmin.core.base.display import safe
 from pkiadmin.core.exchange import trust_store as trust
+from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
+from pkiadmin.core.issuance import root as rootca
+from pkiadmin.core.keys import files as keys
 from pkiadmin.core.lifecycle import adopt as adoption
-from pkiadmin.core.lifecycle import cross, renew
+from pkiadmin.core.lifecycle import cross, renew, rollover
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509.names import SubjectSpec
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -231,14 +237,117 @@ def renew_ca(
 @click.pass_context
 def renewals(ctx: click.Context, show_all: bool) -> None:
     """Intermediate CAs whose renewal is due (a third of the validity left, or the CA's
-    --renew-at setting); exit 1 if one is due."""
+    --renew-at setting), and each root's key age and when to plan its rollover; exit 1 if a
+    renewal is due."""
     with opened_workspace(ctx) as ws, user_errors():
         found = renew.renewals(ws.db, include_later=show_all)
         due = renew.renewals(ws.db)
+        ages = rollover.key_ages(ws.db)
     now = datetime.now(UTC)
     for item in found:
         click.echo(f"CA {item.ca_id} {safe(item.describe(now))}")
     if not found:
         click.echo("No renewal is due.")
+    for age in ages:
+        mark = "PLAN THE ROLLOVER NOW: " if now >= age.plan_by else ""
+        click.echo(f"Root CA {age.ca_id} {safe(age.name)}: {mark}{age.describe(now)}")
     if due:
         raise click.ClickException(f"{len(due)} renewal(s) due: pkiadmin-cli ca renew CA_ID")
+
+
+@click.command("rollover")
+@click.argument("old_ca_id", type=int)
+@click.option("--cn", "common_name", required=True, help="The new root's common name.")
+@click.option("--org", "organization", default=None, help="Organisation (default: the old root's).")
+@click.option("--ou", "organizational_unit", default=None, help="Organisational unit.")
+@click.option("--country", default=None, help="Country (default: the old root's).")
+@click.option(
+    "--algorithm",
+    type=click.Choice([a.value for a in keys.KeyAlgorithm]),
+    default=keys.KeyAlgorithm.EC_P384.value,
+    show_default=True,
+)
+@click.option("--validity-days", type=int, default=rootca.DEFAULT_VALIDITY_DAYS, show_default=True)
+@click.option(
+    "--path-length", type=int, default=None, help="The new root's pathLen (default: none)."
+)
+@passphrase_options
+@shares_file_option
+@click.option(
+    "--new-passphrase-env", default=None, help="Variable with the new root key's passphrase."
+)
+@click.option("--new-passphrase-fd", type=int, default=None, help="Read it from this fd.")
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write the new root and both link certificates here (PEM).",
+)
+@click.pass_context
+def rollover_root(
+    ctx: click.Context,
+    old_ca_id: int,
+    common_name: str,
+    organization: str | None,
+    organizational_unit: str | None,
+    country: str | None,
+    algorithm: str,
+    validity_days: int,
+    path_length: int | None,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    new_passphrase_env: str | None,
+    new_passphrase_fd: int | None,
+    out_dir: Path | None,
+) -> None:
+    """Roll root OLD_CA_ID over to a new key (quick mode, unwitnessed): a new root, the new root
+    signed by the old one, and the old root signed by the new one, so that relying parties that
+    trust either root accept certificates under both; audited."""
+    with opened_workspace(ctx) as ws, user_errors():
+        old = authorities.get_authority(ws.db, old_ca_id)
+        old_cert = inventory.load_certificate(ws.db, old.cert_id)
+
+        def attribute(oid: x509.ObjectIdentifier) -> str:
+            values = old_cert.subject.get_attributes_for_oid(oid)
+            return str(values[0].value) if values else ""
+
+        request = rootca.RootCaRequest(
+            SubjectSpec(
+                common_name,
+                attribute(NameOID.ORGANIZATION_NAME) if organization is None else organization,
+                attribute(NameOID.ORGANIZATIONAL_UNIT_NAME)
+                if organizational_unit is None
+                else organizational_unit,
+                attribute(NameOID.COUNTRY_NAME) if country is None else country,
+            ),
+            keys.KeyAlgorithm(algorithm),
+            validity_days,
+            path_length,
+        )
+        request.validated_name()
+        secret, words = issuer_secret(old, passphrase_env, passphrase_fd, shares_file)
+        new_secret = read_passphrase(
+            new_passphrase_env, new_passphrase_fd, new=True, prompt="New root key passphrase"
+        )
+        done = rollover.rollover(ws, old_ca_id, request, secret, new_secret, words)
+    new_root, new_by_old, old_by_new = done.certificates
+    click.echo(
+        f"New root CA {done.new_ca_id} (certificate {done.new_root_id}): "
+        f"{safe(new_root.subject.rfc4514_string())}"
+    )
+    click.echo(f"  link, new root signed by the old one: certificate {done.new_by_old_id}")
+    click.echo(f"  link, old root signed by the new one: certificate {done.old_by_new_id}")
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, cert in (
+            ("new-root.pem", new_root),
+            ("new-root-by-old-root.pem", new_by_old),
+            ("old-root-by-new-root.pem", old_by_new),
+        ):
+            (out_dir / name).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        click.echo(f"Wrote the three certificates to {out_dir}")
+    click.echo(
+        "Send partners a new trust package (package build): it carries the new root and the "
+        "links, and they trust the new root only after a verification call."
+    )

@@ -95,6 +95,11 @@ def open_(ctx: click.Context, partner: str, package_file: Path, passphrase_env: 
         raise click.ClickException(
             "REJECTED: the package's certificates or CRLs failed the checks above."
         )
+    if opened.changes:
+        click.echo("Changed since the CA certificates last verified on a call:")
+        for line in opened.changes:
+            click.echo(f"  {line}")
+        click.echo("The partner is unverified until a new call confirms these certificates.")
     click.echo("ACCEPTED: every check passed. Trust nothing from it before the verification call.")
 
 

@@ -141,6 +141,19 @@ def build(
                     "next_update": latest.next_update.isoformat(),
                 }
             )
+    # After a root rollover: the link certificates (each root's name and key signed by the
+    # other), so the partner's relying parties can cross between the roots; read on the call
+    # like every CA certificate.
+    link_ids = authorities.link_certificates(ws.db)
+    for cert_id in link_ids:
+        link = inventory.load_certificate(ws.db, cert_id)
+        der = link.public_bytes(serialization.Encoding.DER)
+        issuer = inventory.common_name(link.issuer)
+        path = f"certs/link-{_slug(inventory.common_name(link.subject))}-by-{_slug(issuer)}.crt"
+        files[path] = link.public_bytes(serialization.Encoding.PEM)
+        cert_entries.append(
+            {"path": path, "subject": link.subject.rfc4514_string(), "sha256": _sha(der)}
+        )
     files["endpoints.json"] = json.dumps(endpoints, indent=2, sort_keys=True).encode()
     periods = {a.id: crl.settings(ws.db, a.id).period_days for a in held}
     files["policy/certificate-policy.md"] = _policy(
@@ -157,6 +170,15 @@ def build(
         "certificates": cert_entries,
         "crls": crl_entries,
     }
+    if link_ids:
+        manifest["rollover"] = {
+            "roots": [
+                _sha(certs[a.id].public_bytes(serialization.Encoding.DER))
+                for a in held
+                if a.kind == "root"
+            ],
+            "links": [e["sha256"] for e in cert_entries if e["path"].startswith("certs/link-")],
+        }
     manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode()
     keyring = partners.keyring(ws)
     files[MANIFEST] = manifest_bytes

@@ -5,6 +5,7 @@ Nothing is written in plaintext, and nothing enters the inventory as trusted."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -52,6 +53,9 @@ class OpenedPackage:
     blocking: tuple[str, ...]
     notes: tuple[str, ...]
     crls: tuple[bytes, ...] = ()  # the package's CRLs (DER), each checked against its CA
+    # What changed against the CA certificates last verified on a call (a rollover, a renewal):
+    # added, removed and replaced certificates; trusted only after a new call.
+    changes: tuple[str, ...] = ()
 
 
 def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) -> OpenedPackage:
@@ -66,7 +70,7 @@ def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) 
     except PackageRejectedError as exc:
         _record(ws, partner.id, path, source.sha256, None, "rejected", [str(exc)], "")
         raise
-    _record(
+    changes = _record(
         ws,
         partner.id,
         path,
@@ -78,7 +82,7 @@ def open_package(ws: Workspace, partner_name: str, path: Path, passphrase: str) 
         opened.pem_certificates if opened.accepted else (),
         opened.crls if opened.accepted else (),
     )
-    return opened
+    return dataclasses.replace(opened, changes=changes)
 
 
 class _Source:
@@ -378,9 +382,11 @@ def _record(
     package_id: str,
     certificates: tuple[bytes, ...] = (),
     crls: tuple[bytes, ...] = (),
-) -> None:
+) -> tuple[str, ...]:
     """The package's row and audit entry; an accepted package's CA certificates go into the
-    inventory as the partner's, untrusted until a verified call (in the same transaction)."""
+    inventory as the partner's, untrusted until a verified call (in the same transaction).
+    Returns what changed against the certificates last verified."""
+    changes: tuple[str, ...] = ()
     with ws.db.atomic():
         cursor = ws.db.execute(
             "INSERT INTO packages (direction, partner_id, package_id, at, file, sha256, manifest_sha256, result, findings)"
@@ -399,7 +405,7 @@ def _record(
         if certificates:
             from pkiadmin.core.exchange import trust_store as trust
 
-            trust.store_partner_certificates(
+            changes = trust.store_partner_certificates(
                 ws, partner_id, int(cursor.lastrowid or 0), certificates
             )
             trust.store_partner_crls(ws, partner_id, int(cursor.lastrowid or 0), crls)
@@ -408,5 +414,11 @@ def _record(
             "package.open",
             {"partner_id": partner_id, "package_id": package_id},
             artefacts=(audit.Artefact(str(path), digest),),
-            details={"result": result, "findings": findings, "manifest_sha256": manifest_sha256},
+            details={
+                "result": result,
+                "findings": findings,
+                "manifest_sha256": manifest_sha256,
+                "changes": list(changes),
+            },
         )
+    return changes

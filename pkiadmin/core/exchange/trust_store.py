@@ -37,10 +37,12 @@ class PartnerCert:
 
 def store_partner_certificates(
     ws: Workspace, partner_id: int, package_row: int, certificates: tuple[bytes, ...]
-) -> None:
+) -> tuple[str, ...]:
     """In the caller's transaction: each certificate once in the inventory (as imported), linked to
-    the partner, untrusted, with its position in the package's manifest (the call's order). If the partner was verified and these differ from what the call
-    confirmed, the partner goes back to unverified."""
+    the partner, untrusted, with its position in the package's manifest (the call's order). If
+    the partner was verified and these differ from what the call confirmed, the partner goes back
+    to unverified. Returns what changed against the certificates last verified (added, removed,
+    replaced), empty when nothing was verified before or nothing changed."""
     seen: set[int] = set()
     for position, pem in enumerate(certificates):
         cert = x509.load_pem_x509_certificate(pem)
@@ -64,6 +66,7 @@ def store_partner_certificates(
             "SELECT cert_id FROM partner_certs WHERE partner_id = ? AND trusted = 1", (partner_id,)
         )
     }
+    changes = _changes(ws, trusted, seen)
     if trusted and trusted != seen:
         ws.db.execute(
             "UPDATE partners SET key_status = 'unverified' WHERE id = ? AND key_status = 'verified'",
@@ -76,9 +79,36 @@ def store_partner_certificates(
             "partner.unverified",
             {"partner_id": partner_id},
             details={
-                "reason": "a package carried CA certificates that differ from the verified ones"
+                "reason": "a package carried CA certificates that differ from the verified ones",
+                "changes": list(changes),
             },
         )
+    return changes
+
+
+def _changes(ws: Workspace, before: set[int], now: set[int]) -> tuple[str, ...]:
+    if not before or before == now:
+        return ()
+
+    def described(cert_id: int) -> tuple[str, str]:
+        row = ws.db.execute(
+            "SELECT subject, sha256 FROM certificates WHERE id = ?", (cert_id,)
+        ).fetchone()
+        return safe(str(row[0])), str(row[1])
+
+    added = {i: described(i) for i in now - before}
+    removed = {i: described(i) for i in before - now}
+    lines = []
+    for _old_id, (subject, old_sha) in sorted(removed.items()):
+        new_id = next((i for i, (s, _) in added.items() if s == subject), None)
+        if new_id is None:
+            lines.append(f"removed: {subject} (SHA-256 {old_sha[:16]}…)")
+        else:
+            lines.append(
+                f"replaced: {subject}: SHA-256 {old_sha[:16]}… is now {added.pop(new_id)[1][:16]}…"
+            )
+    lines += [f"added: {s} (SHA-256 {sha[:16]}…)" for _, (s, sha) in sorted(added.items())]
+    return tuple(lines)
 
 
 def store_partner_crls(

@@ -31,6 +31,7 @@ _OPERATIONS = (
     "ca.sign-end-entity",
     "ca.cross-sign",
     "ca.renew",
+    "ca.sign-link",
     "ceremony.completed",
     "ocsp.sign",
 )
@@ -86,7 +87,8 @@ def differences(db: Database) -> tuple[str, ...]:
                 if "certificate" in named:
                     certs[int(source["cert_id"])] = (seq, named["certificate"])
         elif (
-            operation in ("ca.sign-intermediate", "ca.sign-end-entity", "ca.cross-sign")
+            operation
+            in ("ca.sign-intermediate", "ca.sign-end-entity", "ca.cross-sign", "ca.sign-link")
             and "certificate" in named
         ):
             certs[int(objects["cert_id"])] = (seq, named["certificate"])

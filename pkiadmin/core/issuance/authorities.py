@@ -117,6 +117,28 @@ def list_authorities(db: Database) -> tuple[Authority, ...]:
     )
 
 
+def link_certificates(db: Database) -> tuple[int, ...]:
+    """The link certificates issued here: certificates of our roots' names and keys signed by
+    another of our roots (what a rollover package carries with the new root)."""
+    roots = [a for a in list_authorities(db) if a.kind == "root"]
+    by_cert = {a.cert_id for a in roots}
+    found = []
+    for cert_id, issuer_id in db.execute(
+        "SELECT c.id, c.issuer_cert_id FROM certificates c WHERE c.is_ca = 1 AND c.source = 'issued'"
+        " AND c.issuer_cert_id IS NOT NULL AND c.issuer_cert_id <> c.id"
+    ).fetchall():
+        if int(issuer_id) not in by_cert or int(cert_id) in by_cert:
+            continue
+        record = inventory.get_record(db, int(cert_id))
+        if any(
+            inventory.get_record(db, r.cert_id).subject == record.subject
+            and r.cert_id != int(issuer_id)
+            for r in roots
+        ):
+            found.append(int(cert_id))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class KeyCheck:
     """The passphrase opened the CA's key file and the key matches the CA certificate."""

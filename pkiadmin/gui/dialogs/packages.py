@@ -159,6 +159,15 @@ class OpenPackageDialog(_WorkDialog):
                 self.findings.addItem(QListWidgetItem(f"✘ {text}"))
             for text in result.notes:
                 self.findings.addItem(QListWidgetItem(f"✔ {text}"))
+            if result.changes:
+                self.findings.addItem(
+                    QListWidgetItem(
+                        "Changed since the CA certificates last verified on a call (the partner "
+                        "is unverified until a new call confirms them):"
+                    )
+                )
+            for text in result.changes:
+                self.findings.addItem(QListWidgetItem(f"  ◆ {text}"))
             digest = bytes.fromhex(result.manifest_sha256)
             verdict = (
                 "✔ ACCEPTED: every check passed. Trust nothing from it before the verification call."

@@ -107,6 +107,14 @@ def crl_calendar_html(overview: Overview) -> str:
         f"<td colspan='3'>{escape(r.describe(now))}: pkiadmin-cli ca renew {r.ca_id}</td></tr>"
         for r in overview.renewals
     ]
+    for age in overview.root_key_ages:
+        late = now >= age.plan_by
+        rows.append(
+            f"<tr><td><b>{escape(age.name)}</b></td>"
+            f"<td style='color:{'#b26a00' if late else '#2e7d32'}'><b>"
+            f"{'PLAN ROLLOVER' if late else 'ROOT KEY'}</b></td>"
+            f"<td colspan='3'>{escape(age.describe(now))}</td></tr>"
+        )
     return "<table cellpadding='4'>" + "".join(rows) + "</table>" if rows else "<i>No CA yet.</i>"
 
 
