@@ -85,6 +85,9 @@ ca.group.add_command(ca_lifecycle.cross_sign)
 ca.group.add_command(ca_lifecycle.renew_ca)
 ca.group.add_command(ca_lifecycle.renewals)
 ca.group.add_command(ca_lifecycle.rollover_root)
+ca.group.add_command(ca_lifecycle.retire_ca)
+ca.group.add_command(ca_lifecycle.destroy_key)
+ca.group.add_command(ca_lifecycle.verify_destruction)
 
 
 def main() -> None:

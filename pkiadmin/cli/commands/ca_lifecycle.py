@@ -28,7 +28,7 @@ from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance import root as rootca
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.lifecycle import adopt as adoption
-from pkiadmin.core.lifecycle import cross, renew, rollover
+from pkiadmin.core.lifecycle import cross, renew, retire, rollover
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.names import SubjectSpec
 
@@ -351,3 +351,79 @@ def rollover_root(
         "Send partners a new trust package (package build): it carries the new root and the "
         "links, and they trust the new root only after a verification call."
     )
+
+
+@click.command("retire")
+@click.argument("ca_id", type=int)
+@click.option("--reason", required=True, help="Why the CA is retired (recorded in the audit log).")
+@click.pass_context
+def retire_ca(ctx: click.Context, ca_id: int, reason: str) -> None:
+    """Retire CA_ID: it signs no new certificate from now on, and its CRLs go on until what it
+    signed has expired or been revoked (BR 4.9.7); audited."""
+    with opened_workspace(ctx) as ws, user_errors():
+        until = retire.retire(ws, ca_id, reason)
+    if until is None:
+        click.echo(f"CA {ca_id} is retired; nothing it signed is valid: its key can be destroyed.")
+    else:
+        click.echo(
+            f"CA {ca_id} is retired. Keep publishing its CRLs until {until:%Y-%m-%d}, when the "
+            "last certificate it signed expires, then destroy its key (ca destroy-key)."
+        )
+
+
+@click.command("destroy-key")
+@click.argument("ca_id", type=int)
+@click.option(
+    "--witness", "witnesses", multiple=True, required=True, help="A witness (repeatable)."
+)
+@click.option(
+    "--backup",
+    "backups",
+    multiple=True,
+    help="A backup medium holding a copy of the key, to be destroyed by hand (repeatable).",
+)
+@click.option(
+    "--final-crl",
+    is_flag=True,
+    help="Sign a final CRL valid until the last certificate the CA signed expires.",
+)
+@passphrase_options
+@shares_file_option
+@click.option("--yes", is_flag=True, help="Do not ask before destroying the key.")
+@click.pass_context
+def destroy_key(
+    ctx: click.Context,
+    ca_id: int,
+    witnesses: tuple[str, ...],
+    backups: tuple[str, ...],
+    final_crl: bool,
+    passphrase_env: str | None,
+    passphrase_fd: int | None,
+    shares_file: Path | None,
+    yes: bool,
+) -> None:
+    """Destroy the key of retired CA_ID before witnesses: the key signs a certificate of
+    destruction (into exports/retired/), then its file is overwritten and removed; audited."""
+    with opened_workspace(ctx) as ws, user_errors():
+        authority = authorities.get_authority(ws.db, ca_id)
+        if not yes and not click.confirm(
+            f"Destroy the key of '{authority.name}' for good?", default=False
+        ):
+            raise click.ClickException("Nothing was destroyed.")
+        secret, words = issuer_secret(authority, passphrase_env, passphrase_fd, shares_file)
+        done = retire.destroy_key(ws, ca_id, secret, witnesses, backups, words, final_crl)
+    if done.final_crl_number is not None:
+        click.echo(f"Signed the final CRL {done.final_crl_number}.")
+    click.echo(f"The key of CA {ca_id} is destroyed. Certificate of destruction: {done.statement}")
+    for backup in backups:
+        click.echo(f"Destroy by hand, before the witnesses: {safe(backup)}")
+
+
+@click.command("verify-destruction")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def verify_destruction(ctx: click.Context, folder: Path) -> None:
+    """Check a certificate of destruction: its signature under the CA certificate beside it,
+    and that the workspace recorded that key destroyed."""
+    with opened_workspace(ctx) as ws, user_errors():
+        click.echo(retire.verify(folder, ws.db))

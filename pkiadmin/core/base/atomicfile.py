@@ -64,6 +64,31 @@ def write_new_file_from(path: Path, chunks: Iterable[bytes], mode: int = 0o600) 
             tmp.unlink()
 
 
+def shred(path: Path) -> None:
+    """Overwrite a file's content in place with random bytes, then zeros, each pass fsynced, and
+    remove it. (On flash storage and copy-on-write file systems the old blocks may survive: the
+    medium itself is destroyed in a key destruction ceremony.)"""
+    try:
+        size = path.stat().st_size
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"Cannot overwrite {path}: {exc.strerror}.") from exc
+    try:
+        for random_pass in (True, False):
+            os.lseek(fd, 0, os.SEEK_SET)
+            left = size
+            while left:
+                n = min(left, 1 << 16)
+                left -= os.write(fd, secrets.token_bytes(n) if random_pass else bytes(n))
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    path.unlink()
+    _fsync_dir(path.parent)
+
+
 def remove_new_file(path: Path) -> None:
     """Undo write_new_file() when the operation it belonged to failed later."""
     with contextlib.suppress(FileNotFoundError):

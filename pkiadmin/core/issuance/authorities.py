@@ -38,6 +38,16 @@ class Authority:
     ski_method: str
     not_after: datetime
     key_protection: str  # 'passphrase', 'slip39', or 'pin' (a key on a PKCS#11 token)
+    retired_at: datetime | None = None  # signs CRLs only from then on
+    key_destroyed_at: datetime | None = None
+
+    def require_issuing(self) -> None:
+        """Refuse a new certificate from a retired CA (its CRLs go on)."""
+        if self.retired_at is not None:
+            raise ValidationError(
+                f"'{self.name}' was retired on {self.retired_at:%Y-%m-%d}: it signs CRLs only, "
+                "no new certificate. Sign with another CA."
+            )
 
     @property
     def needs_shares(self) -> bool:
@@ -98,7 +108,7 @@ def insert_root(
 def list_authorities(db: Database) -> tuple[Authority, ...]:
     rows = db.query(
         "SELECT a.id, a.cert_id, a.name, a.kind, a.key_backend, a.key_ref, a.ski_method, c.not_after,"
-        " a.key_protection"
+        " a.key_protection, a.retired_at, a.key_destroyed_at"
         " FROM authorities a JOIN certificates c ON c.id = a.cert_id ORDER BY a.id"
     )
     return tuple(
@@ -112,6 +122,10 @@ def list_authorities(db: Database) -> tuple[Authority, ...]:
             ski_method=str(r["ski_method"]),
             not_after=datetime.fromisoformat(r["not_after"]),
             key_protection=str(r["key_protection"]),
+            retired_at=datetime.fromisoformat(r["retired_at"]) if r["retired_at"] else None,
+            key_destroyed_at=datetime.fromisoformat(r["key_destroyed_at"])
+            if r["key_destroyed_at"]
+            else None,
         )
         for r in rows
     )
@@ -181,6 +195,11 @@ def unlock_key(
     """The CA's key in memory (a file key), or a handle to it on its token; checked against the
     CA certificate either way. Nothing is audited here; callers audit what they do with it.
     Refused while the database differs from its audit log."""
+    if authority.key_destroyed_at is not None:
+        raise CheckFailedError(
+            f"The key of '{authority.name}' was destroyed on {authority.key_destroyed_at:%Y-%m-%d}"
+            " (its certificate of destruction is in its report); it signs nothing any more."
+        )
     audit_replay.require_consistent(ws.db)
     clock.require_sane(ws.db)
     cert = inventory.load_certificate(ws.db, authority.cert_id)

@@ -61,6 +61,7 @@ class Issuer:
     @classmethod
     def read(cls, ws: Workspace, ca_id: int) -> Issuer:
         authority = authorities.get_authority(ws.db, ca_id)
+        authority.require_issuing()
         return cls(
             authority,
             inventory.load_certificate(ws.db, authority.cert_id),

@@ -154,6 +154,7 @@ def prepare(
 ) -> SigningPlan:
     """Build the exact certificate to be signed, deciding on every requested attribute and extension."""
     issuer = authorities.get_authority(ws.db, issuer_ca_id)
+    issuer.require_issuing()
     issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
     decisions: list[Decision] = []
     notes: list[str] = []

@@ -104,6 +104,7 @@ def plan(ws: Workspace, issuer_ca_id: int, request: CrossRequest) -> CrossPlan:
     """The exact cross-certificate to be signed; stores nothing."""
     partner = _trusted(ws, request.partner_cert_id)
     issuer = authorities.get_authority(ws.db, issuer_ca_id)
+    issuer.require_issuing()
     issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
     theirs = inventory.load_certificate(ws.db, partner.cert_id)
     if not request.permitted:

@@ -77,6 +77,7 @@ def plan(ws: Workspace, ca_id: int, validity_days: int) -> RenewalPlan:
             f"The CA that signed '{authority.name}' is not held here. Make a CSR with its key "
             f"(ca make-csr {ca_id}) for its issuer to sign."
         )
+    issuer.require_issuing()
     issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
     if not 1 <= validity_days <= 30 * 366:
         raise ValidationError("Validity must be between 1 day and 30 years.")

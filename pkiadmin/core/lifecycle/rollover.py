@@ -115,6 +115,7 @@ def rollover(
     old = authorities.get_authority(ws.db, old_ca_id)
     if old.kind != "root":
         raise ValidationError(f"'{old.name}' is not a root; only a root is rolled over.")
+    old.require_issuing()
     old_cert = inventory.load_certificate(ws.db, old.cert_id)
     name = request.validated_name()
     if name == old_cert.subject:

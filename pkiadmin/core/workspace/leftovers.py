@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from pkiadmin.core.base import atomicfile
 from pkiadmin.core.workspace import audit, writer
 
 _TEMP = re.compile(r"^\..+\.[0-9a-f]{16}\.tmp$")
@@ -28,7 +29,10 @@ _PARTIAL = re.compile(r"^\.(.+)\.partial$")
 
 def _referenced(db: Database) -> set[str]:
     return {
-        str(r[0]) for r in db.execute("SELECT key_ref FROM authorities WHERE key_backend = 'file'")
+        str(r[0])
+        for r in db.execute(
+            "SELECT key_ref FROM authorities WHERE key_backend = 'file' AND key_destroyed_at IS NULL"
+        )
     }
 
 
@@ -45,9 +49,21 @@ def _recorded_packages(db: Database) -> set[str]:
     return {str(r[0]) for r in db.execute("SELECT file FROM packages WHERE direction = 'sent'")}
 
 
+def _destroyed(db: Database) -> set[str]:
+    return {
+        str(r[0])
+        for r in db.execute(
+            "SELECT key_ref FROM authorities WHERE key_backend = 'file'"
+            " AND key_destroyed_at IS NOT NULL"
+        )
+    }
+
+
 def _found(path: Path, db: Database) -> tuple[list[Path], list[Path], list[Path]]:
     keys_dir = path / "keys"
     referenced = _referenced(db)
+    # A destroyed CA's key file (the destruction was killed between its commit and the shredding)
+    # is found too, and shredded rather than kept.
     orphans = [
         p for p in sorted(keys_dir.glob("*.key.pem")) if p.is_file() and p.name not in referenced
     ]
@@ -82,7 +98,15 @@ def tidy(path: Path, db: Database) -> tuple[str, ...]:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             quarantine = path / "keys" / "orphaned"
             moved: list[str] = []
-            for key in orphans:
+            destroyed = _destroyed(db)
+            for key in [k for k in orphans if k.name in destroyed]:
+                atomicfile.shred(key)
+                moved.append(key.name)
+                notices.append(
+                    f"The key file keys/{key.name} of a CA whose key was destroyed was still "
+                    "there (the destruction was interrupted); it was overwritten and removed."
+                )
+            for key in [k for k in orphans if k.name not in destroyed]:
                 quarantine.mkdir(mode=0o700, exist_ok=True)
                 target = quarantine / f"{key.name}.{stamp}"
                 key.rename(target)

@@ -376,6 +376,12 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         "ALTER TABLE certificates ADD COLUMN known_bad TEXT NOT NULL DEFAULT ''",
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('refresh_fields', '1')",
     ),
+    (
+        # A retired CA signs CRLs only (BR 4.9.7: until what it signed has expired or been
+        # revoked, or its key is destroyed); a destroyed key is never used again.
+        "ALTER TABLE authorities ADD COLUMN retired_at TEXT",
+        "ALTER TABLE authorities ADD COLUMN key_destroyed_at TEXT",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
