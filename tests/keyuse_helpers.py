@@ -102,3 +102,18 @@ class ScriptedRoom:
             self.retry -= 1
             return True
         return False
+
+
+def rollover_plan(old_root: str, new_cn: str, extra: str = "") -> str:
+    return f"""[ceremony]
+kind = "root-rollover"
+id = "ROLLOVER-1"
+purpose = "Roll the root over to a new key"
+cps_reference = "CPS 1.0, 5.6"
+{PARTICIPANTS}
+[rollover]
+old_root = "{old_root}"
+common_name = "{new_cn}"
+organization = "Example Ltd"
+country = "SE"
+{extra}"""

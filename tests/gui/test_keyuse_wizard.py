@@ -16,7 +16,7 @@ from tests.conftest import PASSPHRASE
 from tests.gui.test_ceremony_wizard import acknowledge, next_page
 from tests.gui.test_main_window import fill_and_create
 from tests.gui.test_requests import csr_file
-from tests.keyuse_helpers import PARTICIPANTS, signing_plan
+from tests.keyuse_helpers import PARTICIPANTS, rollover_plan, signing_plan
 
 
 def _prepared(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> Path:
@@ -136,3 +136,58 @@ def test_crl_ceremony_in_the_wizard(qtbot: QtBot, window: MainWindow, tmp_path: 
     wizard.accept()
     assert window.revocation.crls.rowCount() == 1
     assert window.revocation.crls.records()[0].ceremony_id == 1
+
+
+def test_root_rollover_ceremony_in_the_wizard(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """The same wizard runs a root rollover: the review names both roots and the links, the
+    three certificates are read aloud, and the report is signed by both keys."""
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    plan = tmp_path / "rollover.toml"
+    plan.write_text(rollover_plan("GUI Root CA", "GUI Root CA 2026"))
+    window.ceremony_ops.start_ceremony(plan, rehearsal=False)
+    wizard = window.ceremony_ops.ceremony_wizard
+    assert wizard is not None
+    page = wizard.currentPage()
+    page.matches.click()  # type: ignore[attr-defined]
+    acknowledge(wizard, page)  # type: ignore[arg-type]
+    page = next_page(wizard)
+    page.waiver.setText("test")  # type: ignore[attr-defined]
+    page.run_button.click()  # type: ignore[attr-defined]
+    acknowledge(wizard, page)
+    page = next_page(wizard)
+    assert isinstance(page, kp.ReviewPage)
+    shown = page.text.toPlainText()
+    assert "New root:       CN=GUI Root CA 2026,O=Example Ltd,C=SE" in shown
+    assert "Link 1:         the new root's name and key, signed by the old root's key" in shown
+    page.buttons.match_button.click()
+    acknowledge(wizard, page)
+    page = next_page(wizard)
+    assert isinstance(page, kp.UnlockPage)
+    page.fields[1][0].setText(PASSPHRASE)
+    page.unlock_button.click()
+    acknowledge(wizard, page)
+    page = next_page(wizard)
+    assert isinstance(page, kp.KeyUseSigningPage)
+    page.sign_button.click()
+    assert "new-root-by-old-root.pem" in page.result.toPlainText()
+    acknowledge(wizard, page)
+    page = next_page(wizard)
+    assert isinstance(page, kp.OutputsFingerprintPage)
+    page.buttons.match_button.click()
+    acknowledge(wizard, page)
+    page = next_page(wizard)
+    assert isinstance(page, kp.KeyUseSignOffPage)
+    for box in page.boxes.values():
+        box.click()
+    wizard.next()
+    result = wizard.finish_page.result
+    assert isinstance(result, KeyUseResult), wizard.finish_page.error.text()
+    verdict = keyuse_report.verify(result.report_dir)
+    assert verdict.ok and any("co-signer.pem" in c for c in verdict.checks)
+    wizard.accept()
+    window.refresh()
+    assert window.overview_data is not None
+    names = [a.name for a in window.overview_data.authorities]
+    assert names == ["GUI Root CA", "GUI Root CA 2026"]

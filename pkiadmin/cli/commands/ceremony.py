@@ -62,7 +62,8 @@ _KINDS = (plans.ROOT_KIND, *(k.value for k in KeyUseKind))
     default=plans.ROOT_KIND,
     show_default=True,
     help="root-key: generate a root; sign-intermediate: sign a CA from a CSR; sign-end-entity: "
-    "sign a service certificate from a CSR under an end-entity profile; crl: re-sign CRLs.",
+    "sign a service certificate from a CSR under an end-entity profile; crl: re-sign CRLs; "
+    "root-rollover: a new root key, the two link certificates, a report signed by both keys.",
 )
 def plan_new(file: Path, kind: str) -> None:
     """Write a commented plan template to FILE (never overwrites) to edit and review."""

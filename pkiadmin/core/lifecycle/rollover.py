@@ -99,6 +99,67 @@ def _sign_link(
     return cert
 
 
+@dataclass(frozen=True)
+class Signed:
+    """The new root, its key and both links, signed and checked; nothing stored yet."""
+
+    new_root: x509.Certificate
+    new_by_old: x509.Certificate
+    old_by_new: x509.Certificate
+    new_key: keys.PrivateKey
+
+
+def check_request(ws: Workspace, old: authorities.Authority, request: rootca.RootCaRequest) -> None:
+    if old.kind != "root":
+        raise ValidationError(f"'{old.name}' is not a root; only a root is rolled over.")
+    old.require_issuing()
+    old_cert = inventory.load_certificate(ws.db, old.cert_id)
+    if request.validated_name() == old_cert.subject:
+        raise ValidationError(
+            "Give the new root a name of its own (e.g. the year in its common name): relying "
+            "parties and the inventory tell the two roots apart by name."
+        )
+
+
+def sign_all(
+    ws: Workspace,
+    old: authorities.Authority,
+    old_key: keys.PrivateKey,
+    request: rootca.RootCaRequest,
+    report: Callable[[str], None] = lambda _step: None,
+) -> Signed:
+    """Generate the new key, self-sign the new root, sign both links (old key and new key)."""
+    check_request(ws, old, request)
+    old_cert = inventory.load_certificate(ws.db, old.cert_id)
+    name = request.validated_name()
+    report(f"Generating the new root's {request.algorithm.label} key")
+    new_key = keys.generate(request.algorithm)
+    new_signer = FileSigner(new_key, "new root key")
+    report("Linting, signing and checking the new root")
+    new_root = issuance.sign_linted(
+        rootca.root_builder(name, new_signer.public_key(), request),
+        new_signer,
+        known_bad_lists=blocklists.installed(ws),
+    ).certificate
+    rootca.post_sign_checks(new_root, new_signer.public_key(), name, request.path_length)
+    report("Signing the link certificates")
+    until = min(old_cert.not_valid_after_utc, new_root.not_valid_after_utc)
+    new_by_old = _sign_link(
+        ws,
+        _link(new_root, old_cert, until, signing.ca_settings(ws.db, old.id)),
+        old_key,
+        old_cert,
+        request.path_length,
+        "new-root-by-old-root",
+    )
+    old_path = old_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    old_by_new = _sign_link(
+        ws, _link(old_cert, new_root, until, {}), new_key, new_root, old_path.path_length,
+        "old-root-by-new-root",
+    )  # fmt: skip
+    return Signed(new_root, new_by_old, old_by_new, new_key)
+
+
 def rollover(
     ws: Workspace,
     old_ca_id: int,
@@ -113,62 +174,32 @@ def rollover(
     check fails."""
     report = progress or (lambda _step: None)
     old = authorities.get_authority(ws.db, old_ca_id)
-    if old.kind != "root":
-        raise ValidationError(f"'{old.name}' is not a root; only a root is rolled over.")
-    old.require_issuing()
-    old_cert = inventory.load_certificate(ws.db, old.cert_id)
-    name = request.validated_name()
-    if name == old_cert.subject:
-        raise ValidationError(
-            "Give the new root a name of its own (e.g. the year in its common name): relying "
-            "parties and the inventory tell the two roots apart by name."
-        )
+    check_request(ws, old, request)
     passphrase.check_strength(new_passphrase)
     report("Unlocking the old root's key")
     old_key = signing.unlock_issuer_key(ws, old_ca_id, old_passphrase, old_shares)
     try:
-        report(f"Generating the new root's {request.algorithm.label} key")
-        new_key = keys.generate(request.algorithm)
-        new_signer = FileSigner(new_key, "new root key")
-        report("Linting, signing and checking the new root")
-        new_root = issuance.sign_linted(
-            rootca.root_builder(name, new_signer.public_key(), request),
-            new_signer,
-            known_bad_lists=blocklists.installed(ws),
-        ).certificate
-        rootca.post_sign_checks(new_root, new_signer.public_key(), name, request.path_length)
-        report("Signing the link certificates")
-        until = min(old_cert.not_valid_after_utc, new_root.not_valid_after_utc)
-        new_by_old = _sign_link(
-            ws,
-            _link(new_root, old_cert, until, signing.ca_settings(ws.db, old_ca_id)),
-            old_key,
-            old_cert,
-            request.path_length,
-            "new-root-by-old-root",
-        )
-        old_path = old_cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-        old_by_new = _sign_link(
-            ws, _link(old_cert, new_root, until, {}), new_key, new_root, old_path.path_length,
-            "old-root-by-new-root",
-        )  # fmt: skip
+        signed = sign_all(ws, old, old_key, request, report)
     finally:
         signing.release_key(old_key)
     report("Encrypting and storing the new key and the certificates")
-    return _store(ws, old, new_root, new_by_old, old_by_new, new_key, new_passphrase, request)
+    return store(ws, old, signed, new_passphrase, request)
 
 
-def _store(
+def store(
     ws: Workspace,
     old: authorities.Authority,
-    new_root: x509.Certificate,
-    new_by_old: x509.Certificate,
-    old_by_new: x509.Certificate,
-    new_key: keys.PrivateKey,
+    signed: Signed,
     new_passphrase: str,
     request: rootca.RootCaRequest,
+    ceremony_id: int | None = None,
+    key_protection: str = "passphrase",
 ) -> RolledOver:
-    key_pem = keys.encrypt_pkcs8(new_key, new_passphrase)
+    """The new root (its key encrypted with `new_passphrase`: a passphrase, or the one a quorum
+    of custodian shares recombines, `key_protection`) and both links, in the caller's
+    transaction or one of its own; audited."""
+    new_root, new_by_old, old_by_new = signed.new_root, signed.new_by_old, signed.old_by_new
+    key_pem = keys.encrypt_pkcs8(signed.new_key, new_passphrase)
     key_path = authorities.root_key_path(ws, new_root)
 
     def digest(cert: x509.Certificate) -> str:
@@ -178,7 +209,12 @@ def _store(
         atomicfile.write_new_file(key_path, key_pem, mode=0o600)
         try:
             root_id, new_ca_id = authorities.insert_root(
-                ws.db, new_root, key_path.name, request.ski_method.value
+                ws.db,
+                new_root,
+                key_path.name,
+                request.ski_method.value,
+                key_protection=key_protection,
+                ceremony_id=ceremony_id,
             )
             ws.db.execute("UPDATE certificates SET renews = ? WHERE id = ?", (old.cert_id, root_id))
             audit.append(
@@ -195,6 +231,7 @@ def _store(
                 ),
                 details={
                     "rollover_of": old.id,
+                    "ceremony_id": ceremony_id,
                     "algorithm": request.algorithm.value,
                     "validity_days": request.validity_days,
                     "path_length": request.path_length,

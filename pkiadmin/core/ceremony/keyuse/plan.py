@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pkiadmin.core.base import fingerprint
+from pkiadmin.core.base.errors import ValidationError
 from pkiadmin.core.base.resources import read_text
 from pkiadmin.core.base.strict_toml import TomlShape
 from pkiadmin.core.ceremony.people import Participant, PlanPeople
@@ -24,12 +25,16 @@ from pkiadmin.core.issuance.intermediate import (
     CaProfile,
     IntermediateRequest,
 )
+from pkiadmin.core.issuance.root import DEFAULT_VALIDITY_DAYS as DEFAULT_ROOT_DAYS
+from pkiadmin.core.keys.files import KeyAlgorithm
+from pkiadmin.core.x509.names import SubjectSpec
 
 
 class KeyUseKind(enum.Enum):
     SIGN_INTERMEDIATE = "sign-intermediate"
     SIGN_END_ENTITY = "sign-end-entity"
     CRL = "crl"
+    ROOT_ROLLOVER = "root-rollover"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,18 @@ class EndEntitySpec:
 
 
 @dataclass(frozen=True)
+class RolloverSpec:
+    """A root rolled over to a new key under ceremony: the old root (whose key signs the link to
+    the new one), and the new root's name and key."""
+
+    old_root: str  # the old root's name, as `ca list` shows it
+    subject: SubjectSpec
+    algorithm: KeyAlgorithm
+    validity_days: int
+    path_length: int | None
+
+
+@dataclass(frozen=True)
 class CrlSpec:
     authorities: tuple[str, ...]  # empty: every CA whose key this workspace holds
 
@@ -69,6 +86,7 @@ class KeyUsePlan(PlanPeople):
     text: str
     file_name: str
     end_entity: EndEntitySpec | None = None
+    rollover: RolloverSpec | None = None
 
     def summary_lines(self) -> list[str]:
         digest = self.sha256
@@ -92,6 +110,13 @@ class KeyUsePlan(PlanPeople):
                 f"CSR SHA-256:   {fingerprint.grouped_hex(bytes.fromhex(ee.csr_sha256))}",
                 f"Profile:       {ee.profile} (end entity), {days}",
             ]
+        if self.rollover:
+            ro = self.rollover
+            lines += [
+                f"Old root:      {ro.old_root}",
+                f"New root:      {ro.subject.common_name} ({ro.algorithm.label}, "
+                f"{ro.validity_days} days)",
+            ]
         if self.crl:
             lines.append(
                 "CRLs of:       " + (", ".join(self.crl.authorities) or "every CA held here")
@@ -111,6 +136,7 @@ SHAPE = TomlShape(
         "participants": list,
         "signing": dict,
         "crl": dict,
+        "rollover": dict,
         "waivers": list,
     },
     schema={
@@ -134,12 +160,23 @@ SHAPE = TomlShape(
             "cps_uri": str,
         },
         "crl": {"authorities": _STR_LIST},
+        "rollover": {
+            "old_root": str,
+            "common_name": str,
+            "organization": str,
+            "organizational_unit": str,
+            "country": str,
+            "algorithm": str,
+            "validity_days": int,
+            "path_length": int,
+        },
         "waivers": {"code": str, "reason": str},
     },
     required={
         "ceremony": ("id", "purpose", "cps_reference", "kind"),
         "participants": ("name", "role"),
         "signing": ("issuer", "csr_sha256"),
+        "rollover": ("old_root", "common_name"),
         "waivers": ("code", "reason"),
     },
     sections=("ceremony", "participants"),
@@ -179,8 +216,17 @@ def parse(text: str, file_name: str = "plan.toml") -> KeyUsePlan:
     checker.check_ceremony_id(ceremony["id"])
     participants = tuple(checker.participant(i, p) for i, p in enumerate(data["participants"]))
     checker.check_roles(participants)
-    signing = crl = end_entity = None
-    if kind is KeyUseKind.CRL:
+    signing = crl = end_entity = rollover = None
+    if kind is KeyUseKind.ROOT_ROLLOVER:
+        for other in ("signing", "crl"):
+            if other in data:
+                raise checker.error(other, None, "does not belong in a root-rollover plan")
+        if "rollover" not in data:
+            raise PlanError(f"{file_name}: a root-rollover plan needs a [rollover] section.")
+        rollover = _rollover(checker, data["rollover"])
+    elif "rollover" in data:
+        raise checker.error("rollover", None, f"does not belong in a {kind.value} plan")
+    elif kind is KeyUseKind.CRL:
         if "signing" in data:
             raise checker.error("signing", None, "does not belong in a CRL plan")
         crl = CrlSpec(_strings(checker, "crl", "authorities", data.get("crl", {})))
@@ -207,7 +253,32 @@ def parse(text: str, file_name: str = "plan.toml") -> KeyUsePlan:
         text=text,
         file_name=file_name,
         end_entity=end_entity,
+        rollover=rollover,
     )
+
+
+def _rollover(checker: PlanChecker, raw: Mapping[str, Any]) -> RolloverSpec:
+    try:
+        algorithm = KeyAlgorithm.parse(raw.get("algorithm", KeyAlgorithm.EC_P384.value))
+    except ValidationError as exc:
+        raise checker.error("rollover", "algorithm", str(exc).rstrip(".")) from None
+    validity = raw.get("validity_days", DEFAULT_ROOT_DAYS)
+    if not 365 <= validity <= 30 * 366:
+        raise checker.error("rollover", "validity_days", "must be between 1 and 30 years")
+    path_length = raw.get("path_length")
+    if path_length is not None and path_length < 0:
+        raise checker.error("rollover", "path_length", "must be 0 or more")
+    subject = SubjectSpec(
+        raw["common_name"].strip(),
+        raw.get("organization", "").strip(),
+        raw.get("organizational_unit", "").strip(),
+        raw.get("country", "").strip(),
+    )
+    try:
+        subject.to_name()
+    except ValidationError as exc:
+        raise checker.error("rollover", "common_name", str(exc).rstrip(".")) from None
+    return RolloverSpec(raw["old_root"].strip(), subject, algorithm, validity, path_length)
 
 
 def _strings(checker: PlanChecker, table: str, key: str, raw: Mapping[str, Any]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.base import atomicfile, fingerprint
@@ -30,6 +31,8 @@ from pkiadmin.core.workspace import audit
 
 FORMAT = "pkiadmin-key-use-report/1"
 SIGNER_FILE = "signer.pem"
+CO_SIGNER_FILE = "co-signer.pem"  # a rollover's new root, which signs the report too
+CO_SIGNATURE = "report.json.co-sig"
 
 
 def _words(digest: bytes) -> dict[str, str]:
@@ -74,9 +77,15 @@ def build(run: KeyUseFacts, stored: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def write(
-    folder: Path, report: dict[str, Any], run: KeyUseFacts, signer: Authority, key: keys.PrivateKey
+    folder: Path,
+    report: dict[str, Any],
+    run: KeyUseFacts,
+    signer: Authority,
+    key: keys.PrivateKey,
+    co_signer: tuple[str, x509.Certificate, keys.PrivateKey] | None = None,
 ) -> dict[str, str]:
-    """plan.toml, signer.pem, the outputs, report.html, report.json and report.json.sig."""
+    """plan.toml, signer.pem, the outputs, report.html, report.json and report.json.sig; with a
+    co-signer (a rollover's new root), co-signer.pem and report.json.co-sig as well."""
     signer_cert = inventory.load_certificate(run.ws.db, signer.cert_id)
     signer_der = signer_cert.public_bytes(serialization.Encoding.DER)
     report["signer"] = {
@@ -85,9 +94,21 @@ def write(
         "subject": signer_cert.subject.rfc4514_string(),
         **_words(hashlib.sha256(signer_der).digest()),
     }
+    extra: dict[str, bytes] = {}
+    if co_signer is not None:
+        name, co_cert, _ = co_signer
+        co_der = co_cert.public_bytes(serialization.Encoding.DER)
+        report["co_signer"] = {
+            "file": CO_SIGNER_FILE,
+            "ca": name,
+            "subject": co_cert.subject.rfc4514_string(),
+            **_words(hashlib.sha256(co_der).digest()),
+        }
+        extra[CO_SIGNER_FILE] = co_cert.public_bytes(serialization.Encoding.PEM)
     files: dict[str, bytes] = {
         "plan.toml": run.plan.text.encode("utf-8"),
         SIGNER_FILE: signer_cert.public_bytes(serialization.Encoding.PEM),
+        **extra,
         **{o.file: o.data for o in run.outputs},
         "report.html": render_html(report).encode("utf-8"),
     }
@@ -96,6 +117,8 @@ def write(
         "utf-8"
     )
     files["report.json.sig"] = keys.sign_bytes(key, files["report.json"])
+    if co_signer is not None:
+        files[CO_SIGNATURE] = keys.sign_bytes(co_signer[2], files["report.json"])
     for name, data in files.items():
         atomicfile.write_new_file(folder / name, data, mode=0o644)
     return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
@@ -115,8 +138,33 @@ def verify(folder: Path) -> ReportVerdict:
         checks.append(f"{SIGNER_FILE} is the CA certificate the report names")
     else:
         problems.append(f"{SIGNER_FILE} is not the CA certificate the report names")
+    co = report.get("co_signer")
+    if co is not None:
+        _check_co_signature(folder, report_bytes, co, checks, problems)
     check_listed_files(folder, report, checks, problems)
     return ReportVerdict(not problems, tuple(checks), tuple(problems), signer_sha256)
+
+
+def _check_co_signature(
+    folder: Path, report_bytes: bytes, co: Mapping[str, Any], checks: list[str], problems: list[str]
+) -> None:
+    try:
+        co_cert = x509.load_pem_x509_certificate((folder / CO_SIGNER_FILE).read_bytes())
+        co_sig = (folder / CO_SIGNATURE).read_bytes()
+    except (OSError, ValueError):
+        problems.append(
+            f"the report names a co-signer, but {CO_SIGNER_FILE} or {CO_SIGNATURE} is missing"
+        )
+        return
+    co_sha256 = hashlib.sha256(co_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    if co.get("sha256") != co_sha256:
+        problems.append(f"{CO_SIGNER_FILE} is not the certificate the report names as co-signer")
+    elif keys.signature_ok(co_cert.public_key(), co_sig, report_bytes):
+        checks.append(f"report.json is also signed by the key of the CA in {CO_SIGNER_FILE}")
+    else:
+        problems.append(
+            f"{CO_SIGNATURE} is not a valid signature of report.json by {CO_SIGNER_FILE}"
+        )
 
 
 def render_html(report: Mapping[str, Any]) -> str:
@@ -126,6 +174,12 @@ def render_html(report: Mapping[str, Any]) -> str:
         f"<h2>Signed by</h2><p>{e(report['signer']['ca'])}: {e(report['signer']['subject'])}<br>"
         f"<tt>{e(report['signer']['sha256'])}</tt><br>{e(report['signer']['pgp_words'])}</p>"
     )
+    co = report.get("co_signer")
+    if co:
+        parts.append(
+            f"<p>and by {e(co['ca'])}: {e(co['subject'])}<br><tt>{e(co['sha256'])}</tt><br>"
+            f"{e(co['pgp_words'])}</p>"
+        )
     parts += html_people_and_steps(report)
     parts.append("</table>")
     shown = next((s["result"].get("shown") for s in report["steps"] if s["step"] == "review"), None)

@@ -22,7 +22,7 @@ from pkiadmin.core.ceremony.keyuse.facts import KeyUseFacts, Output
 from pkiadmin.core.ceremony.keyuse.plan import KeyUsePlan
 from pkiadmin.core.ceremony.step_run import CeremonyError, StepRun
 from pkiadmin.core.ceremony.store import CeremonyStatus
-from pkiadmin.core.issuance.authorities import Authority
+from pkiadmin.core.issuance.authorities import Authority, unlock_passphrase
 from pkiadmin.core.issuance.intermediate import release_key, unlock_issuer_key
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.workspace.folder import Workspace
@@ -189,6 +189,9 @@ class KeyUseRun(StepRun[KeyUseStep, KeyUsePlan]):
         except PkiError as exc:
             raise self._fail(KeyUseStep.UNLOCK, exc) from exc
         self._keys[ca_id] = key
+        remember = getattr(self.task, "remember_secret", None)
+        if remember is not None:  # a rollover protects the new key as the old one
+            remember(ca_id, unlock_passphrase(authority, key_passphrase, share_words))
         detail: dict[str, Any] = {
             "ca_id": ca_id,
             "ca": authority.name,
@@ -277,7 +280,10 @@ class KeyUseRun(StepRun[KeyUseStep, KeyUsePlan]):
                 staging.mkdir(parents=True)
                 facts = self.facts()
                 report = keyuse_report.build(facts, stored)
-                files = keyuse_report.write(staging, report, facts, signer, self._keys[signer.id])
+                co_signer = getattr(self.task, "co_signer", lambda: None)()
+                files = keyuse_report.write(
+                    staging, report, facts, signer, self._keys[signer.id], co_signer
+                )
                 ceremony_store.record_event(
                     ws.db,
                     self.id,

@@ -13,6 +13,10 @@ def for_plan(ws: Workspace, plan: KeyUsePlan) -> Task:
         from pkiadmin.core.ceremony.keyuse.sign_task import SigningTask
 
         return SigningTask(ws, plan)
+    if plan.kind is KeyUseKind.ROOT_ROLLOVER:
+        from pkiadmin.core.ceremony.keyuse.rollover_task import RolloverTask
+
+        return RolloverTask(ws, plan)
     if plan.kind is KeyUseKind.SIGN_END_ENTITY:
         from pkiadmin.core.ceremony.keyuse.end_entity_task import EndEntityTask
 
