@@ -238,6 +238,19 @@ def renew(
     help="When the key is known or suspected to have been compromised, UTC.",
 )
 @click.option("--note", default="", help="The operator's note, kept in the audit log.")
+@click.option(
+    "--serials-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Revoke many at once: a file of serials (hex), one per line, issued by --issuer.",
+)
+@click.option(
+    "--issued-by",
+    type=int,
+    default=None,
+    help="Revoke every valid certificate CA ISSUED_BY issued (after its compromise), or, with "
+    "--serials-file, only those listed.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
 def revoke(
@@ -248,10 +261,19 @@ def revoke(
     revoked_at: datetime | None,
     invalidity_date: datetime | None,
     note: str,
+    serials_file: Path | None,
+    issued_by: int | None,
     yes: bool,
 ) -> None:
-    """Record the revocation of a certificate issued by a CA held here; it is published in the
-    issuer's next CRL, which must be signed within 24 hours (see crl status)."""
+    """Record the revocation of a certificate issued by a CA held here, or of many as one
+    operation (--serials-file, --issued-by); published in the issuer's next CRL, which must be
+    signed within 24 hours (see crl status)."""
+    many = serials_file is not None or issued_by is not None
+    if many:
+        if cert_id is not None or serial is not None:
+            raise click.UsageError("Give a certificate, or --serials-file / --issued-by, not both.")
+        _revoke_many(ctx, serials_file, issued_by, reason, revoked_at, invalidity_date, note, yes)
+        return
     if (cert_id is None) == (serial is None):
         raise click.UsageError("Give a certificate id or --serial, not both.")
     with opened_workspace(ctx) as ws, user_errors():
@@ -279,6 +301,40 @@ def revoke(
     click.echo(
         f"Sign a CRL of CA {done.ca_id} by {done.crl_deadline:%Y-%m-%d %H:%M} UTC: "
         f"pkiadmin-cli crl issue {done.ca_id} (or a crl ceremony)."
+    )
+
+
+def _revoke_many(
+    ctx: click.Context,
+    serials_file: Path | None,
+    issued_by: int | None,
+    reason: str,
+    revoked_at: datetime | None,
+    invalidity_date: datetime | None,
+    note: str,
+    yes: bool,
+) -> None:
+    with opened_workspace(ctx) as ws, user_errors():
+        ids = revocation.select_for_revocation(
+            ws.db,
+            issued_by,
+            serials_file.read_text(encoding="utf-8").split() if serials_file else None,
+        )
+        click.echo(f"Revoke {len(ids):,} certificate(s) as one operation, reason {reason}.")
+        if not yes and not click.confirm("Record these revocations?", default=False):
+            raise click.ClickException("Nothing was revoked.")
+        done = revocation.revoke_many(
+            ws,
+            ids,
+            reason,
+            revoked_at.replace(tzinfo=UTC) if revoked_at else None,
+            invalidity_date.replace(tzinfo=UTC) if invalidity_date else None,
+            note,
+        )
+    click.echo(
+        f"Recorded batch {done.batch}: {done.count:,} revocation(s) "
+        f"({', '.join(f'{safe(n)}: {c:,}' for n, c in done.by_ca.items())}); manifest SHA-256 "
+        f"{done.manifest_sha256}. Sign their CRLs within 24 hours (crl issue)."
     )
 
 

@@ -9,8 +9,9 @@ original. Key use (`authorities.unlock_key`) is refused while there is any."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from pkiadmin.core.workspace import audit
 
 _OPERATIONS = (
     "cert.revoke",
+    "cert.revoke-batch",
     "crl.issue",
     "crl.number-reserved",
     "ca.create-root",
@@ -59,10 +61,13 @@ def differences(db: Database) -> tuple[str, ...]:
     certs: dict[int, tuple[int, str]] = {}
     keys: dict[int, tuple[int, str]] = {}
     ocsp: dict[int, tuple[int, dict[str, Any], str]] = {}
+    batches: dict[int, tuple[int, str]] = {}
     for seq, operation, objects, artefacts, details in _entries(db):
         named = {str(a[0]): str(a[1]) for a in artefacts}
         if operation == "cert.revoke":
             revoked[int(objects["cert_id"])] = (seq, objects, details)
+        elif operation == "cert.revoke-batch":
+            batches[int(objects["batch"])] = (seq, named.get("revocations", ""))
         elif operation == "crl.issue":
             crls[(int(objects["ca_id"]), int(objects["number"]))] = (
                 seq,
@@ -96,11 +101,22 @@ def differences(db: Database) -> tuple[str, ...]:
             manifest = next(iter(named.values()), "")
             ocsp[int(objects["batch_id"])] = (seq, {**objects, **details}, manifest)
     found += _revocations(db, revoked)
+    found += _revocation_batches(db, batches)
     found += _ocsp_batches(db, ocsp)
     found += _crls(db, crls, reserved)
     found += _authorities(db, cas, keys)
     found += _certificates(db, certs)
     return tuple(found)
+
+
+def batch_manifest(rows: Sequence[Sequence[Any]]) -> bytes:
+    """The canonical text of a batch: one line per revocation (cert id, serial, CA id, reason,
+    revocation date, invalidity date), by certificate id; what its audit entry's SHA-256 names
+    and what the audit replay recomputes from the rows."""
+    lines = sorted(
+        (int(r[0]), f"{int(r[0])} {r[1]} {int(r[2])} {r[3]} {r[4]} {r[5] or '-'}") for r in rows
+    )
+    return "".join(f"{line}\n" for _, line in lines).encode("ascii")
 
 
 def _ocsp_batches(db: Database, recorded: dict[int, tuple[int, dict[str, Any], str]]) -> list[str]:
@@ -145,6 +161,7 @@ def _revocations(
         int(r[0]): r
         for r in db.execute(
             "SELECT cert_id, ca_id, serial, reason, revoked_at, invalidity_date, id FROM revocations"
+            " WHERE batch IS NULL"
         )
     }
     for cert_id, (seq, objects, details) in revoked.items():
@@ -182,6 +199,27 @@ def _revocations(
                 f"revocation {row[6]} (serial {row[2]}) is in the database but no audit entry "
                 "recorded it"
             )
+    return found
+
+
+def _revocation_batches(db: Database, recorded: dict[int, tuple[int, str]]) -> list[str]:
+    """Each mass revocation as recorded: the SHA-256 of its manifest, recomputed from its rows."""
+    found = []
+    rows: dict[int, list[Any]] = {}
+    for r in db.execute(
+        "SELECT batch, cert_id, serial, ca_id, reason, revoked_at, invalidity_date FROM revocations"
+        " WHERE batch IS NOT NULL"
+    ):
+        rows.setdefault(int(r[0]), []).append(r[1:])
+    for batch, (seq, digest) in recorded.items():
+        got = hashlib.sha256(batch_manifest(rows.get(batch, []))).hexdigest()
+        if got != digest:
+            found.append(
+                f"the revocations of batch {batch} (audit entry #{seq}) differ from what the audit "
+                "log recorded (a revocation added, removed or changed)"
+            )
+    for batch in rows.keys() - recorded.keys():
+        found.append(f"revocation batch {batch} is in the database but no audit entry recorded it")
     return found
 
 

@@ -3,7 +3,8 @@ issuer's next CRL, which must be signed within 24 hours (BR 4.9.7)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from cryptography.exceptions import InvalidSignature
 from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
+from pkiadmin.core.integrity import audit_replay
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance.authorities import Authority
@@ -268,3 +270,158 @@ def revoke(
     revocation = for_certificate(ws.db, cert_id)
     assert revocation is not None and revocation.id == cursor.lastrowid  # noqa: S101
     return revocation
+
+
+@dataclass(frozen=True)
+class RevocationBatch:
+    batch: int
+    count: int
+    by_ca: Mapping[str, int]  # CA name -> revocations
+    manifest_sha256: str
+
+
+def revoke_many(
+    ws: Workspace,
+    cert_ids: Sequence[int],
+    reason: str,
+    revoked_at: datetime | None = None,
+    invalidity_date: datetime | None = None,
+    note: str = "",
+) -> RevocationBatch:
+    """Revoke many certificates as one operation: every one checked first (issued by a CA held
+    here, not a root, not revoked yet, the reason allowed for it), then all stored in one
+    transaction with one audit entry; whole or nothing."""
+    ids = sorted(set(cert_ids))
+    if not ids:
+        raise ValidationError("No certificate to revoke.")
+    now = datetime.now(UTC).replace(microsecond=0)
+    when = (revoked_at or now).astimezone(UTC).replace(microsecond=0)
+    if when > now + timedelta(minutes=5):
+        raise ValidationError("The revocation date cannot be in the future.")
+    if invalidity_date is not None:
+        invalidity_date = invalidity_date.astimezone(UTC).replace(microsecond=0)
+        if invalidity_date > when:
+            raise ValidationError(
+                "The invalidity date (when the key is known or suspected to have been compromised) "
+                "cannot be after the revocation date."
+            )
+    held = {a.cert_id: a for a in authorities.list_authorities(ws.db)}
+    subjects = {
+        cert_id: str(
+            ws.db.execute("SELECT subject FROM certificates WHERE id = ?", (cert_id,)).fetchone()[0]
+        )
+        for cert_id in held
+    }
+    rows: list[tuple[Any, ...]] = []
+    problems: list[str] = []
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        select = "SELECT c.id, c.serial_hex, c.issuer_cert_id, c.is_ca, c.issuer, r.id"
+        join = " FROM certificates c LEFT JOIN revocations r ON r.cert_id = c.id"
+        query = f"{select}{join} WHERE c.id IN ({marks})"
+        found = {int(r[0]): r for r in ws.db.execute(query, chunk)}
+        for cert_id in chunk:
+            row = found.get(cert_id)
+            if row is None:
+                problems.append(f"there is no certificate {cert_id}")
+                continue
+            issuer = held.get(int(row[2])) if row[2] is not None else None
+            if row[2] == cert_id:
+                problems.append(f"certificate {cert_id} is a root, which no CRL can revoke")
+            elif issuer is None or subjects[issuer.cert_id] != row[4]:
+                problems.append(f"certificate {cert_id} was not issued by a CA held here")
+            elif row[5] is not None:
+                problems.append(f"certificate {cert_id} is revoked already")
+            elif issuer.key_destroyed_at is not None:
+                problems.append(f"certificate {cert_id}'s issuer has destroyed its key")
+            else:
+                try:
+                    check_reason(reason, bool(row[3]))
+                except ValidationError as exc:
+                    problems.append(f"certificate {cert_id}: {exc}")
+                    continue
+                rows.append((cert_id, str(row[1]), issuer.id, reason, when.isoformat(),
+                             invalidity_date.isoformat() if invalidity_date else None))  # fmt: skip
+    if problems:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        raise ValidationError(f"Nothing was revoked: {shown}.")
+    manifest = audit_replay.batch_manifest(rows)
+    digest = hashlib.sha256(manifest).hexdigest()
+    by_ca: dict[str, int] = {}
+    names = {a.id: a.name for a in held.values()}
+    for row in rows:
+        by_ca[names[row[2]]] = by_ca.get(names[row[2]], 0) + 1
+    with ws.db.atomic():
+        batch = int(
+            ws.db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM revocations").fetchone()[0]
+        )
+        ws.db.conn.executemany(
+            "INSERT INTO revocations (cert_id, ca_id, serial, revoked_at, reason, invalidity_date,"
+            " note, recorded_at, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0], r[2], r[1], r[4], r[3], r[5], note, now.isoformat(), batch) for r in rows],
+        )
+        audit.append(
+            ws.db,
+            "cert.revoke-batch",
+            {"batch": batch, "count": len(rows), "ca_ids": sorted({r[2] for r in rows})},
+            artefacts=(audit.Artefact("revocations", digest),),
+            details={
+                "reason": reason,
+                "revoked_at": when.isoformat(),
+                "invalidity_date": invalidity_date.isoformat() if invalidity_date else None,
+                "note": note,
+                "by_ca": by_ca,
+            },
+        )
+    return RevocationBatch(batch, len(rows), by_ca, digest)
+
+
+def select_for_revocation(
+    db: Database, issued_by: int | None, serials: Sequence[str] | None
+) -> list[int]:
+    """The certificate ids a mass revocation names: the serials listed (of CA `issued_by` when
+    given), or every certificate CA `issued_by` issued that is valid now and not revoked."""
+    if serials is None:
+        if issued_by is None:
+            raise ValidationError(
+                "Name the certificates: a file of serials, or the CA that issued them."
+            )
+        authority = authorities.get_authority(db, issued_by)
+        now = datetime.now(UTC).isoformat()
+        return [
+            int(r[0])
+            for r in db.execute(
+                "SELECT id FROM certificates WHERE issuer_cert_id = ? AND id <> ? AND not_after > ?"
+                " AND id NOT IN (SELECT cert_id FROM revocations)",
+                (authority.cert_id, authority.cert_id, now),
+            )
+        ]
+    wanted = {s.replace(":", "").upper().lstrip("0") for s in serials if s.strip()}
+    issuer_filter = ""
+    params: list[Any] = []
+    if issued_by is not None:
+        issuer_filter = " AND issuer_cert_id = ?"
+        params.append(authorities.get_authority(db, issued_by).cert_id)
+    found: dict[str, list[int]] = {}
+    for row in db.execute(
+        f"SELECT id, ltrim(upper(serial_hex), '0') FROM certificates WHERE 1 = 1{issuer_filter}",  # noqa: S608 - fixed text
+        params,
+    ):
+        if row[1] in wanted:
+            found.setdefault(str(row[1]), []).append(int(row[0]))
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise NotFoundError(
+            f"{len(missing)} serial(s) are not in the inventory"
+            + (" for that CA" if issued_by is not None else "")
+            + f": {', '.join(missing[:5])}. Nothing was revoked."
+        )
+    twice = [s for s, ids in found.items() if len(ids) > 1]
+    if twice:
+        raise ValidationError(
+            f"Serial {twice[0]} belongs to several certificates; give --issued-by. Nothing was revoked."
+        )
+    return [ids[0] for ids in found.values()]

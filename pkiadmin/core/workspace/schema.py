@@ -382,6 +382,12 @@ MIGRATIONS: Sequence[Sequence[str]] = (
         "ALTER TABLE authorities ADD COLUMN retired_at TEXT",
         "ALTER TABLE authorities ADD COLUMN key_destroyed_at TEXT",
     ),
+    (
+        # A mass revocation (a compromised CA's population, every weak key): one operation, one
+        # audit entry naming the SHA-256 of the batch's manifest; its rows carry the batch.
+        "ALTER TABLE revocations ADD COLUMN batch INTEGER",
+        "CREATE INDEX revocations_batch ON revocations(batch) WHERE batch IS NOT NULL",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
