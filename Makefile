@@ -41,6 +41,7 @@ pytest:
 
 benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/cli_startup.py
 	$(BIN)/python benchmarks/crl_100k.py
 	$(BIN)/python benchmarks/inventory.py
 	$(BIN)/python benchmarks/pkits.py

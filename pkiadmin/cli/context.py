@@ -11,28 +11,26 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from pkiadmin.cli.state import CliState
 from pkiadmin.core.base.errors import PassphraseError, PkiError
-from pkiadmin.core.issuance import authorities
-from pkiadmin.core.keys import passphrase, shares
 from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.workspace import storage
 from pkiadmin.core.workspace.folder import Workspace
 
+if TYPE_CHECKING:  # imported where used: a command that needs no CA key does not load them
+    from pkiadmin.core.issuance import authorities
+
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclasses.dataclass
-class CliState:
-    workspace_path: Path
 
 
 def workspace_path(ctx: click.Context) -> Path:
     state = ctx.find_object(CliState)
-    return state.workspace_path if state else workspace.default_path()
+    chosen = state.workspace_path if state else None
+    return chosen if chosen is not None else workspace.default_path()
 
 
 @contextmanager
@@ -106,6 +104,8 @@ def read_passphrase(
         value = click.prompt(prompt, hide_input=True, confirmation_prompt=new)
     if new:
         try:
+            from pkiadmin.core.keys import passphrase
+
             passphrase.check_strength(value)
         except PassphraseError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -160,6 +160,8 @@ def prompt_shares(intro: str) -> list[str]:
 def read_shares(shares_file: Path | None) -> list[str]:
     """A quorum of shares from a file, or typed by each custodian in turn (input hidden)."""
     if shares_file is not None:
+        from pkiadmin.core.keys import shares
+
         return shares.read_share_lines(shares_file.read_text(encoding="utf-8").splitlines())
     return prompt_shares(
         "The key is protected by custodian shares. Each custodian present types their share's words."

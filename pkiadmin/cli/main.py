@@ -1,49 +1,100 @@
-"""`pkiadmin-cli`: the command-line entry point and its command groups."""
+"""`pkiadmin-cli`: the command-line entry point and its command groups.
+
+Each group's module is imported only when the group runs (a lazy group), so `--help` and a
+command of one group do not import every other group and its part of the domain. The groups'
+help lines are kept here; tests/cli/test_cli.py checks they are the groups' own."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
 
-from pkiadmin.cli.commands import (
-    audit,
-    ca,
-    ca_lifecycle,
-    ceremony,
-    cert,
-    compliance,
-    crl,
-    csr,
-    hsm,
-    keys,
-    ocsp,
-    package,
-    partner,
-    profile,
-    trust,
-)
-from pkiadmin.cli.commands import workspace as workspace_cmd
-from pkiadmin.cli.context import CliState
-from pkiadmin.core.base import version
-from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.cli.state import ENV_VAR, CliState
+
+# The order of `pkiadmin-cli --help`: name -> (module under pkiadmin.cli.commands, its help).
+GROUPS: dict[str, tuple[str, str]] = {
+    "workspace": ("workspace", "Create or inspect the workspace folder."),
+    "ca": ("ca", "Create and list certificate authorities."),
+    "profile": (
+        "profile",
+        "End-entity profiles: what a TLS server, client, OCSP responder... certificate contains.",
+    ),
+    "cert": ("cert", "Certificates in the inventory."),
+    "compliance": (
+        "compliance",
+        "Compliance of every certificate with the policy: findings, policy, reports.",
+    ),
+    "csr": ("csr", "Certificate signing requests from the online CAs."),
+    "keys": (
+        "keys",
+        "Known-bad keys: check a file, and the blocklists every CSR and signing is checked "
+        "against.",
+    ),
+    "audit": ("audit", "The tamper-evident audit log."),
+    "ceremony": ("ceremony", "Key ceremonies: plan, run (or rehearse), show, verify reports."),
+    "crl": (
+        "crl",
+        "Certificate revocation lists of the CAs held here, and when they must be re-signed.",
+    ),
+    "ocsp": (
+        "ocsp",
+        "Pre-signed OCSP responses (RFC 6960) for an online responder or TLS stapling.",
+    ),
+    "hsm": ("hsm", "Hardware security modules (PKCS#11 tokens): list tokens and their keys."),
+    "partner": ("partner", "Partner organisations and the OpenPGP keys packages travel under."),
+    "trust": ("trust", "The partner trust store: CA certificates confirmed on a verified call."),
+    "package": (
+        "package",
+        "Partner trust packages: our CA certificates and CRLs, signed and encrypted; theirs, "
+        "checked.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they run, not when the program starts."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(GROUPS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in GROUPS:
+            return None
+        if cmd_name not in self.commands:
+            module = importlib.import_module(f"pkiadmin.cli.commands.{GROUPS[cmd_name][0]}")
+            self.add_command(module.group, cmd_name)
+        return self.commands[cmd_name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, from the help lines kept here (importing no group)."""
+        limit = formatter.width - 6 - max(len(name) for name in GROUPS)
+        rows = [
+            (name, click.Command(name, help=text).get_short_help_str(limit))
+            for name, (_, text) in GROUPS.items()
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
+    from pkiadmin.core.base import version
+
     click.echo(version.version_text())
     ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--workspace",
     "workspace_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar=workspace.ENV_VAR,
+    envvar=ENV_VAR,
     default=None,
-    help=f"Workspace folder (default: ${workspace.ENV_VAR}, else the per-user data folder).",
+    help=f"Workspace folder (default: ${ENV_VAR}, else the per-user data folder).",
 )
 @click.option(
     "--version",
@@ -56,38 +107,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 @click.pass_context
 def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
     """pkiadmin: the offline root CA workstation (command line)."""
-    ctx.obj = CliState(workspace_dir if workspace_dir is not None else workspace.default_path())
-
-
-# The order of `pkiadmin-cli --help`.
-for command_group in (
-    workspace_cmd.group,
-    ca.group,
-    profile.group,
-    cert.group,
-    compliance.group,
-    csr.group,
-    keys.group,
-    audit.group,
-    ceremony.group,
-    crl.group,
-    ocsp.group,
-    hsm.group,
-    partner.group,
-    trust.group,
-    package.group,
-):
-    cli.add_command(command_group)
-
-
-ca.group.add_command(ca_lifecycle.adopt)
-ca.group.add_command(ca_lifecycle.cross_sign)
-ca.group.add_command(ca_lifecycle.renew_ca)
-ca.group.add_command(ca_lifecycle.renewals)
-ca.group.add_command(ca_lifecycle.rollover_root)
-ca.group.add_command(ca_lifecycle.retire_ca)
-ca.group.add_command(ca_lifecycle.destroy_key)
-ca.group.add_command(ca_lifecycle.verify_destruction)
+    ctx.obj = CliState(workspace_dir)
 
 
 def main() -> None:

@@ -247,11 +247,41 @@ def _commands() -> list[str]:
             ]
         return [prefix]
 
+    ctx = click.Context(cli)
+    groups = {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
     return [
         name.strip()
-        for group_name, group in cli.commands.items()
+        for group_name, group in groups.items()
+        if group is not None
         for name in walk(group_name, group)
     ]
+
+
+def test_the_groups_help_lines_are_their_own() -> None:
+    """The lazy top-level group keeps each group's help line so that --help imports no group;
+    they must say what the groups themselves say."""
+    import importlib
+
+    from pkiadmin.cli import main
+
+    for name, (module, text) in main.GROUPS.items():
+        group = importlib.import_module(f"pkiadmin.cli.commands.{module}").group
+        assert (group.name, group.help) == (name, text)
+
+
+def test_help_imports_no_command_group_nor_the_domain() -> None:
+    """`pkiadmin-cli --help` (#23: start-up) loads click and the entry point, nothing else."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pkiadmin.cli.main import cli\n"
+        "try:\n    cli(['--help'], prog_name='pkiadmin-cli')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pkiadmin.core', 'pkiadmin.cli.commands',"
+        " 'cryptography', 'sqlite_utils', 'pkilint'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize("command", _commands())

@@ -14,6 +14,7 @@ import click
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from pkiadmin.cli.commands import ca_lifecycle
 from pkiadmin.cli.context import (
     echo_json,
     echo_table,
@@ -751,3 +752,17 @@ def index_txt(ctx: click.Context, ca_id: int, out: Path) -> None:
 
 group.add_command(make_csr)
 group.add_command(index_txt)
+
+
+# The CA's life after day one (cli/commands/ca_lifecycle.py).
+for _command in (
+    ca_lifecycle.adopt,
+    ca_lifecycle.cross_sign,
+    ca_lifecycle.renew_ca,
+    ca_lifecycle.renewals,
+    ca_lifecycle.rollover_root,
+    ca_lifecycle.retire_ca,
+    ca_lifecycle.destroy_key,
+    ca_lifecycle.verify_destruction,
+):
+    group.add_command(_command)

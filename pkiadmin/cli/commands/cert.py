@@ -20,12 +20,9 @@ from pkiadmin.cli.context import (
 )
 from pkiadmin.cli.filters import filter_options, parse_filter
 from pkiadmin.core.base.display import safe
-from pkiadmin.core.inventory import export, metadata, query, view_export
+from pkiadmin.core.inventory import query
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance import authorities, end_entity, requests
 from pkiadmin.core.revocation import records as revocation
-from pkiadmin.core.workspace import blocklists
-from pkiadmin.core.x509 import describe as certinfo
 
 
 @click.group("cert")
@@ -91,6 +88,8 @@ def list_certs(
 @click.pass_context
 def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
     """Show one certificate: names, validity, key, fingerprints and every extension."""
+    from pkiadmin.core.x509 import describe as certinfo
+
     with opened_workspace(ctx) as ws:
         record = inventory.get_record(ws.db, cert_id)
         details = certinfo.describe(inventory.load_certificate(ws.db, cert_id))
@@ -154,6 +153,8 @@ def export_cert(
 ) -> None:
     """Write a certificate (or, with --chain, it and its issuers) as PEM, DER or a PKCS#7 bundle;
     with --bundle, the files a TLS service deploys."""
+    from pkiadmin.core.inventory import export
+
     if bundle is not None:
         with opened_workspace(ctx) as ws, user_errors():
             written = export.export_bundle(ws, cert_id, bundle)
@@ -194,6 +195,9 @@ def renew(
 ) -> None:
     """Issue the successor of an end-entity certificate: the same subject, SANs, profile and
     issuing CA, the CSR's key; the inventory links the two."""
+    from pkiadmin.core.issuance import authorities, end_entity, requests
+    from pkiadmin.core.workspace import blocklists
+
     with opened_workspace(ctx) as ws, user_errors():
         issuer_id, cert_profile, old = end_entity.renewal(ws, cert_id)
         request, _info = requests.acceptable(
@@ -383,6 +387,8 @@ def export_list(
     ctx: click.Context, search: str | None, filters: tuple[str, ...], fmt: str, out: Path
 ) -> None:
     """Write every certificate of a (filtered) view as CSV or JSON, with status and findings."""
+    from pkiadmin.core.inventory import view_export
+
     with opened_workspace(ctx) as ws, user_errors():
         wanted = parse_filter(ws.db, search, filters)
         result = view_export.export_view(ws, wanted, view_export.ViewFormat(fmt), out)
@@ -409,6 +415,8 @@ def set_metadata(
     note: str | None,
 ) -> None:
     """Edit a certificate's metadata (audited); fields not given are left as they are."""
+    from pkiadmin.core.inventory import metadata
+
     change = metadata.MetadataChange(service, environment, owner_team, partner, tags, note)
     with opened_workspace(ctx) as ws, user_errors():
         record = metadata.set_metadata(ws, cert_id, change)

@@ -107,10 +107,10 @@ def check(
     return tuple(found)
 
 
-def as_report(defects: tuple[EntryDefect, ...], entries: int) -> lint.LintReport:
+def as_report(defects: tuple[EntryDefect, ...], entries: int, how: str = "") -> lint.LintReport:
     """The defects as a lint report (each one blocks), beside pkilint's."""
     return lint.LintReport(
-        f"pkiadmin CRL entries ({entries:,} checked)",
+        f"pkiadmin CRL entries ({entries:,} checked{'; ' + how if how else ''})",
         tuple(
             lint.Finding(
                 "pkiadmin.crl_entry", lint.Severity.ERROR, str(d), "tbsCertList.revokedCertificates"

@@ -86,7 +86,7 @@ def test_a_mass_revocation_is_one_operation_and_reaches_the_next_crl(
     issued = crl.issue(ws, tiers.issuing_ca, ISSUING)
     assert seen == [1]  # pkilint read one entry of the one shape these have
     assert len(list(issued.signed.crl)) == COUNT
-    assert issued.signed.lint_after.profile == f"pkiadmin CRL entries ({COUNT:,} checked)"
+    assert issued.signed.lint_after.profile.startswith(f"pkiadmin CRL entries ({COUNT:,} checked")
 
     ws.db.execute("UPDATE revocations SET reason = 'superseded' WHERE cert_id = ?", (ids[7],))
     ws.db.conn.commit()
