@@ -8,9 +8,11 @@ than storing it), while this process stores what they return, in order, in one t
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +35,8 @@ from pkiadmin.core.x509 import fields as certfields
 from pkiadmin.core.x509 import pembundle
 
 MAX_FILE_BYTES = 80 * 1024 * 1024  # a 100,000-certificate PEM bundle is about 65 MB
+GROUP_FILES = 500  # files stored under one commit
+GROUP_S = 1.0  # and at least this often
 PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
 CHUNK = 2_500  # certificates per piece of work handed to a worker
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -187,8 +191,20 @@ def import_paths(
     pool: ProcessPoolExecutor | None = None
     lists = [(str(b.path), dict(b.names)) for b in blocklists.installed(ws)]
     _use_lists(lists)
+    # Many small files share a commit (each file is a savepoint of its own, stored whole or not
+    # at all; a kill or a cancel loses at most the files of the group not yet committed).
+    group = contextlib.ExitStack()
+    in_group, opened_at = 0, 0.0
     try:
         for number, path in enumerate(files, start=1):
+            if in_group and (in_group >= GROUP_FILES or time.monotonic() - opened_at >= GROUP_S):
+                group.close()
+                in_group = 0
+            if in_group == 0:
+                group = contextlib.ExitStack()
+                group.enter_context(ws.db.atomic())
+                opened_at = time.monotonic()
+            in_group += 1
             if cancelled is not None and cancelled():
                 summary.cancelled = True
                 break
@@ -218,6 +234,11 @@ def import_paths(
                 continue
             summary.imported += added
             summary.duplicates += duplicates
+    except BaseException:
+        group.__exit__(*sys.exc_info())  # the open group is rolled back
+        raise
+    else:
+        group.close()
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -1,0 +1,146 @@
+"""Importing a folder of 10,000 DER files (one certificate each: SANs, key usage, EKU, CDP, AIA,
+policies, key identifiers), their issuing CA already in the inventory, next to a floor measured
+in the same run: the same files read and parsed, the same field extraction (pkiadmin's), one
+SQLite insert each into an indexed table, one commit. Target (#23): at most 1.5x the floor.
+
+Run: .venv/bin/python benchmarks/der_folder.py [FILES]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import bench_hierarchy
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+
+from pkiadmin.core.inventory import importer
+from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.keys import files as keys
+from pkiadmin.core.x509 import fields as certfields
+
+FILES = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+TARGET_RATIO = 1.5
+ROUNDS = 2
+
+
+def make_files(folder: Path, ca: x509.Certificate, key: keys.PrivateKey) -> None:
+    folder.mkdir()
+    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    now = datetime.now(UTC) - timedelta(hours=1)
+    for i in range(FILES):
+        subject_key = keys.generate(keys.KeyAlgorithm.EC_P256).public_key()
+        cn = f"svc{i}.bench.example"
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+            .issuer_name(ca.subject)
+            .public_key(subject_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + timedelta(days=90 + i % 300))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(subject_key), False)
+            .add_extension(x509.AuthorityKeyIdentifier(ski.digest, None, None), False)
+            .add_extension(
+                x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier("2.23.140.1.2.1"), None)]),
+                False,
+            )
+            .add_extension(
+                x509.CRLDistributionPoints([x509.DistributionPoint(
+                    [x509.UniformResourceIdentifier("http://pki.bench.example/issuing.crl")], None, None, None)]),
+                False,
+            )
+            .add_extension(
+                x509.AuthorityInformationAccess([x509.AccessDescription(
+                    AuthorityInformationAccessOID.CA_ISSUERS,
+                    x509.UniformResourceIdentifier("http://pki.bench.example/issuing.crt"))]),
+                False,
+            )
+            .sign(key, hashes.SHA384())
+        )  # fmt: skip
+        (folder / f"{i:05d}.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+
+
+def floor(folder: Path, db_path: Path) -> float:
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(
+        "CREATE TABLE t (sha256 TEXT UNIQUE, subject TEXT, issuer TEXT, serial TEXT, not_after TEXT,"
+        " sans TEXT, eku TEXT, der BLOB)"
+    )
+    conn.execute("CREATE INDEX t_subject ON t(subject)")
+    start = time.perf_counter()
+    names = certfields.NameCache()
+    with conn:
+        for path in sorted(folder.iterdir()):
+            der = path.read_bytes()
+            f = certfields.read_fields(x509.load_der_x509_certificate(der), names, der)
+            conn.execute(
+                "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (f.sha256, f.subject, f.issuer, f.serial_hex, f.not_after, f.sans, f.eku, der),
+            )
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        ws, held = bench_hierarchy.issuing_ca(base / "maker")
+        ca = inventory.load_certificate(ws.db, held.issued.cert_id)
+        key = keys.load_encrypted(held.key_path, bench_hierarchy.PASSPHRASE)
+        ws.close()
+        make_files(base / "der", ca, key)
+        floors, runs = [], []
+        for n in range(ROUNDS):
+            floors.append(floor(base / "der", base / f"floor-{n}.sqlite"))
+            runs.append(pkiadmin_import_with_ca(base / "der", base / f"ws-{n}", base / "maker"))
+    best_floor, best = min(floors), min(runs)
+    ratio = best / best_floor
+    print(
+        f"import of {FILES:,} DER files (one certificate each), issuing CA in the inventory; best of {ROUNDS} in turns"
+    )
+    print(f"{'what':58} {'seconds':>8} {'certs/s':>9}")
+    print(
+        f"{'floor: parse, extract fields, insert, one commit':58} {best_floor:8.2f} {FILES / best_floor:9.0f}"
+    )
+    print(f"{'pkiadmin cert import FOLDER':58} {best:8.2f} {FILES / best:9.0f}")
+    verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
+    print(f"pkiadmin {verdict} the target: {ratio:.2f}x the floor (target {TARGET_RATIO}x)")
+
+
+def pkiadmin_import_with_ca(folder: Path, ws_folder: Path, maker: Path) -> float:
+    """A copy of the workspace that made the files (its issuing CA is their issuer)."""
+    import shutil
+
+    shutil.copytree(maker, ws_folder)
+    from pkiadmin.core.workspace import folder as workspace
+
+    ws = workspace.open_workspace(ws_folder)
+    try:
+        start = time.perf_counter()
+        summary = importer.import_paths(ws, [folder])
+        elapsed = time.perf_counter() - start
+    finally:
+        ws.close()
+    if summary.imported != FILES:
+        raise SystemExit(f"imported {summary.imported} of {FILES}: {summary.refused[:3]}")
+    return elapsed
+
+
+if __name__ == "__main__":
+    main()
