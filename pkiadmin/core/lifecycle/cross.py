@@ -18,17 +18,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pkiadmin.core.base.display import safe
-from pkiadmin.core.base.errors import CheckFailedError, ValidationError
+from pkiadmin.core.base.errors import ValidationError
 from pkiadmin.core.exchange import trust_store
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance import intermediate as signing
-from pkiadmin.core.issuance import lint_then_sign as issuance
 from pkiadmin.core.issuance.intermediate import Decision
-from pkiadmin.core.keys.signer import FileSigner
-from pkiadmin.core.workspace import audit, blocklists
+from pkiadmin.core.lifecycle import ca_signing
+from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
-from pkiadmin.core.x509 import lint, profile
+from pkiadmin.core.x509 import profile
 
 DEFAULT_DAYS = 3 * 365
 
@@ -210,29 +209,11 @@ def sign(
 ) -> CrossCertificate:
     """Lint-then-sign with our CA's key, check the chain, store and audit."""
     issuer = authorities.get_authority(ws.db, found.issuer_ca_id)
-    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
-    key = signing.unlock_issuer_key(ws, found.issuer_ca_id, key_passphrase, share_words)
-    try:
-        signed = issuance.sign_linted(
-            found.builder,
-            FileSigner(key, f"key of {issuer.name}"),
-            issuer=issuer_cert,
-            known_bad_lists=blocklists.installed(ws),
-        )
-    finally:
-        signing.release_key(key)
+    signed, chain_lint = ca_signing.sign_ca_certificate(
+        ws, found.issuer_ca_id, found.builder, found.path_length, "the cross-certificate",
+        key_passphrase, share_words,
+    )  # fmt: skip
     cert = signed.certificate
-    chain_lint = lint.lint_chain(issuer_cert, cert)
-    if not chain_lint.ok:
-        raise CheckFailedError(
-            "pkilint's chain check failed, so nothing was stored: "
-            + "; ".join(str(f) for f in chain_lint.blocking)
-        )
-    problems = profile.check_ca_certificate(cert, found.path_length, root=False)
-    if problems:
-        raise CheckFailedError(
-            "The cross-certificate does not meet the CA profile: " + "; ".join(problems)
-        )
     der = cert.public_bytes(serialization.Encoding.DER)
     with ws.db.atomic():
         cert_id = signing.insert_issued(ws, cert, issuer.cert_id, None)

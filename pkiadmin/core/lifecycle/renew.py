@@ -22,12 +22,10 @@ from pkiadmin.core.base.errors import CheckFailedError, ValidationError
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance import intermediate as signing
-from pkiadmin.core.issuance import lint_then_sign as issuance
 from pkiadmin.core.issuance.intermediate import Decision
-from pkiadmin.core.keys.signer import FileSigner
-from pkiadmin.core.workspace import audit, blocklists
+from pkiadmin.core.lifecycle import ca_signing
+from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
-from pkiadmin.core.x509 import lint, profile
 
 DEFAULT_RENEW_AT = 1 / 3  # of the validity left when a renewal is due
 # Set afresh on the new certificate (from the issuer and its current settings), not copied.
@@ -143,29 +141,11 @@ def sign(
     """Lint-then-sign with the issuer's key, check the chain and the profile, then store the new
     certificate and point the CA at it, in one audited transaction."""
     issuer = authorities.get_authority(ws.db, found.issuer_ca_id)
-    issuer_cert = inventory.load_certificate(ws.db, issuer.cert_id)
-    key = signing.unlock_issuer_key(ws, found.issuer_ca_id, issuer_passphrase, issuer_shares)
-    try:
-        signed = issuance.sign_linted(
-            found.builder,
-            FileSigner(key, f"key of {issuer.name}"),
-            issuer=issuer_cert,
-            known_bad_lists=blocklists.installed(ws),
-        )
-    finally:
-        signing.release_key(key)
+    signed, chain_lint = ca_signing.sign_ca_certificate(
+        ws, found.issuer_ca_id, found.builder, found.path_length, "the renewed certificate",
+        issuer_passphrase, issuer_shares,
+    )  # fmt: skip
     cert = signed.certificate
-    chain_lint = lint.lint_chain(issuer_cert, cert)
-    if not chain_lint.ok:
-        raise CheckFailedError(
-            "pkilint's chain check failed, so nothing was stored: "
-            + "; ".join(str(f) for f in chain_lint.blocking)
-        )
-    problems = profile.check_ca_certificate(cert, found.path_length, root=False)
-    if problems:
-        raise CheckFailedError(
-            "The renewed certificate does not meet the CA profile: " + "; ".join(problems)
-        )
     der = cert.public_bytes(serialization.Encoding.DER)
     with ws.db.atomic():
         current = authorities.get_authority(ws.db, found.ca_id)

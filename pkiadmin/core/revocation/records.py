@@ -200,6 +200,25 @@ def _issuer_held_here(ws: Workspace, cert_id: int, record: inventory.CertRecord)
     )
 
 
+def _dates(
+    revoked_at: datetime | None, invalidity_date: datetime | None
+) -> tuple[datetime, datetime, datetime | None]:
+    """(now, the revocation date, the invalidity date), to the second in UTC; refused when the
+    revocation is dated in the future or the compromise after the revocation."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    when = (revoked_at or now).astimezone(UTC).replace(microsecond=0)
+    if when > now + timedelta(minutes=5):
+        raise ValidationError("The revocation date cannot be in the future.")
+    if invalidity_date is not None:
+        invalidity_date = invalidity_date.astimezone(UTC).replace(microsecond=0)
+        if invalidity_date > when:
+            raise ValidationError(
+                "The invalidity date (when the key is known or suspected to have been compromised) "
+                "cannot be after the revocation date."
+            )
+    return now, when, invalidity_date
+
+
 def revoke(
     ws: Workspace,
     cert_id: int,
@@ -227,17 +246,7 @@ def revoke(
             "store (tell your partners), and revoke what it issued instead."
         )
     issuer = _issuer_held_here(ws, cert_id, record)
-    now = datetime.now(UTC).replace(microsecond=0)
-    when = (revoked_at or now).astimezone(UTC).replace(microsecond=0)
-    if when > now + timedelta(minutes=5):
-        raise ValidationError("The revocation date cannot be in the future.")
-    if invalidity_date is not None:
-        invalidity_date = invalidity_date.astimezone(UTC).replace(microsecond=0)
-        if invalidity_date > when:
-            raise ValidationError(
-                "The invalidity date (when the key is known or suspected to have been compromised) "
-                "cannot be after the revocation date."
-            )
+    now, when, invalidity_date = _dates(revoked_at, invalidity_date)
     with ws.db.atomic():
         cursor = ws.db.execute(
             "INSERT INTO revocations (cert_id, ca_id, serial, revoked_at, reason, invalidity_date, note, recorded_at)"
@@ -294,17 +303,7 @@ def revoke_many(
     ids = sorted(set(cert_ids))
     if not ids:
         raise ValidationError("No certificate to revoke.")
-    now = datetime.now(UTC).replace(microsecond=0)
-    when = (revoked_at or now).astimezone(UTC).replace(microsecond=0)
-    if when > now + timedelta(minutes=5):
-        raise ValidationError("The revocation date cannot be in the future.")
-    if invalidity_date is not None:
-        invalidity_date = invalidity_date.astimezone(UTC).replace(microsecond=0)
-        if invalidity_date > when:
-            raise ValidationError(
-                "The invalidity date (when the key is known or suspected to have been compromised) "
-                "cannot be after the revocation date."
-            )
+    now, when, invalidity_date = _dates(revoked_at, invalidity_date)
     held = {a.cert_id: a for a in authorities.list_authorities(ws.db)}
     subjects = {
         cert_id: str(
