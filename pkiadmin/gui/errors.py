@@ -46,6 +46,16 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "pkiad
         CrashDialog(error, parent).exec()
 
 
+def show_in(label: QLabel, parent: QWidget, error: BaseException) -> None:
+    """A dialog's failure: the user's to fix (a PkiError) on its error line; anything else as
+    show_error shows it."""
+    if isinstance(error, PkiError):
+        label.setText(str(error))
+        label.show()
+    else:
+        show_error(parent, error)
+
+
 def show_message(parent: QWidget | None, title: str, text: str, warning: bool = False) -> None:
     """An information (or warning) box; QMessageBox.exec, so tests can record it."""
     icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information

@@ -19,7 +19,7 @@ from pkiadmin.core.keys import pkcs11 as hsm
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.gui.dialogs.tables import fill as _fill
 from pkiadmin.gui.dialogs.tables import table as _table
-from pkiadmin.gui.errors import error_label, show_error
+from pkiadmin.gui.errors import error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
@@ -107,8 +107,4 @@ class HsmDialog(QDialog):
         self.worker.submit(operation, done, self._failed)
 
     def _failed(self, error: BaseException) -> None:
-        if isinstance(error, PkiError):
-            self.error.setText(str(error))
-            self.error.show()
-        else:
-            show_error(self, error)
+        show_in(self.error, self, error)

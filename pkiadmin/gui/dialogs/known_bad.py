@@ -24,7 +24,7 @@ from pkiadmin.core.workspace import blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import keycheck
 from pkiadmin.gui.dialogs.tables import fill, table
-from pkiadmin.gui.errors import error_label, show_error
+from pkiadmin.gui.errors import error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
@@ -173,8 +173,4 @@ class KnownBadKeysDialog(QDialog):
         self.worker.submit(operation, self.results.setPlainText, self._failed)
 
     def _failed(self, error: BaseException) -> None:
-        if isinstance(error, PkiError):
-            self.error.setText(str(error))
-            self.error.show()
-        else:
-            show_error(self, error)
+        show_in(self.error, self, error)

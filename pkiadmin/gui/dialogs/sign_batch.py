@@ -29,7 +29,7 @@ from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.gui.dialogs.review import add_review
-from pkiadmin.gui.errors import error_label, show_error
+from pkiadmin.gui.errors import error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
@@ -176,8 +176,4 @@ class SignBatchDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.setEnabled(True)
-        if isinstance(error, PkiError):
-            self.error.setText(str(error))
-            self.error.show()
-        else:
-            show_error(self, error)
+        show_in(self.error, self, error)

@@ -15,13 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.issuance import end_entity, intermediate, profiles, requests
 from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.gui.dialogs.review import add_review
-from pkiadmin.gui.errors import error_label, show_error
+from pkiadmin.gui.errors import error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
@@ -217,8 +216,4 @@ class SignCsrDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.setEnabled(True)
-        if isinstance(error, PkiError):
-            self.error.setText(str(error))
-            self.error.show()
-        else:
-            show_error(self, error)
+        show_in(self.error, self, error)
