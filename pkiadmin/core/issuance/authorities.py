@@ -131,6 +131,17 @@ def list_authorities(db: Database) -> tuple[Authority, ...]:
     )
 
 
+def certificate_ids(db: Database, authority: Authority) -> list[int]:
+    """The CA's certificate and those it replaced by same-key renewals (what it issued under
+    each is its own): the chain of `renews` links back from its current certificate."""
+    ids = [authority.cert_id]
+    while True:
+        row = db.execute("SELECT renews FROM certificates WHERE id = ?", (ids[-1],)).fetchone()
+        if row is None or row[0] is None or int(row[0]) in ids:
+            return ids
+        ids.append(int(row[0]))
+
+
 def link_certificates(db: Database) -> tuple[int, ...]:
     """The link certificates issued here: certificates of our roots' names and keys signed by
     another of our roots (what a rollover package carries with the new root)."""

@@ -44,12 +44,13 @@ CA_CERT = "ca.pem"
 def crl_until(db: Database, ca_id: int) -> datetime | None:
     """Until when the CA must publish CRLs: the latest notAfter among the certificates it signed
     that are not revoked (None when there is none)."""
-    authority = authorities.get_authority(db, ca_id)
-    row = db.execute(
-        "SELECT MAX(c.not_after) FROM certificates c WHERE c.issuer_cert_id = ? AND c.id <> ?"
-        " AND c.id NOT IN (SELECT cert_id FROM revocations)",
-        (authority.cert_id, authority.cert_id),
-    ).fetchone()
+    lineage = authorities.certificate_ids(db, authorities.get_authority(db, ca_id))
+    marks = ",".join("?" * len(lineage))
+    query = (
+        f"SELECT MAX(c.not_after) FROM certificates c WHERE c.issuer_cert_id IN ({marks})"  # noqa: S608
+        f" AND c.id NOT IN ({marks}) AND c.id NOT IN (SELECT cert_id FROM revocations)"
+    )
+    row = db.execute(query, (*lineage, *lineage)).fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 

@@ -304,7 +304,12 @@ def revoke_many(
     if not ids:
         raise ValidationError("No certificate to revoke.")
     now, when, invalidity_date = _dates(revoked_at, invalidity_date)
-    held = {a.cert_id: a for a in authorities.list_authorities(ws.db)}
+    # Each certificate of a CA held here (a renewed CA's predecessors too) -> that CA.
+    held = {
+        cert_id: a
+        for a in authorities.list_authorities(ws.db)
+        for cert_id in authorities.certificate_ids(ws.db, a)
+    }
     subjects = {
         cert_id: str(
             ws.db.execute("SELECT subject FROM certificates WHERE id = ?", (cert_id,)).fetchone()[0]
@@ -328,7 +333,7 @@ def revoke_many(
             issuer = held.get(int(row[2])) if row[2] is not None else None
             if row[2] == cert_id:
                 problems.append(f"certificate {cert_id} is a root, which no CRL can revoke")
-            elif issuer is None or subjects[issuer.cert_id] != row[4]:
+            elif issuer is None or subjects[int(row[2])] != row[4]:
                 problems.append(f"certificate {cert_id} was not issued by a CA held here")
             elif row[5] is not None:
                 problems.append(f"certificate {cert_id} is revoked already")
@@ -390,20 +395,20 @@ def select_for_revocation(
             )
         authority = authorities.get_authority(db, issued_by)
         now = datetime.now(UTC).isoformat()
-        return [
-            int(r[0])
-            for r in db.execute(
-                "SELECT id FROM certificates WHERE issuer_cert_id = ? AND id <> ? AND not_after > ?"
-                " AND id NOT IN (SELECT cert_id FROM revocations)",
-                (authority.cert_id, authority.cert_id, now),
-            )
-        ]
+        lineage = authorities.certificate_ids(db, authority)
+        marks = ",".join("?" * len(lineage))
+        query = (
+            f"SELECT id FROM certificates WHERE issuer_cert_id IN ({marks}) AND id NOT IN ({marks})"  # noqa: S608
+            " AND not_after > ? AND id NOT IN (SELECT cert_id FROM revocations)"
+        )
+        return [int(r[0]) for r in db.execute(query, (*lineage, *lineage, now))]
     wanted = {s.replace(":", "").upper().lstrip("0") for s in serials if s.strip()}
     issuer_filter = ""
     params: list[Any] = []
     if issued_by is not None:
-        issuer_filter = " AND issuer_cert_id = ?"
-        params.append(authorities.get_authority(db, issued_by).cert_id)
+        lineage = authorities.certificate_ids(db, authorities.get_authority(db, issued_by))
+        issuer_filter = f" AND issuer_cert_id IN ({','.join('?' * len(lineage))})"
+        params += lineage
     found: dict[str, list[int]] = {}
     for row in db.execute(
         f"SELECT id, ltrim(upper(serial_hex), '0') FROM certificates WHERE 1 = 1{issuer_filter}",  # noqa: S608 - fixed text

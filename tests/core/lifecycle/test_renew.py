@@ -103,3 +103,18 @@ def test_a_root_is_not_renewed_by_re_signing(tiers: Hierarchy) -> None:
     root_ca = next(a for a in authorities.list_authorities(tiers.ws.db) if a.kind == "root")
     with pytest.raises(ValidationError, match="renewed by a rollover"):
         renew.plan(tiers.ws, root_ca.id, 365)
+
+
+def test_what_the_ca_issued_before_its_renewal_is_still_its_own(tiers: Hierarchy) -> None:
+    """Mass revocation and the end of a retired CA's CRLs count the certificates it signed
+    under the certificate its renewal replaced."""
+    from pkiadmin.core.lifecycle import retire
+    from pkiadmin.core.revocation import records as revocation
+
+    ws = tiers.ws
+    before = issue(tiers, "tls-server", "old.example.com", [x509.DNSName("old.example.com")])
+    renew.sign(ws, renew.plan(ws, tiers.issuing_ca, 3 * 365), ISSUING)
+    assert revocation.select_for_revocation(ws.db, tiers.issuing_ca, None) == [before.cert_id]
+    assert retire.crl_until(ws.db, tiers.issuing_ca) == before.certificate.not_valid_after_utc
+    done = revocation.revoke_many(ws, [before.cert_id], "superseded")
+    assert done.count == 1 and audit_replay.differences(ws.db) == ()
