@@ -4,7 +4,15 @@ and signs, the error shown in the dialog, and the passphrase fields cleared when
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QGroupBox, QLabel, QLineEdit, QProgressBar, QPushButton
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+)
 
 from pkiadmin.core.base.errors import PkiError
 from pkiadmin.gui.errors import show_error
@@ -37,8 +45,22 @@ class CreateCaDialog(QDialog):
             show_error(self, error)
 
     def _show_error(self, text: str) -> None:
+        """The error under the form; the dialog grows to make room for it (it used to squeeze
+        the fields instead), and the error goes as soon as a field is changed."""
         self.error.setText(text)
         self.error.show()
+        if not getattr(self, "_hides_on_edit", False):
+            self._hides_on_edit = True
+            for edit in self.findChildren(QLineEdit):
+                edit.textEdited.connect(self.error.hide)
+            for box in self.findChildren(QComboBox):
+                box.activated.connect(self.error.hide)
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        wanted = self.sizeHint().height()
+        if self.height() < wanted:
+            self.resize(self.width(), wanted)
 
     def _set_busy(self, busy: bool) -> None:
         for widget in self.findChildren(QGroupBox):
