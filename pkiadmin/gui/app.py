@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -57,7 +59,25 @@ def main(argv: list[str] | None = None) -> int:
     path = (options.workspace or workspace.default_path()).expanduser().absolute()
     window = MainWindow(CaWorker(path), path)
     window.show()
+    _quit_on_signals(app, window)
     return app.exec()
+
+
+def _quit_on_signals(app: QApplication, window: MainWindow) -> None:
+    """SIGTERM (a logout, `kill`, a service manager) and SIGINT (Ctrl+C in the terminal) close
+    the window the normal way: the CA worker finishes and closes the workspace, tokens are
+    logged out. Qt's event loop does not return to Python by itself, so a timer lets the
+    interpreter run its signal handlers."""
+
+    def close(_signum: int, _frame: object) -> None:
+        window.close()
+        app.quit()
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, close)
+    ticker = QTimer(app)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
 
 
 if __name__ == "__main__":
