@@ -85,6 +85,11 @@ def test_filter_sort_and_details_in_a_large_inventory(qtbot: QtBot, big_window: 
     text = page.details.plain_text()
     assert record.common_name.replace("copy7-", "host") in text  # the copy shares its DER
     assert "No finding against the policy" in text
+    # A new search leaves no stale details behind (they used to show the previous certificate).
+    qtbot.keyClicks(page.filter, "-nothing-matches-this")
+    wait_for_rows(qtbot, big_window, 0)
+    assert page.selected_record() is None
+    assert "Select a certificate to see its details." in page.details.plain_text()
     page.clear_filters()
     wait_for_rows(qtbot, big_window, ROWS)
 

@@ -134,6 +134,9 @@ class CertificatesPage(QWidget):
             self.table.setColumnWidth(column, width)
         self._sorted = (0, Qt.SortOrder.DescendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        # A new search resets the model, and Qt clears the selection without saying so: the
+        # details pane must not keep showing a certificate that is no longer selected.
+        self.model.modelReset.connect(self._after_reset)
         self.details = CertDetailsView()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
@@ -291,6 +294,11 @@ class CertificatesPage(QWidget):
         record = self.selected_record()
         if record is not None:
             self.edit_metadata_requested.emit(record.id)
+
+    def _after_reset(self) -> None:
+        if self.selected_record() is None:
+            self.edit_button.setEnabled(False)
+            self.details.show_nothing()
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         record = self.selected_record()
