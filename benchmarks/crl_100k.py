@@ -22,8 +22,7 @@ from pathlib import Path
 
 import bench_hierarchy
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.inventory import importer
 from pkiadmin.core.inventory import records as inventory
@@ -39,58 +38,13 @@ CLI = str(Path(sys.executable).with_name("pkiadmin-cli"))
 def _issued(ca: x509.Certificate, key: keys.PrivateKey, count: int, first: int = 0) -> bytes:
     """`count` service certificates as the issuing CA signs them, one PEM bundle."""
     public = keys.generate(keys.KeyAlgorithm.EC_P256).public_key()
-    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     now = datetime.now(UTC) - timedelta(hours=1)
-    out = []
-    for i in range(first, first + count):
-        cn = f"svc{i}.bench.example"
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-            .issuer_name(ca.subject)
-            .public_key(public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(now + timedelta(days=90))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), False)
-            .add_extension(x509.AuthorityKeyIdentifier(ski.digest, None, None), False)
-            .add_extension(
-                x509.CRLDistributionPoints(
-                    [
-                        x509.DistributionPoint(
-                            [
-                                x509.UniformResourceIdentifier(
-                                    "http://pki.bench.example/issuing.crl"
-                                )
-                            ],
-                            None,
-                            None,
-                            None,
-                        )
-                    ]
-                ),
-                False,
-            )
-            .add_extension(
-                x509.AuthorityInformationAccess(
-                    [
-                        x509.AccessDescription(
-                            AuthorityInformationAccessOID.CA_ISSUERS,
-                            x509.UniformResourceIdentifier("http://pki.bench.example/issuing.crt"),
-                        )
-                    ]
-                ),
-                False,
-            )
-            .sign(key, hashes.SHA384())
-        )
-        out.append(cert.public_bytes(serialization.Encoding.PEM))
-    return b"".join(out)
+    return b"".join(
+        bench_hierarchy.service_certificate(
+            ca, key, public, f"svc{i}.bench.example", now
+        ).public_bytes(serialization.Encoding.PEM)
+        for i in range(first, first + count)
+    )
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:

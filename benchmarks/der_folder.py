@@ -17,8 +17,7 @@ from pathlib import Path
 
 import bench_hierarchy
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.inventory import importer
 from pkiadmin.core.inventory import records as inventory
@@ -32,44 +31,12 @@ ROUNDS = 2
 
 def make_files(folder: Path, ca: x509.Certificate, key: keys.PrivateKey) -> None:
     folder.mkdir()
-    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     now = datetime.now(UTC) - timedelta(hours=1)
     for i in range(FILES):
         subject_key = keys.generate(keys.KeyAlgorithm.EC_P256).public_key()
-        cn = f"svc{i}.bench.example"
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-            .issuer_name(ca.subject)
-            .public_key(subject_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(now + timedelta(days=90 + i % 300))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(subject_key), False)
-            .add_extension(x509.AuthorityKeyIdentifier(ski.digest, None, None), False)
-            .add_extension(
-                x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier("2.23.140.1.2.1"), None)]),
-                False,
-            )
-            .add_extension(
-                x509.CRLDistributionPoints([x509.DistributionPoint(
-                    [x509.UniformResourceIdentifier("http://pki.bench.example/issuing.crl")], None, None, None)]),
-                False,
-            )
-            .add_extension(
-                x509.AuthorityInformationAccess([x509.AccessDescription(
-                    AuthorityInformationAccessOID.CA_ISSUERS,
-                    x509.UniformResourceIdentifier("http://pki.bench.example/issuing.crt"))]),
-                False,
-            )
-            .sign(key, hashes.SHA384())
-        )  # fmt: skip
+        cert = bench_hierarchy.service_certificate(
+            ca, key, subject_key, f"svc{i}.bench.example", now, 90 + i % 300
+        )
         (folder / f"{i:05d}.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
 
 

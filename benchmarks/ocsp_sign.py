@@ -26,7 +26,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp as x509_ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.keys import files as keys
@@ -47,41 +46,11 @@ def issue_certificates(
 ) -> None:
     """COUNT service certificates as the issuing CA signs them, stored in the inventory."""
     leaf_key = ec.generate_private_key(ec.SECP256R1()).public_key()
-    ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     now = datetime.now(UTC).replace(microsecond=0)
 
     def one(n: int) -> x509.Certificate:
-        name = f"svc{n:06d}.example.com"
-        return (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(issuer.subject)
-            .public_key(leaf_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(now + timedelta(days=90))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key), False)
-            .add_extension(x509.AuthorityKeyIdentifier(ski.digest, None, None), False)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), False)
-            .add_extension(
-                x509.CRLDistributionPoints(
-                    [
-                        x509.DistributionPoint(
-                            [x509.UniformResourceIdentifier("http://pki.example.com/issuing.crl")],
-                            None,
-                            None,
-                            None,
-                        )
-                    ]
-                ),
-                False,
-            )
-            .sign(key, hashes.SHA384())
+        return bench_hierarchy.service_certificate(
+            issuer, key, leaf_key, f"svc{n:06d}.example.com", now
         )
 
     with ThreadPoolExecutor(2) as pool:

@@ -347,12 +347,28 @@ def sheet_words(sheet: str) -> list[str]:
     ]
 
 
-def _exchange_and_verify(ours: Org, theirs: Org, tmp_path: Path) -> Path:
-    """Both officers make keys; `theirs` sends a trust package with every CA and CRL; `ours`
-    opens it and verifies it on the call; `ours` exports the trust store. Returns its path."""
+def verify_on_call(ours: Org, out: Path) -> None:
+    """Their officer reads the verification sheet in `out` top to bottom; ours types what they
+    hear, in the order the call asks for it, and the call is recorded as verified."""
     from pkiadmin.core.base import fingerprint
     from pkiadmin.core.exchange import call_records
 
+    (sheet,) = out.glob("*.verification-sheet.txt")
+    heard = "\n".join(sheet_words(sheet.read_text())) + "\n"
+    with workspace.open_workspace(ours.ws) as ws:
+        values = call_records.values_for(ws, "peer")
+    assert heard == "\n".join(" ".join(fingerprint.pgp_words(v.data)) for v in values) + "\n"
+    verified = _cli(
+        ours.ws, "partner", "verify", "peer", "--direction", "they-read", "--our-officer", "Olivia",
+        "--their-officer", "Pat", "--phone", "+46 8 123 456", "--phone-source", "contract",
+        "--passphrase-env", "OP", input=heard,
+    )  # fmt: skip
+    assert "recorded: VERIFIED" in verified
+
+
+def _exchange_and_verify(ours: Org, theirs: Org, tmp_path: Path) -> Path:
+    """Both officers make keys; `theirs` sends a trust package with every CA and CRL; `ours`
+    opens it and verifies it on the call; `ours` exports the trust store. Returns its path."""
     keys = {}
     for org in (ours, theirs):
         key = tmp_path / f"{org.name}-officer.asc"
@@ -369,18 +385,7 @@ def _exchange_and_verify(ours: Org, theirs: Org, tmp_path: Path) -> Path:
     (package,) = out.glob("*.tar.gpg")
     opened = _cli(ours.ws, "package", "open", "peer", str(package), "--passphrase-env", "OP")
     assert "ACCEPTED: every check passed" in opened
-    # Their officer reads their verification sheet top to bottom; ours types what they hear.
-    (sheet,) = out.glob("*.verification-sheet.txt")
-    heard = "\n".join(sheet_words(sheet.read_text())) + "\n"
-    with workspace.open_workspace(ours.ws) as ws:
-        values = call_records.values_for(ws, "peer")
-    assert heard == "\n".join(" ".join(fingerprint.pgp_words(v.data)) for v in values) + "\n"
-    verified = _cli(
-        ours.ws, "partner", "verify", "peer", "--direction", "they-read", "--our-officer", "Olivia",
-        "--their-officer", "Pat", "--phone", "+46 8 123 456", "--phone-source", "contract",
-        "--passphrase-env", "OP", input=heard,
-    )  # fmt: skip
-    assert "recorded: VERIFIED" in verified
+    verify_on_call(ours, out)
     store = tmp_path / f"{ours.name}-trusts.pem"
     _cli(ours.ws, "trust", "export", "--out", str(store))
     return store

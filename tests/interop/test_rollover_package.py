@@ -11,10 +11,12 @@ from click.testing import CliRunner
 from cryptography import x509
 
 from pkiadmin.cli.main import cli
-from pkiadmin.core.base import fingerprint
-from pkiadmin.core.exchange import call_records
-from pkiadmin.core.workspace import folder as workspace
-from tests.interop.test_end_entity_tls import _cli, _exchange_and_verify, organisation, sheet_words
+from tests.interop.test_end_entity_tls import (
+    _cli,
+    _exchange_and_verify,
+    organisation,
+    verify_on_call,
+)
 
 pytestmark = pytest.mark.interop
 
@@ -46,17 +48,7 @@ def test_the_rollover_package_shows_what_changed_and_waits_for_the_call(tmp_path
                                        str(tmp_path / "early.pem")])  # fmt: skip
     assert refused.exit_code == 1 and "No partner CA certificate is trusted now" in refused.output
 
-    (sheet,) = out.glob("*.verification-sheet.txt")
-    heard = "\n".join(sheet_words(sheet.read_text())) + "\n"
-    with workspace.open_workspace(a.ws) as ws:
-        values = call_records.values_for(ws, "peer")
-    assert heard == "\n".join(" ".join(fingerprint.pgp_words(v.data)) for v in values) + "\n"
-    verified = _cli(
-        a.ws, "partner", "verify", "peer", "--direction", "they-read", "--our-officer", "Olivia",
-        "--their-officer", "Pat", "--phone", "+46 8 123 456", "--phone-source", "contract",
-        "--passphrase-env", "OP", input=heard,
-    )  # fmt: skip
-    assert "recorded: VERIFIED" in verified
+    verify_on_call(a, out)
     store = tmp_path / "after.pem"
     _cli(a.ws, "trust", "export", "--out", str(store))
     subjects = [
