@@ -187,12 +187,26 @@ def insert_certificate(
     """Insert a certificate (inside the caller's transaction) and return its id. `fields`: the
     certificate's fields when the caller read them already (batch signing reads them in its
     signing threads)."""
-    fields = fields or certfields.read_fields(cert)
-    if fields.sha256 != cert.fingerprint(hashes.SHA256()).hex():
-        raise RuntimeError("the fields given are not those of the certificate")
-    if source is Source.ISSUED and not fields.key_algorithm.startswith(("EC", "RSA")):
-        raise ValidationError("Only RSA and EC certificates can be issued here.")
-    return insert_fields(db, [(fields, issuer_cert_id)], source)[0]
+    return insert_certificates(db, [(cert, issuer_cert_id, fields)], source)[0]
+
+
+def insert_certificates(
+    db: Database,
+    rows: Sequence[tuple[x509.Certificate, int | None, certfields.CertFields | None]],
+    source: Source,
+) -> list[int]:
+    """insert_certificate for several certificates in one set of statements (a batch signed under
+    one CA); all or none (the caller's transaction). rows: (certificate, issuer certificate id,
+    its fields when already read)."""
+    checked: list[tuple[certfields.CertFields, int | None]] = []
+    for cert, issuer_cert_id, given in rows:
+        fields = given or certfields.read_fields(cert)
+        if fields.sha256 != cert.fingerprint(hashes.SHA256()).hex():
+            raise RuntimeError("the fields given are not those of the certificate")
+        if source is Source.ISSUED and not fields.key_algorithm.startswith(("EC", "RSA")):
+            raise ValidationError("Only RSA and EC certificates can be issued here.")
+        checked.append((fields, issuer_cert_id))
+    return insert_fields(db, checked, source)
 
 
 def refresh_fields(db: Database, batch: int = 2000) -> int:

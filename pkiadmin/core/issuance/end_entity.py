@@ -4,7 +4,6 @@ replaced or refused with the reason, then lint-then-sign with the issuing CA's k
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -13,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
 
@@ -485,30 +483,62 @@ def store_signed(
     """The certificate row (with its profile), the CSR's status and the audit entry, in the
     caller's transaction; `ceremony_id` when witnessed in a key-use ceremony. Returns
     (certificate id, audit sequence number)."""
-    issuer = plan.issuer.authority
-    cert = result.certificate
-    cert_id = intermediate.insert_issued(ws, cert, issuer.cert_id, csr_id, result.fields)
-    ws.db.execute(
-        "UPDATE certificates SET profile = ?, renews = ? WHERE id = ?",
-        (plan.profile.name, plan.renews, cert_id),
+    return store_signed_many(ws, [(plan, result, csr_id)], ceremony_id)[0]
+
+
+def store_signed_many(
+    ws: Workspace,
+    signed: Sequence[tuple[EndEntityPlan, SignedEndEntity, int | None]],
+    ceremony_id: int | None = None,
+) -> list[tuple[int, int]]:
+    """store_signed for several certificates (a batch), all or none, in one set of statements:
+    each certificate still its own row and its own audit entry. signed: (plan, result, CSR id)."""
+    cert_ids = intermediate.insert_issued_many(
+        ws,
+        [
+            intermediate.Issued(r.certificate, p.issuer.authority.cert_id, c, r.fields)
+            for p, r, c in signed
+        ],
     )
+    ws.db.conn.executemany(
+        "UPDATE certificates SET profile = ?, renews = ? WHERE id = ?",
+        [
+            (p.profile.name, p.renews, cert_id)
+            for (p, _, _), cert_id in zip(signed, cert_ids, strict=True)
+        ],
+    )
+    entries = audit.append_many(
+        ws.db,
+        [
+            _audit_entry(p, r, c, cert_id, ceremony_id)
+            for (p, r, c), cert_id in zip(signed, cert_ids, strict=True)
+        ],
+    )
+    return [(cert_id, e.seq) for cert_id, e in zip(cert_ids, entries, strict=True)]
+
+
+def _audit_entry(
+    plan: EndEntityPlan,
+    result: SignedEndEntity,
+    csr_id: int | None,
+    cert_id: int,
+    ceremony_id: int | None,
+) -> audit.NewEntry:
     objects: dict[str, Any] = {
-        "issuer_ca_id": issuer.id,
+        "issuer_ca_id": plan.issuer.authority.id,
         "cert_id": cert_id,
         "csr_id": csr_id,
-        "subject": cert.subject.rfc4514_string(),
+        "subject": result.fields.subject,  # as the inventory prints it
         "profile": plan.profile.name,
     }
     if plan.renews is not None:
         objects["renews"] = plan.renews
     if ceremony_id is not None:
         objects["ceremony_id"] = ceremony_id
-    der = cert.public_bytes(serialization.Encoding.DER)
-    entry = audit.append(
-        ws.db,
+    return audit.NewEntry(
         "ca.sign-end-entity",
         objects,
-        artefacts=(audit.Artefact("certificate", hashlib.sha256(der).hexdigest()),),
+        artefacts=(audit.Artefact("certificate", result.fields.sha256),),
         details={
             # Quick mode has no witnesses; a ceremony's entry names it (objects.ceremony_id).
             "mode": "quick" if ceremony_id is None else "ceremony",
@@ -522,7 +552,6 @@ def store_signed(
             "cabf_lint": [str(f) for f in result.cabf_lint.findings] if result.cabf_lint else None,
         },
     )
-    return cert_id, entry.seq
 
 
 def sign(

@@ -500,33 +500,62 @@ def insert_issued(
     """In the caller's write transaction: the issued certificate's row, and its CSR marked signed.
     A CSR is signed at most once, even by two signings at once: if another signing stored one
     meanwhile, this raises and the transaction stores nothing."""
-    if csr_id is not None:
-        done = ws.db.execute("SELECT status, cert_id FROM csrs WHERE id = ?", (csr_id,)).fetchone()
-        if done is None or done[0] != "pending":
-            raise CheckFailedError(
-                f"CSR {csr_id} was signed meanwhile (certificate {done[1] if done else '?'}), by "
-                "another signing; this certificate was not stored and is not valid anywhere."
+    return insert_issued_many(ws, [Issued(cert, issuer_cert_id, csr_id, fields)])[0]
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate signed here, to be stored: its issuer's certificate, its CSR (if any) and
+    its fields when they were read already (where it was signed)."""
+
+    certificate: x509.Certificate
+    issuer_cert_id: int
+    csr_id: int | None
+    fields: CertFields | None = None
+
+
+def insert_issued_many(ws: Workspace, issued: Sequence[Issued]) -> list[int]:
+    """insert_issued for several certificates, all or none, in one set of statements."""
+    csr_ids = [i.csr_id for i in issued if i.csr_id is not None]
+    for start in range(0, len(csr_ids), 500):
+        chunk = csr_ids[start : start + 500]
+        status = {
+            r[0]: (r[1], r[2])
+            for r in ws.db.execute(
+                f"SELECT id, status, cert_id FROM csrs WHERE id IN ({', '.join('?' * len(chunk))})",  # noqa: S608 - placeholders only
+                chunk,
             )
+        }
+        for csr_id in chunk:
+            found = status.get(csr_id)
+            if found is None or found[0] != "pending":
+                raise CheckFailedError(
+                    f"CSR {csr_id} was signed meanwhile (certificate "
+                    f"{found[1] if found else '?'}), by another signing; this certificate was "
+                    "not stored and is not valid anywhere."
+                )
     try:
-        cert_id = inventory.insert_certificate(
-            ws.db, cert, inventory.Source.ISSUED, issuer_cert_id=issuer_cert_id, fields=fields
+        cert_ids = inventory.insert_certificates(
+            ws.db,
+            [(i.certificate, i.issuer_cert_id, i.fields) for i in issued],
+            inventory.Source.ISSUED,
         )
     except sqlite3.IntegrityError as exc:
         if "serial_hex" not in str(exc):
             raise
+        serials = ", ".join(f"{i.certificate.serial_number:X}" for i in issued)
         raise CheckFailedError(
-            f"The new certificate's serial number {cert.serial_number:X} is already used by a "
+            f"The new certificate's serial number {serials} is already used by a "
             "certificate of the same issuer (one it issued before, or one an adopted CA's "
             "index.txt lists), so it was not stored and is valid nowhere. Sign again: each "
             "signing draws a new serial."
         ) from exc
-    if csr_id is not None:
-        ws.db.execute(
-            "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
-            " WHERE id = ? AND status = 'pending'",
-            (cert_id, csr_id),
-        )
-    return cert_id
+    ws.db.conn.executemany(
+        "UPDATE csrs SET status = 'signed', cert_id = ?, signing = NULL"
+        " WHERE id = ? AND status = 'pending'",
+        [(c, i.csr_id) for c, i in zip(cert_ids, issued, strict=True) if i.csr_id is not None],
+    )
+    return cert_ids
 
 
 def sign(

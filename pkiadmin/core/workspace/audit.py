@@ -110,6 +110,16 @@ def _entry_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append: what changed, what it produced, and how."""
+
+    operation: str
+    objects: Mapping[str, Any]
+    artefacts: Sequence[Artefact] = ()
+    details: Mapping[str, Any] | None = None
+
+
 def append(
     db: Database,
     operation: str,
@@ -119,37 +129,59 @@ def append(
     actor: str | None = None,
 ) -> AuditEntry:
     """Append one entry. Must be called inside the transaction that makes the change."""
+    return append_many(db, [NewEntry(operation, objects, artefacts, details)], actor)[0]
+
+
+def append_many(
+    db: Database, new: Sequence[NewEntry], actor: str | None = None
+) -> list[AuditEntry]:
+    """Append entries in order, each chained to the one before (a batch: each change its own
+    entry, written with one statement). Must be called inside the changes' transaction."""
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append() must run inside the change's transaction")
-    details = dict(details or {})
+    if not new:
+        return []
     actor = actor or current_actor()
     row = db.execute("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS_HASH)
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
-    entry_hash = _entry_hash(at, actor, operation, objects, artefacts, details, prev)
-    db.execute(
+    written: list[AuditEntry] = []
+    for item in new:
+        details = dict(item.details or {})
+        artefacts = tuple(item.artefacts)
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        entry_hash = _entry_hash(at, actor, item.operation, item.objects, artefacts, details, prev)
+        written.append(
+            AuditEntry(
+                seq, at, actor, item.operation, dict(item.objects), artefacts, details, prev,
+                entry_hash,
+            )
+        )  # fmt: skip
+        seq, prev = seq + 1, entry_hash
+    db.conn.executemany(
         "INSERT INTO audit_log (seq, at, actor, operation, objects, artefacts, details, prev_hash, entry_hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            seq,
-            at,
-            actor,
-            operation,
-            json.dumps(objects, sort_keys=True),
-            json.dumps([[a.name, a.sha256] for a in artefacts]),
-            json.dumps(details, sort_keys=True),
-            prev,
-            entry_hash,
-        ),
+        [
+            (
+                e.seq,
+                e.at,
+                e.actor,
+                e.operation,
+                json.dumps(e.objects, sort_keys=True),
+                json.dumps([[a.name, a.sha256] for a in e.artefacts]),
+                json.dumps(e.details, sort_keys=True),
+                e.prev_hash,
+                e.entry_hash,
+            )
+            for e in written
+        ],
     )
     # The head (count and last hash) lets verify() notice entries cut off the end of the log.
+    last = written[-1]
     db.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)",
-        (_HEAD_COUNT, str(seq), _HEAD_HASH, entry_hash),
+        (_HEAD_COUNT, str(last.seq), _HEAD_HASH, last.entry_hash),
     )
-    return AuditEntry(
-        seq, at, actor, operation, dict(objects), tuple(artefacts), details, prev, entry_hash
-    )
+    return written
 
 
 def entries(db: Database, limit: int | None = None) -> tuple[AuditEntry, ...]:

@@ -5,6 +5,7 @@ group of certificates is committed whole or not at all."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,8 +16,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.base import faults
-from pkiadmin.core.issuance import batch, end_entity, profiles
+from pkiadmin.core.issuance import batch, end_entity, intermediate, profiles
 from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.core.x509.fields import serial_hex
 from tests.core.issuance.test_end_entity import ISSUING, Hierarchy, csr_for, three_tiers
 
 COUNT = 12
@@ -89,15 +92,17 @@ def test_a_cancel_stores_nothing_more_and_releases_the_rest(
     tiers: Hierarchy, tmp_path: Path
 ) -> None:
     plan = _plan(tiers, tmp_path)
+    asked = itertools.count()  # the batch asks before it takes each signed certificate
     seen: list[int] = []
     result = batch.sign(
         tiers.ws,
         plan,
         ISSUING,
         progress=lambda p: seen.append(p.done),
-        cancelled=lambda: len(seen) >= 4,
+        cancelled=lambda: next(asked) >= 4,
     )
     assert result.cancelled and len(result.issued) == 4 and not result.failed
+    assert seen == [1, 2, 3, 4]
     assert len(_stored_subjects(tiers)) == 4  # certificates signed ahead were not stored
     released = [v for v in _csrs(tiers).values() if v[0] == "pending"]
     assert len(released) == COUNT - 4 and all(signing is None for _, signing in released)
@@ -151,3 +156,36 @@ def test_a_group_whose_commit_fails_is_stored_whole_or_not_at_all(
     assert len(pending) == COUNT - 5 and all(signing is None for _, signing in pending)
     assert audit.verify(tiers.ws.db).ok
     assert not [t for t in threading.enumerate() if t.name.startswith("pkiadmin-batch")]
+
+
+def test_a_certificate_that_cannot_be_stored_is_named_and_the_rest_of_its_group_stored(
+    tiers: Hierarchy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group is stored in one set of statements; when one of its certificates cannot be stored
+    (its serial is taken by a certificate stored meanwhile), the group is stored one by one, that
+    certificate named and its CSR released, the others stored with their own audit entries."""
+    plan = _plan(tiers, tmp_path)
+    monkeypatch.setattr(batch, "GROUP_MAX", 5)  # svc00-04 stored, then svc05-09
+    insert = intermediate.insert_issued_many
+
+    def colliding(ws: Workspace, issued: list[intermediate.Issued]) -> list[int]:
+        for i in issued:
+            if "svc07" in i.certificate.subject.rfc4514_string():
+                # A certificate of the same issuer stored meanwhile with svc07's serial, as an
+                # adopted CA's index.txt could have brought one.
+                ws.db.execute(
+                    "UPDATE certificates SET serial_hex = ? WHERE common_name = ?",
+                    (serial_hex(i.certificate.serial_number), "svc00.example.com"),
+                )
+        return insert(ws, issued)
+
+    monkeypatch.setattr(intermediate, "insert_issued_many", colliding)
+    result = batch.sign(tiers.ws, plan, ISSUING)
+    assert [name for name, _ in result.failed] == ["svc07.example.com.csr"]
+    assert "serial number" in result.failed[0][1] and "Sign again" in result.failed[0][1]
+    assert len(result.issued) == COUNT - 1
+    csrs = _csrs(tiers)
+    assert csrs["svc07.example.com.csr"] == ("pending", None)
+    ops = [e.operation for e in audit.entries(tiers.ws.db)]
+    assert ops.count("ca.sign-end-entity") == COUNT - 1
+    assert audit.verify(tiers.ws.db).ok
