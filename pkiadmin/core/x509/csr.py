@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -112,8 +113,12 @@ def load(data: bytes, source: str = "the CSR") -> x509.CertificateSigningRequest
 
 
 def _is_der_certificate(data: bytes) -> bool:
+    # Only to name what the file is: cryptography's warnings about the certificate (a negative
+    # serial, say) are not the operator's concern here.
     try:
-        x509.load_der_x509_certificate(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x509.load_der_x509_certificate(data)
     except _MALFORMED:
         return False
     return True

@@ -20,6 +20,7 @@ from pkiadmin.core.exchange.package_open import PackageRejectedError
 from tests.core.conftest import Exchange
 from tests.core.exchange.test_packages import partner_files, partner_package
 from tests.package_helpers import OFFICER_PASSPHRASE, gpg, make_key, manifest_for, seal
+from tests.plain_messages import assert_plain
 
 
 def _rejected(ex: Exchange, path: Path, message: str) -> str:
@@ -31,6 +32,7 @@ def _rejected(ex: Exchange, path: Path, message: str) -> str:
     assert json.loads(rows[-1][1]) == [str(raised.value)]
     audit = ex.ws.db.execute("SELECT operation FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     assert audit[0] == "package.open"
+    assert_plain(str(raised.value), str(path))
     return str(raised.value)
 
 
