@@ -27,6 +27,7 @@ from pkiadmin.core.ceremony import store as ceremony_store
 from pkiadmin.core.inventory import query
 from pkiadmin.core.keys import pkcs11 as hsm
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.guides import GuidesDialog
 from pkiadmin.gui.dialogs.known_bad import KnownBadKeysDialog
 from pkiadmin.gui.errors import show_error, show_message
 from pkiadmin.gui.models.certificates import ReaderThread
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         self.workspace_ops = WorkspaceOperations(self, self.audit)
         self.profile_ops = ProfileOperations(self, self.profiles)
         self._build_actions()
-        self.dashboard.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
+        self.dashboard.start_requested.connect(self.first_step)
         self.authorities.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
         self.authorities.new_intermediate_requested.connect(
             self.authority_ops.open_new_intermediate_dialog
@@ -213,6 +214,10 @@ class MainWindow(QMainWindow):
             self._action("&Known-bad keys…", None, lambda *_: self.open_known_bad_keys())
         )
         help_menu = self.menuBar().addMenu("&Help")
+        self.guides_action = self._action(
+            "&Guides…", QKeySequence.StandardKey.HelpContents, lambda *_: self.open_guides()
+        )
+        help_menu.addAction(self.guides_action)
         help_menu.addAction(self._action("&About pkiadmin", None, self.show_about))
 
     def _action(
@@ -309,6 +314,25 @@ class MainWindow(QMainWindow):
     def open_known_bad_keys(self) -> KnownBadKeysDialog:
         dialog = KnownBadKeysDialog(self.worker, self)
         dialog.refresh()
+        dialog.open()
+        return dialog
+
+    def first_step(self, what: str) -> None:
+        """The first-start panel's buttons: a ceremony plan, its rehearsal or its run, a quick
+        test root, or the ceremony guide."""
+        if what == "plan":
+            self.go_to("Ceremonies")
+            self.ceremony_ops.open_plan_form()
+        elif what in ("rehearse", "run"):
+            self.go_to("Ceremonies")
+            self.ceremony_ops.choose_and_start_ceremony(rehearsal=what == "rehearse")
+        elif what == "quick":
+            self.authority_ops.open_new_root_dialog()
+        else:
+            self.open_guides("ceremonies")
+
+    def open_guides(self, first: str = "tour") -> GuidesDialog:
+        dialog = GuidesDialog(self, first)
         dialog.open()
         return dialog
 

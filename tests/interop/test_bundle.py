@@ -139,7 +139,10 @@ def test_bundle_installs_offline_and_the_installed_copy_works(bundle: Path, tmp_
         "w = MainWindow(InlineCaWorker(ws), ws); w.show(); app.processEvents(); start = time.time()\n"
         "while w.certificates.model.rowCount() == 0 and time.time() - start < 10:\n"
         "    app.processEvents(); time.sleep(0.01)\n"
-        "print('shown', w.isVisible(), not app.windowIcon().isNull(), w.certificates.model.rowCount()); w.close()"
+        "print('shown', w.isVisible(), not app.windowIcon().isNull(), w.certificates.model.rowCount()); w.close()\n"
+        "from pkiadmin.core.base import resources; root = resources.guide_root()\n"
+        "print('guides', len(resources.guides()), (root / 'screenshots' / 'tour.png').is_file() or"
+        " (root / 'screenshots' / 'dashboard.png').is_file(), 'site-packages' in str(root))"
     )
     shown = subprocess.run(
         [str(python), "-c", probe, str(work / "ws")],
@@ -149,7 +152,11 @@ def test_bundle_installs_offline_and_the_installed_copy_works(bundle: Path, tmp_
         cwd=work,
         check=True,
     )
-    assert shown.stdout.strip() == "shown True True 1"
+    window_line, guides_line = shown.stdout.strip().splitlines()
+    assert window_line == "shown True True 1"
+    # Help → Guides reads the guides the wheel carries, with their screenshots, not the source's.
+    label, count, pictures, installed = guides_line.split()
+    assert label == "guides" and int(count) >= 10 and (pictures, installed) == ("True", "True")
 
     removed = install(bundle, home, "--uninstall")
     assert removed.returncode == 0, removed.stderr

@@ -4,6 +4,7 @@ CAs, the CRL calendar, partners awaiting verification and the audit chain's stat
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -52,7 +53,9 @@ class FigureButton(QPushButton):
 
 
 class DashboardPage(QWidget):
-    new_root_requested = Signal()
+    start_requested = Signal(
+        str
+    )  # what the first-start panel was asked: plan, rehearse, run, quick, guide
     filter_requested = Signal(object)  # a query.Filter
 
     def __init__(self, workspace_path: str, parent: QWidget | None = None) -> None:
@@ -72,6 +75,8 @@ class DashboardPage(QWidget):
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         title.addWidget(where, 1, Qt.AlignmentFlag.AlignRight)
         layout.addLayout(title)
+        self.first_start = self._first_start()
+        layout.addWidget(self.first_start)
 
         self.figures: dict[str, QLabel] = {}
         self.buttons: dict[str, FigureButton] = {}
@@ -135,18 +140,43 @@ class DashboardPage(QWidget):
             setattr(self, _ATTRIBUTES[label], text)
         layout.addWidget(QLabel("<h3>Audit log</h3>"))
         layout.addWidget(self.audit_state)
-        self.empty_hint = QLabel(
-            "This workspace holds no CA yet. Create the root CA to begin "
-            "(File → New root CA, Ctrl+N)."
-        )
-        self.empty_hint.setWordWrap(True)
-        self.new_root_button = QPushButton("&New root CA…")
-        self.new_root_button.clicked.connect(self.new_root_requested)
-        hint_row = QHBoxLayout()
-        hint_row.addWidget(self.empty_hint, 1)
-        hint_row.addWidget(self.new_root_button)
-        layout.addLayout(hint_row)
         layout.addStretch(1)
+
+    def _first_start(self) -> QFrame:
+        """What to do first, shown while the workspace holds no CA: at the top, where it is seen
+        at 1280x800, and the witnessed ceremony before the quick test root."""
+        panel = QFrame()
+        panel.setObjectName("firstStart")
+        panel.setFrameShape(QFrame.Shape.StyledPanel)
+        column = QVBoxLayout(panel)
+        text = QLabel(
+            "<h3>Start here: this workspace holds no CA yet</h3>"
+            "<p>An organisation's root CA is made in a witnessed <b>key ceremony</b>: write its "
+            "plan, <b>rehearse</b> it with the custodians and witnesses (nothing is kept), then "
+            "<b>run</b> it on this machine. A <b>quick test root</b> (no witnesses, marked as "
+            "such in the audit log) is for trying pkiadmin out. The <b>guides</b> (F1) give "
+            "every procedure step by step.</p>"
+        )
+        text.setObjectName("firstStartText")
+        text.setWordWrap(True)
+        column.addWidget(text)
+        row = QHBoxLayout()
+        self.start_buttons: dict[str, QPushButton] = {}
+        for key, caption in (
+            ("plan", "1. &Write a ceremony plan…"),
+            ("rehearse", "2. Re&hearse the root key ceremony…"),
+            ("run", "3. R&un the root key ceremony…"),
+            ("quick", "Or: a &quick test root…"),
+            ("guide", "Read the &guide"),
+        ):
+            button = QPushButton(caption)
+            button.setObjectName(f"start_{key}")
+            button.clicked.connect(partial(self.start_requested.emit, key))
+            self.start_buttons[key] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        column.addLayout(row)
+        return panel
 
     def _button(self, key: str, caption: str) -> FigureButton:
         button = FigureButton(key, caption)
@@ -199,9 +229,7 @@ class DashboardPage(QWidget):
         )
         self.crl_list.setText(crl_calendar_html(overview))
         self.partner_list.setText(partners_html(overview, now))
-        has_ca = bool(overview.authorities)
-        self.empty_hint.setVisible(not has_ca)
-        self.new_root_button.setVisible(not has_ca)
+        self.first_start.setVisible(not overview.authorities)
 
     def _set_compliance(self, figures: tuple[Figure, ...]) -> None:
         while self.compliance_grid.count():

@@ -18,6 +18,20 @@ from PySide6.QtWidgets import QWidget
 from pkiadmin.core.inventory.dashboard import Month
 
 
+def axis_scale(largest: int) -> tuple[int, int]:
+    """(top, step) of the count axis: a round step (1, 2 or 5 times a power of ten), four to eight
+    ticks, and room above the largest bar for its label."""
+    wanted = max(4, largest + max(1, largest // 8))
+    step = 1
+    while wanted / step > 8:
+        for factor in (2, 2.5, 2):  # 1 → 2 → 5 → 10 → 20 …
+            step = int(step * factor)
+            if wanted / step <= 8:
+                break
+    top = -(-wanted // step) * step
+    return top, step
+
+
 class ExpiryChart(QChartView):
     month_clicked = Signal(object)  # the Month
 
@@ -57,8 +71,9 @@ class ExpiryChart(QChartView):
         chart.addAxis(months_axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(months_axis)
         counts = QValueAxis()
-        top = max((m.count for m in months), default=0)
-        counts.setRange(0, max(4, int(top * 1.15) + 1))
+        top, step = axis_scale(max((m.count for m in months), default=0))
+        counts.setRange(0, top)
+        counts.setTickCount(top // step + 1)
         counts.setLabelFormat("%d")
         chart.addAxis(counts, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(counts)

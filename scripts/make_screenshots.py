@@ -1,4 +1,4 @@
-"""Regenerate the README screenshots: docs/make_screenshots.py [--scale 2]  (offscreen, 1280x800)."""
+"""Regenerate the README screenshots: scripts/make_screenshots.py [--scale 2]  (offscreen, 1280x800)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-OUT = Path(__file__).with_name("screenshots")
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
 def main() -> int:
@@ -74,7 +74,29 @@ def main() -> int:
         grab_ceremony(app, window, Path(tmp), suffix)
         grab_signing_ceremony(window, Path(tmp), suffix)
         window.close()
+        grab_first_start(app, Path(tmp), suffix)
     return 0
+
+
+def grab_first_start(app: object, tmp: Path, suffix: str) -> None:
+    """An empty workspace's dashboard (what to do first), and Help → Guides."""
+    from pkiadmin.gui.main_window import MainWindow
+    from pkiadmin.gui.worker import InlineCaWorker
+
+    path = tmp / "empty"
+    window = MainWindow(InlineCaWorker(path), path)
+    window.resize(1280, 800)
+    window.show()
+    for _ in range(50):
+        app.processEvents()  # type: ignore[attr-defined]
+    window.grab().save(str(OUT / f"first-start{suffix}.png"))
+    guides = window.open_guides("ceremonies")
+    guides.resize(1100, 720)
+    for _ in range(50):
+        app.processEvents()  # type: ignore[attr-defined]
+    guides.grab().save(str(OUT / f"guides{suffix}.png"))
+    guides.reject()
+    window.close()
 
 
 def grab_requests(window: object, tmp: Path, grab: object) -> None:
