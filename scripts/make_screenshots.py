@@ -339,6 +339,8 @@ def grab_ceremony(app: object, window: object, tmp: Path, suffix: str) -> None:
     page.waiver.setText("screenshot machine")
     for box in page.present.values():
         box.setChecked(True)
+    (tmp / "backup-medium").mkdir(exist_ok=True)
+    page.backup.setText(str(tmp / "backup-medium"))
     page.run_button.click()
     grab("ceremony-preflight")
     ack(page)

@@ -49,6 +49,7 @@ class Overview:
     profiles: tuple[CertProfile, ...] = ()
     renewals: tuple[renew.RenewalDue, ...] = ()  # intermediate CAs whose renewal is due
     root_key_ages: tuple[rollover.KeyAge, ...] = ()  # each root's key age (Mozilla 3.1)
+    custodians: dict[int, tuple[str, ...]] = field(default_factory=dict)  # by CA id
 
     @property
     def revoked_ids(self) -> frozenset[int]:
@@ -117,6 +118,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "certificates": ("ca_certificates", "revocable_certificates", "stats", "choices"),
     "authorities": (
         "authorities",
+        "custodians",
         "ca_certificates",
         "crl_calendar",
         "stats",
@@ -134,7 +136,7 @@ AREAS: dict[str, tuple[str, ...]] = {
         "partner_crls",
         "stats",
     ),
-    "ceremonies": ("ceremonies",),
+    "ceremonies": ("ceremonies", "custodians"),
     "profiles": ("profiles",),
 }
 _ALWAYS = ("audit_entries", "audit_verdict")
@@ -178,6 +180,9 @@ def _read(
         ),
         ceremonies=pick(
             "ceremonies", lambda: ceremony_store.list_ceremonies(db), lambda o: o.ceremonies
+        ),
+        custodians=pick(
+            "custodians", lambda: ceremony_store.custodians_by_ca(db), lambda o: o.custodians
         ),
         csrs=pick("csrs", lambda: requests.list_csrs(db), lambda o: o.csrs),
         crl_calendar=pick("crl_calendar", lambda: crl_status.status(db), lambda o: o.crl_calendar),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -126,11 +127,51 @@ def test_an_error_outside_a_step_aborts_and_records_the_ceremony(tmp_path: Path)
     ws = tmp_path / "ws"
     run(ws, "workspace", "init")
     plan, answers = stage(tmp_path)
-    (tmp_path / "rehearsal-shares.txt").write_text("left over from another rehearsal")
+    # The shares are written after the split, outside any step's retry: into a missing folder.
+    answers.write_text(
+        answers.read_text().replace('"rehearsal-shares.txt"', '"no-such-folder/shares.txt"')
+    )
     result = run(ws, "ceremony", "run", str(plan), "--rehearsal", str(answers))
     assert result.exit_code == 1
-    assert "rehearsal-shares.txt already exists; pkiadmin never overwrites a file." in result.output
+    assert "no-such-folder" in result.output
+    assert result.output.count("aborted") == 1 and ".." not in result.output
     assert "The ceremony was aborted and recorded; no CA was created." in result.output
     listing = json.loads(run(ws, "ceremony", "show", "--json").output)
     assert listing[0]["status"] == "aborted"
+
+
+def test_a_leftover_shares_file_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    run(ws, "workspace", "init")
+    plan, answers = stage(tmp_path)
+    (tmp_path / "rehearsal-shares.txt").write_text("left over from another rehearsal")
+    result = run(ws, "ceremony", "run", str(plan), "--rehearsal", str(answers))
+    assert result.exit_code == 1
+    assert "rehearsal-shares.txt already exists (an earlier rehearsal's shares?)" in result.output
+    assert "nothing was started" in result.output
+    assert json.loads(run(ws, "ceremony", "show", "--json").output) == []
     assert (tmp_path / "rehearsal-shares.txt").read_text() == "left over from another rehearsal"
+
+
+def test_a_missing_backup_medium_stops_at_preflight_and_the_retry_runs(tmp_path: Path) -> None:
+    """The backup folder is checked at pre-flight (step 2), not found missing at step 8 after
+    the key and its shares exist; the aborted run leaves nothing behind, so the same command
+    runs again once the medium is there."""
+    ws = tmp_path / "ws"
+    run(ws, "workspace", "init")
+    plan, answers = stage(tmp_path)
+    backup = tmp_path / "backup"
+    shutil.rmtree(backup, ignore_errors=True)
+    result = run(ws, "ceremony", "run", str(plan), "--rehearsal", str(answers))
+    assert result.exit_code == 1
+    assert "aborted at 'Pre-flight checks'" in result.output
+    assert f"backup medium: {backup} does not exist" in result.output
+    assert "Root key generation" not in result.output  # stopped before any key was made
+    assert result.output.count("aborted") == 1 and ".." not in result.output
+    assert not (tmp_path / "rehearsal-shares.txt").exists()
+    backup.mkdir()
+    again = run(ws, "ceremony", "run", str(plan), "--rehearsal", str(answers))
+    assert again.exit_code == 0, again.output
+    assert "completed" in again.output
+    statuses = [c["status"] for c in json.loads(run(ws, "ceremony", "show", "--json").output)]
+    assert sorted(statuses) == ["aborted", "completed"]

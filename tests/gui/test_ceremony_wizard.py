@@ -55,11 +55,21 @@ def run_wizard_to_the_end(wizard: CeremonyWizard, tmp_path: Path) -> dict[str, s
     assert isinstance(page, pages.PreflightPage)
     page.waiver.setText("the test machine has a network")
     page.present["Carol Custodian"].setChecked(True)
+    page.present["Erin Custodian"].setChecked(True)
+    assert page.backup is not None
+    page.run_button.click()
+    assert "Choose the folder on the backup medium" in page.error.text()
+    page.backup.setText(str(tmp_path / "usb"))  # not mounted yet: found now, not at step 8
+    page.run_button.click()
+    assert "backup medium:" in page.error.text() and "does not exist" in page.error.text()
+    (tmp_path / "usb").mkdir()
+    page.present["Erin Custodian"].setChecked(False)
     page.run_button.click()
     assert "Not enough custodians are present" in page.error.text()
     page.present["Erin Custodian"].setChecked(True)
     page.run_button.click()
-    assert page.results.count() == 4
+    assert page.results.count() == 5
+    assert "OK       backup medium:" in page.results.item(4).text()
     acknowledge(wizard, page)
 
     page = next_page(wizard)
@@ -107,8 +117,7 @@ def run_wizard_to_the_end(wizard: CeremonyWizard, tmp_path: Path) -> dict[str, s
 
     page = next_page(wizard)
     assert isinstance(page, pages.BackupPage)
-    (tmp_path / "usb").mkdir()
-    page.folder.setText(str(tmp_path / "usb"))
+    assert page.folder.text() == str(tmp_path / "usb")  # the medium pre-flight checked
     page.write_button.click()
     assert "Written and read back" in page.result.text()
     acknowledge(wizard, page)
@@ -119,6 +128,11 @@ def run_wizard_to_the_end(wizard: CeremonyWizard, tmp_path: Path) -> dict[str, s
         assert not nxt.isEnabled()
         box.click()
     assert nxt.isEnabled()
+    # A recorded sign-off stays readable (not greyed out) and cannot be taken back.
+    assert all(b.isChecked() and b.isEnabled() for b in page.boxes.values())
+    box = next(iter(page.boxes.values()))
+    box.click()
+    assert box.isChecked()
     wizard.next()
     assert wizard.currentPage() is wizard.finish_page
     return written
@@ -132,7 +146,19 @@ def test_full_ceremony_in_the_gui(qtbot: QtBot, window: MainWindow, tmp_path: Pa
     written = run_wizard_to_the_end(wizard, tmp_path)
     result = wizard.finish_page.result
     assert isinstance(result, CeremonyResult), wizard.finish_page.error.text()
-    assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert [p.title() for p in wizard.step_pages][:2] == [
+        "Step 1 of 9: Plan review",
+        "Step 2 of 9: Pre-flight checks",
+    ]
+    # Once the CA is stored there is nothing to abort: Finish, and the report to read.
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    assert finish.isVisible() and finish.isEnabled() and finish.text() == "&Finish"
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()
+    assert wizard.finish_page.open_report.isVisible()
+    report = wizard.finish_page.show_report()
+    assert report is not None and report.isVisible()
+    assert wizard.run.plan.ceremony_id in report.text.toPlainText()
+    report.reject()
     wizard.accept()
     assert ceremony_report.verify(result.report_dir).ok
     root = result.report_dir / "root.pem"

@@ -34,6 +34,7 @@ from pkiadmin.core.ceremony.root import report as ceremony_report
 from pkiadmin.core.ceremony.root.driver import RehearsalResponder, drive, load_answers
 from pkiadmin.core.ceremony.root.plan import CeremonyPlan
 from pkiadmin.core.ceremony.root.run import CeremonyRun
+from pkiadmin.core.ceremony.script import CeremonyAbortedError
 from pkiadmin.core.ceremony.step_run import StepLike
 from pkiadmin.core.ceremony.store import CeremonyStatus
 from pkiadmin.core.issuance import lint_then_sign as issuance
@@ -141,26 +142,38 @@ def run(
             click.echo(
                 "REHEARSAL: shares are written to a file; use a scratch workspace, never the real one."
             )
-        ceremony = CeremonyRun.start(ws, plan, rehearsal=answers is not None)
+        # A rehearsal's leftover shares file is refused before anything starts.
         responder = RehearsalResponder(answers, click.echo) if answers else PromptResponder()
+        ceremony = CeremonyRun.start(ws, plan, rehearsal=answers is not None)
         try:
             result = drive(ceremony, responder)
         except (click.Abort, KeyboardInterrupt, EOFError):
             ceremony.abort("the operator stopped the program", plan.administrator.name)
+            _discard(responder)
             raise click.ClickException(
                 "The ceremony was aborted and recorded; no CA was created."
             ) from None
+        except CeremonyAbortedError as exc:  # the driver closed it and says so
+            _discard(responder)
+            raise click.ClickException(str(exc)) from exc
         except PkiError as exc:
             if ceremony.status is CeremonyStatus.RUNNING:  # not already closed by the driver
                 ceremony.abort(str(exc), plan.administrator.name)
+            _discard(responder)
             raise click.ClickException(
-                f"{exc} The ceremony was aborted and recorded; no CA was created."
+                f"{str(exc).rstrip('.')}. The ceremony was aborted and recorded; no CA was created."
             ) from exc
     click.echo(f"Ceremony {plan.ceremony_id} completed (record {result.ceremony_id}).")
     click.echo(f"  root CA id:    {result.ca_id} (certificate {result.cert_id})")
     click.echo(f"  key:           {result.key_location}")
     click.echo(f"  report:        {result.report_dir}")
     click.echo(f"Verify the report with: pkiadmin-cli ceremony verify-report {result.report_dir}")
+
+
+def _discard(responder: object) -> None:
+    """What an aborted rehearsal wrote (its shares file) is removed, so it can be run again."""
+    if isinstance(responder, RehearsalResponder):
+        responder.discard()
 
 
 def _run_key_use(ctx: click.Context, plan: KeyUsePlan, secret: str | None) -> None:

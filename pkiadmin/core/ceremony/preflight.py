@@ -1,4 +1,5 @@
-"""Pre-flight checks before a ceremony: network, clock, software, workspace, custodians present."""
+"""Pre-flight checks before a ceremony: network, clock, software, workspace, the backup medium
+the key will be written to, custodians present."""
 
 from __future__ import annotations
 
@@ -69,7 +70,29 @@ def _openssl_version() -> str:
     return str(backend.openssl_version_text())
 
 
-def run(ws: Workspace, sys_net: Path = _SYS_NET) -> tuple[Check, ...]:
+def writable(folder: Path) -> str | None:
+    """None when a file can be written, synced and removed in `folder`; else what is wrong."""
+    if not folder.is_dir():
+        return f"{folder.resolve()} does not exist or is not a folder"
+    probe = folder / f".preflight-{secrets.token_hex(4)}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"x")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        probe.unlink()
+    except OSError as exc:
+        return f"{folder.resolve()} is not writable: {exc.strerror}"
+    return None
+
+
+def run(
+    ws: Workspace, sys_net: Path = _SYS_NET, backup_folder: Path | None = None
+) -> tuple[Check, ...]:
+    """`backup_folder`: where the key backup will be written, checked now rather than found
+    missing at the backup step."""
     checks = []
     up = network_interfaces_up(sys_net)
     checks.append(
@@ -98,14 +121,17 @@ def run(ws: Workspace, sys_net: Path = _SYS_NET) -> tuple[Check, ...]:
             f"pkiadmin {env['pkiadmin']}, files SHA-256 {env['pkiadmin_files_sha256']}",
         )
     )
-    probe = ws.path / f".preflight-{secrets.token_hex(4)}"
-    try:
-        probe.write_bytes(b"x")
-        os.fsync(os.open(probe, os.O_RDONLY))
-        probe.unlink()
-        checks.append(Check("workspace", Status.OK, f"{ws.path} is writable"))
-    except OSError as exc:
+    problem = writable(ws.path)
+    checks.append(
+        Check("workspace", Status.FAILED, problem)
+        if problem
+        else Check("workspace", Status.OK, f"{ws.path} is writable")
+    )
+    if backup_folder is not None:
+        problem = writable(backup_folder)
         checks.append(
-            Check("workspace", Status.FAILED, f"{ws.path} is not writable: {exc.strerror}")
+            Check("backup medium", Status.FAILED, f"{problem}: mount the backup medium")
+            if problem
+            else Check("backup medium", Status.OK, f"{backup_folder.resolve()} is writable")
         )
     return tuple(checks)

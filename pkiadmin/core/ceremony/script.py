@@ -29,7 +29,8 @@ class StepScript:
     def stop(self, step: StepLike, reason: str) -> NoReturn:
         self.run.abort(reason, self.run.plan.administrator.name)
         raise CeremonyAbortedError(
-            f"The ceremony was aborted at '{step.title}': {reason}. It is recorded; {self.outcome}."
+            f"The ceremony was aborted at '{step.title}': {reason.rstrip('.')}. It is recorded; "
+            f"{self.outcome}."
         )
 
     def attempt(self, step: StepLike, action: Callable[[], object]) -> None:

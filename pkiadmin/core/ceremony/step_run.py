@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from pkiadmin.core.base import fingerprint
@@ -75,6 +76,7 @@ class StepRun(Generic[S, P]):
         self.rehearsal = rehearsal
         self.status = CeremonyStatus.RUNNING
         self._steps = StepState()
+        self.backup_medium: Path | None = None  # checked at pre-flight, used at the backup step
 
     def __repr__(self) -> str:  # never show keys, passphrases or shares
         return f"{type(self).__name__}(id={self.id}, plan={self.plan.ceremony_id!r}, status={self.status.value})"
@@ -255,11 +257,16 @@ class StepRun(Generic[S, P]):
         """Subclasses check who must be in the room."""
 
     def run_preflight(
-        self, clock_confirmed_by: str, present: Sequence[str], network_waiver: str | None = None
+        self,
+        clock_confirmed_by: str,
+        present: Sequence[str],
+        network_waiver: str | None = None,
+        backup_folder: Path | None = None,
     ) -> tuple[preflight_checks.Check, ...]:
+        """`backup_folder`: the medium the key backup will go to, checked now."""
         step = self._step(PREFLIGHT)
         self._begin(step)
-        checks = preflight_checks.run(self.ws)
+        checks = preflight_checks.run(self.ws, backup_folder=backup_folder)
         self._steps.preflight = checks
         network = next(c for c in checks if c.name == "network")
         try:
@@ -290,6 +297,9 @@ class StepRun(Generic[S, P]):
         }
         if network.status is not preflight_checks.Status.OK:
             detail["network_waiver"] = network_waiver
+        if backup_folder is not None:
+            detail["backup_folder"] = str(backup_folder.resolve())
+            self.backup_medium = backup_folder
         self._complete(step, detail)
         return checks
 

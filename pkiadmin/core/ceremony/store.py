@@ -7,6 +7,7 @@ import enum
 import json
 import os
 import platform
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -226,3 +227,25 @@ def report_problem(db: Database, folder: Path) -> str | None:
     if row[1] and Path(row[1]).resolve() != folder.resolve():
         return f"ceremony {record_id}'s report is {row[1]} in this workspace, not this folder"
     return None
+
+
+def custodians_by_ca(db: Database) -> dict[int, tuple[str, ...]]:
+    """Each ceremony-made CA's custodians, by name, from the plan of the ceremony that made it:
+    who is asked for a share when its key is unlocked."""
+    found: dict[int, tuple[str, ...]] = {}
+    for ca_id, plan_text in db.execute(
+        "SELECT ca_id, plan_text FROM ceremonies WHERE status = 'completed' AND ca_id IS NOT NULL"
+        " ORDER BY id"
+    ):
+        try:
+            people = tomllib.loads(plan_text).get("participants", [])
+        except tomllib.TOMLDecodeError:
+            continue
+        names = tuple(
+            str(p["name"])
+            for p in people
+            if isinstance(p, dict) and p.get("role") == "custodian" and "name" in p
+        )
+        if names:
+            found[int(ca_id)] = names
+    return found

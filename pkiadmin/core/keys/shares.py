@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import shamir_mnemonic
 from shamir_mnemonic.share import Share
+from shamir_mnemonic.wordlist import WORD_INDEX_MAP
 
 from pkiadmin.core.base.errors import PassphraseError, ValidationError
 
@@ -163,6 +164,66 @@ def _quorum(parsed: Sequence[Share]) -> tuple[list[int] | None, list[str]]:
     if len(complete) < parsed[0].group_threshold:
         return None, repeats
     return [i for members in complete[: parsed[0].group_threshold] for i in members], repeats
+
+
+SHARE_LENGTHS = (20, 33)  # words in a SLIP-39 share of a 128-bit (or 256-bit) secret
+
+
+@dataclass(frozen=True)
+class WordCheck:
+    """What a share typed so far looks like, word by word, without its words: for the input
+    next to each custodian's name."""
+
+    words: int
+    unknown: tuple[int, ...]  # 1-based positions of words not in the SLIP-39 list
+    complete: bool  # as many words as a share has, each a SLIP-39 word, and the checksum holds
+    message: str
+
+
+def check_words(text: str) -> WordCheck:
+    """Check a share as it is typed: each word against the SLIP-39 word list (a prefix of one
+    while it is being typed), then the share's checksum once it has all its words."""
+    words = normalise(text).split()
+    last_typed = bool(text) and not text[-1].isspace()
+    unknown = tuple(
+        n
+        for n, word in enumerate(words, start=1)
+        if word not in WORD_INDEX_MAP and not (n == len(words) and last_typed and _is_prefix(word))
+    )
+    if not words:
+        return WordCheck(0, (), False, "")
+    if unknown:
+        where = ", ".join(str(n) for n in unknown[:5])
+        return WordCheck(
+            len(words),
+            unknown,
+            False,
+            f"word {where} {'is' if len(unknown) == 1 else 'are'} not in the SLIP-39 word list",
+        )
+    partial = last_typed and words[-1] not in WORD_INDEX_MAP  # the last word is being typed
+    if partial or len(words) not in SHARE_LENGTHS:
+        more = next((n for n in SHARE_LENGTHS if n > len(words) - partial), None)
+        return WordCheck(
+            len(words),
+            (),
+            False,
+            f"{len(words)} word(s)" + (f" of {more}" if more else ": too many for a share"),
+        )
+    try:
+        Share.from_mnemonic(" ".join(words))
+    except shamir_mnemonic.MnemonicError:
+        return WordCheck(
+            len(words),
+            (),
+            False,
+            f"{len(words)} words, but the checksum fails: a word is wrong or two are swapped"
+            + (" (or the share has 33 words)" if len(words) == SHARE_LENGTHS[0] else ""),
+        )
+    return WordCheck(len(words), (), True, f"✔ {len(words)} words, checksum correct")
+
+
+def _is_prefix(word: str) -> bool:
+    return any(w.startswith(word) for w in WORD_INDEX_MAP)
 
 
 def _without_words(exc: Exception) -> str:

@@ -4,7 +4,7 @@ one confirmation and one unlock, then the batch on the CA worker with progress a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
@@ -29,13 +28,18 @@ from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.gui.dialogs.review import add_review
+from pkiadmin.gui.dialogs.share_inputs import KeyUnlockInputs
 from pkiadmin.gui.errors import error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
 class SignBatchDialog(QDialog):
     def __init__(
-        self, worker: CaWorkerApi, issuers: tuple[Authority, ...], parent: QWidget | None = None
+        self,
+        worker: CaWorkerApi,
+        issuers: tuple[Authority, ...],
+        parent: QWidget | None = None,
+        custodians: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.worker = worker
@@ -69,12 +73,9 @@ class SignBatchDialog(QDialog):
             self.preview,
         )
         self.preview_button, self.text, self.checked = review.button, review.text, review.checked
-        unlock = QFormLayout()
-        self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        unlock.addRow(
-            QLabel("Issuing CA key passphrase (custodian shares separated by '|'):"), self.secret
-        )
-        layout.addLayout(unlock)
+        self.unlock = KeyUnlockInputs(custodians or {})
+        self.secret = self.unlock.secret
+        layout.addWidget(self.unlock)
         self.error = error_label()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -88,10 +89,17 @@ class SignBatchDialog(QDialog):
         layout.addWidget(self.buttons)
         for combo in (self.issuer, self.profile):
             combo.currentIndexChanged.connect(self._invalidate)
+        self.issuer.currentIndexChanged.connect(self._unlock_prompt)
+        self._unlock_prompt()
         self.folder.textChanged.connect(self._invalidate)
         self.worker.submit(
             lambda ws, _p: profiles.all_profiles(ws.db), self._add_profiles, self._failed
         )
+
+    def _unlock_prompt(self) -> None:
+        chosen = next((a for a in self.issuers if a.id == self.issuer.currentData()), None)
+        if chosen is not None:
+            self.unlock.set_authority(chosen)
 
     def _add_profiles(self, found: dict[str, CertProfile]) -> None:
         for name, p in found.items():
@@ -129,10 +137,8 @@ class SignBatchDialog(QDialog):
     def sign(self) -> None:
         if self.plan is None or not self.checked.isChecked():
             return
-        plan, secret, cancel = self.plan, self.secret.text(), self.cancel
-        authority = next(a for a in self.issuers if a.id == plan.issuer_ca_id)
-        words = [w for w in secret.split("|") if w.strip()] if authority.needs_shares else None
-        passphrase = None if words is not None else secret
+        plan, cancel = self.plan, self.cancel
+        passphrase, words = self.unlock.values()
         progress = QProgressDialog("Signing…", "&Cancel", 0, len(plan.items), self)
         progress.setWindowTitle("Sign a folder of CSRs")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -152,7 +158,7 @@ class SignBatchDialog(QDialog):
         def done(result: batch.BatchResult) -> None:
             progress.close()
             self.outcome = result
-            self.secret.clear()
+            self.unlock.clear()
             self.accept()
 
         def failed(error: BaseException) -> None:

@@ -3,6 +3,8 @@ certificate with every decision, confirm, unlock, sign."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,6 +22,7 @@ from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.gui.dialogs.review import add_review
+from pkiadmin.gui.dialogs.share_inputs import KeyUnlockInputs
 from pkiadmin.gui.errors import error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
@@ -31,8 +34,10 @@ class SignCsrDialog(QDialog):
         csr_id: int,
         issuers: tuple[Authority, ...],
         parent: QWidget | None = None,
+        custodians: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(parent)
+        custodians = custodians or {}
         self.worker = worker
         self.csr_id = csr_id
         self.issuers = issuers
@@ -79,11 +84,9 @@ class SignCsrDialog(QDialog):
             self.preview,
         )
         self.preview_button, self.text, self.checked = review.button, review.text, review.checked
-        unlock = QFormLayout()
-        self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.unlock_label = QLabel("Issuer key passphrase:")
-        unlock.addRow(self.unlock_label, self.secret)
-        layout.addLayout(unlock)
+        self.unlock = KeyUnlockInputs(custodians)
+        self.secret = self.unlock.secret
+        layout.addWidget(self.unlock)
         self.error = error_label()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -131,14 +134,7 @@ class SignCsrDialog(QDialog):
         return next(a for a in self.issuers if a.id == self.issuer.currentData())
 
     def _unlock_prompt(self) -> None:
-        if self._authority().needs_shares:
-            self.unlock_label.setText(
-                "Custodian shares (one per line is not possible here: separate shares with '|'):"
-            )
-        elif self._authority().on_token:
-            self.unlock_label.setText("PIN of the issuer's token:")
-        else:
-            self.unlock_label.setText("Issuer key passphrase:")
+        self.unlock.set_authority(self._authority())
 
     def _invalidate(self) -> None:
         self.plan = None
@@ -193,11 +189,7 @@ class SignCsrDialog(QDialog):
         if self.plan is None or not self.checked.isChecked():
             return
         plan, csr_id = self.plan, self.csr_id
-        secret = self.secret.text()
-        words = (
-            [w for w in secret.split("|") if w.strip()] if self._authority().needs_shares else None
-        )
-        passphrase = None if words is not None else secret
+        passphrase, words = self.unlock.values()
 
         def operation(
             ws: Workspace, _progress: Progress
@@ -208,7 +200,7 @@ class SignCsrDialog(QDialog):
 
         def done(result: intermediate.IssuedCa | end_entity.IssuedCertificate) -> None:
             self.issued = result
-            self.secret.clear()
+            self.unlock.clear()
             self.accept()
 
         self.setEnabled(False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit
 
+from pkiadmin.gui.dialogs.share_inputs import SharesDialog
 from pkiadmin.gui.shell import Shell
-from pkiadmin.gui.wizard.wizard import SharesDialog
 
 
 def ask_unlock(shell: Shell, ca_id: int, title: str) -> tuple[str | None, list[str] | None] | None:
@@ -13,7 +13,13 @@ def ask_unlock(shell: Shell, ca_id: int, title: str) -> tuple[str | None, list[s
     data = shell.current_overview()
     authority = next((a for a in data.authorities if a.id == ca_id), None) if data else None
     if authority is not None and authority.needs_shares:
-        dialog = SharesDialog(authority.name, shell.widget)
+        dialog = SharesDialog(
+            authority.name,
+            title,
+            data.custodians.get(authority.id, ()) if data else (),
+            "",
+            shell.widget,
+        )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             return None, dialog.shares()
         return None

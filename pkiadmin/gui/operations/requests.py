@@ -59,7 +59,13 @@ class RequestOperations:
                 "Create or import a CA first: no CA key is held in this workspace.",
             )
             return None
-        dialog = SignCsrDialog(self.shell.worker, csr_id, issuers, self.shell.widget)
+        dialog = SignCsrDialog(
+            self.shell.worker,
+            csr_id,
+            issuers,
+            self.shell.widget,
+            data.custodians if data is not None else None,
+        )
         dialog.accepted.connect(lambda: self._signed(dialog))
         self.sign_dialog = dialog
         dialog.open()
@@ -68,7 +74,10 @@ class RequestOperations:
     def open_batch_dialog(self) -> SignBatchDialog:
         data = self.shell.current_overview()
         dialog = SignBatchDialog(
-            self.shell.worker, data.authorities if data else (), self.shell.widget
+            self.shell.worker,
+            data.authorities if data else (),
+            self.shell.widget,
+            data.custodians if data else None,
         )
         dialog.accepted.connect(lambda: self._batch_signed(dialog))
         self.batch_dialog = dialog

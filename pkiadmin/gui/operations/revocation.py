@@ -54,7 +54,13 @@ class RevocationOperations:
         self.shell.worker.submit(operation, done, self.shell.show_failure)
 
     def ask_and_issue_crl(self, ca_id: int) -> None:
-        unlock = ask_unlock(self.shell, ca_id, "Issue CRL")
+        data = self.shell.current_overview()
+        status = next((c for c in data.crl_calendar if c.ca_id == ca_id), None) if data else None
+        what = "Issue a CRL"
+        if status is not None:
+            after = f"after CRL {status.number}" if status.number is not None else "its first"
+            what += f" ({after}; {len(status.pending)} revocation(s) waiting)"
+        unlock = ask_unlock(self.shell, ca_id, what)
         if unlock is not None:
             self.issue_crl(ca_id, *unlock)
 

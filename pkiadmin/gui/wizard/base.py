@@ -39,6 +39,20 @@ def read_aloud_label(text: str = "", object_name: str = "") -> QLabel:
     return label
 
 
+def set_ticked(box: QCheckBox, ticked: bool, allowed: bool) -> None:
+    """A sign-off or acknowledgement box: a ticked one is recorded and cannot be taken back, but
+    it stays readable (a disabled box is drawn grey, as if it did not count); an unticked one can
+    be ticked only when `allowed`."""
+    box.blockSignals(True)
+    box.setChecked(ticked)
+    box.blockSignals(False)
+    box.setEnabled(ticked or allowed)
+    box.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, ticked)
+    box.setFocusPolicy(Qt.FocusPolicy.NoFocus if ticked else Qt.FocusPolicy.StrongFocus)
+    box.setProperty("recorded", ticked)
+    box.setToolTip("Recorded in the ceremony log." if ticked else "")
+
+
 class StepPage(QWizardPage):
     """A page for one ceremony step: its action, then acknowledgement by administrator and witness.
 
@@ -66,9 +80,7 @@ class StepPage(QWizardPage):
         for person in [run.plan.administrator, *witnesses]:
             box = QCheckBox(f"{person.name} ({person.role.value}) acknowledges")
             box.setEnabled(False)
-            box.toggled.connect(
-                lambda checked, name=person.name, b=box: self._acknowledge(name, b, checked)
-            )
+            box.toggled.connect(lambda checked, name=person.name: self._acknowledge(name, checked))
             ack_layout.addWidget(box)
             self.ack_boxes[person.name] = box
 
@@ -109,20 +121,20 @@ class StepPage(QWizardPage):
         self.error.setText(text)
         self.error.show()
 
-    def _acknowledge(self, name: str, box: QCheckBox, checked: bool) -> None:
-        if not checked or name in self.run.acknowledgements(self.step):
+    def _acknowledge(self, name: str, checked: bool) -> None:
+        if name in self.run.acknowledgements(self.step):
+            if not checked:
+                self.refresh()  # recorded: it cannot be taken back
+            return
+        if not checked:
             return
         self.perform(lambda: self.run.acknowledge(self.step, name))
-        box.setEnabled(False)
 
     def refresh(self) -> None:
         done = self.run.is_done(self.step)
         acked = self.run.acknowledgements(self.step)
         for name, box in self.ack_boxes.items():
-            box.blockSignals(True)
-            box.setChecked(name in acked)
-            box.blockSignals(False)
-            box.setEnabled(done and name not in acked)
+            set_ticked(box, name in acked, done)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:

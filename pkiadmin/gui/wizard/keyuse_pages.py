@@ -19,6 +19,7 @@ from pkiadmin.core.ceremony.keyuse.facts import Output
 from pkiadmin.core.ceremony.keyuse.run import KeyUseResult, KeyUseRun, KeyUseStep, Review
 from pkiadmin.core.ceremony.people import Role
 from pkiadmin.core.issuance.authorities import Authority
+from pkiadmin.gui.dialogs.share_inputs import ShareInputs
 from pkiadmin.gui.wizard import root_pages as pages
 from pkiadmin.gui.wizard.base import StepPage, read_aloud_label
 from pkiadmin.gui.worker import CaWorkerApi
@@ -112,7 +113,8 @@ class ReviewPage(StepPage):
 
 
 class UnlockPage(StepPage):
-    """Each CA key the task needs: its passphrase, or a quorum of custodian shares (hidden input)."""
+    """Each CA key the task needs: its passphrase, or a quorum of custodian shares (one hidden
+    input per custodian the plan names, each checked word by word)."""
 
     step = KeyUseStep.UNLOCK
     run: KeyUseRun
@@ -122,23 +124,18 @@ class UnlockPage(StepPage):
         self.form = QFormLayout()
         self.body.addLayout(self.form)
         self.fields: dict[int, list[QLineEdit]] = {}
+        custodians = pages.names(run, Role.CUSTODIAN)  # the plan names who brings a share
         for authority in run.task.issuers():
-            count = 3 if authority.needs_shares else 1
-            label = (
-                "share"
-                if authority.needs_shares
-                else ("PIN" if authority.on_token else "passphrase")
-            )
             self.form.addRow(QLabel(f"<b>{authority.name}</b> — {authority.key_protection}"))
-            fields = []
-            for i in range(count):
-                field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-                field.setObjectName(f"unlock_{authority.id}_{i}")
-                self.form.addRow(
-                    f"{label[0].upper()}{label[1:]}{f' {i + 1}' if count > 1 else ''}:", field
-                )
-                fields.append(field)
-            self.fields[authority.id] = fields
+            if authority.needs_shares:
+                inputs = ShareInputs(custodians or [f"Share {n}" for n in range(1, 4)])
+                self.form.addRow(inputs)
+                self.fields[authority.id] = inputs.fields
+                continue
+            field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+            field.setObjectName(f"unlock_{authority.id}_0")
+            self.form.addRow("PIN:" if authority.on_token else "Passphrase:", field)
+            self.fields[authority.id] = [field]
         self.unlock_button = QPushButton("&Unlock")
         self.unlock_button.clicked.connect(self._unlock)
         self.body.addWidget(self.unlock_button)

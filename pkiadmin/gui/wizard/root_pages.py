@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from cryptography.hazmat.primitives import hashes
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -21,7 +23,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
     QWidget,
+    QWizard,
     QWizardPage,
 )
 
@@ -33,8 +38,9 @@ from pkiadmin.core.ceremony.root.steps import CeremonyResult, KeyFacts, Step
 from pkiadmin.core.ceremony.step_run import StepLike, StepRun
 from pkiadmin.core.issuance.lint_then_sign import SignedCertificate
 from pkiadmin.core.keys.shares import CustodianShare
+from pkiadmin.gui.dialogs.share_inputs import ShareInputs
 from pkiadmin.gui.errors import error_label
-from pkiadmin.gui.wizard.base import StepPage, read_aloud_label
+from pkiadmin.gui.wizard.base import StepPage, read_aloud_label, set_ticked
 from pkiadmin.gui.worker import CaWorkerApi
 
 
@@ -90,6 +96,17 @@ class PreflightPage(StepPage):
         self.clock_by = QComboBox()
         self.clock_by.addItems(names(run, Role.INTERNAL_WITNESS, Role.WITNESS))
         form.addRow("&Clock confirmed by:", self.clock_by)
+        # A root key made here is backed up: its medium is checked now, not at the backup step.
+        self.backup: QLineEdit | None = None
+        if isinstance(run, CeremonyRun) and run.plan.token is None:
+            self.backup = QLineEdit(placeholderText="folder on the mounted backup medium")
+            self.backup.setObjectName("preflightBackupFolder")
+            browse = QPushButton("&Browse…")
+            browse.clicked.connect(self._browse)
+            row = QHBoxLayout()
+            row.addWidget(self.backup, 1)
+            row.addWidget(browse)
+            form.addRow("&Backup medium:", row)
         self.body.addLayout(form)
         self.body.addWidget(QLabel("Custodians present:"))
         self.present: dict[str, QCheckBox] = {}
@@ -107,11 +124,23 @@ class PreflightPage(StepPage):
         self.body.addWidget(self.results)
         self.finish_layout()
 
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Backup medium")
+        if chosen and self.backup is not None:
+            self.backup.setText(chosen)
+
     def _run(self) -> None:
         present = [name for name, box in self.present.items() if box.isChecked()]
         waiver = self.waiver.text().strip() or None
+        backup: Path | None = None
+        if self.backup is not None:
+            if not self.backup.text().strip():
+                self.show_error("Choose the folder on the backup medium: it is checked now.")
+                return
+            backup = Path(self.backup.text().strip())
         self.perform(
-            lambda: self.run.run_preflight(self.clock_by.currentText(), present, waiver), self._show
+            lambda: self.run.run_preflight(self.clock_by.currentText(), present, waiver, backup),
+            self._show,
         )
 
     def _show(self, checks: object) -> None:
@@ -284,17 +313,13 @@ class RecoveryPage(StepPage):
         super().__init__(run, worker, parent)
         self.body.addWidget(
             QLabel(
-                f"Custodians present type their shares ({run.plan.custodians.describe()}); input is hidden."
+                f"Custodians present type their shares ({run.plan.custodians.describe()}), each "
+                "in their own row; input is hidden, and each row checks the words as typed."
             )
         )
-        form = QFormLayout()
-        self.fields: list[QLineEdit] = []
-        for number in range(1, len(names(run, Role.CUSTODIAN)) + 1):
-            field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-            field.setObjectName(f"recoveryShare{number}")
-            form.addRow(f"Share &{number}:", field)
-            self.fields.append(field)
-        self.body.addLayout(form)
+        self.inputs = ShareInputs(names(run, Role.CUSTODIAN))
+        self.fields: list[QLineEdit] = self.inputs.fields
+        self.body.addWidget(self.inputs)
         self.test_button = QPushButton("&Test that these shares unlock the key")
         self.test_button.clicked.connect(self._test)
         self.body.addWidget(self.test_button)
@@ -306,8 +331,7 @@ class RecoveryPage(StepPage):
         words = [f.text() for f in self.fields if f.text().strip()]
 
         def done(_result: object) -> None:
-            for field in self.fields:
-                field.clear()
+            self.inputs.clear()
             self.result.setText("✔ The shares unlock the key.")
 
         self.perform(lambda: self.run.recovery_test(words), done)
@@ -432,6 +456,11 @@ class BackupPage(StepPage):
         if chosen:
             self.folder.setText(chosen)
 
+    def initializePage(self) -> None:
+        if not self.folder.text() and self.run.backup_medium is not None:
+            self.folder.setText(str(self.run.backup_medium))  # checked at pre-flight
+        super().initializePage()
+
     def _show(self, result: object) -> None:
         path = getattr(result, "path", "")
         digest = getattr(result, "sha256", "")
@@ -458,24 +487,30 @@ class SignOffPage(StepPage):
         self.finish_layout()
 
     def _sign(self, name: str, checked: bool) -> None:
-        if checked:
+        if name in self.run.signed_off:
+            self.refresh()  # recorded: it cannot be taken back
+        elif checked:
             self.perform(lambda: self.run.sign_off(name))
 
     def refresh(self) -> None:
         for name, box in self.boxes.items():
-            signed = name in self.run.signed_off
-            box.blockSignals(True)
-            box.setChecked(signed)
-            box.blockSignals(False)
-            box.setEnabled(not signed)
+            set_ticked(box, name in self.run.signed_off, True)
         super().refresh()
 
 
-R = TypeVar("R")  # what the ceremony's finish returns
+class Reported(Protocol):
+    """What a ceremony's finish returns: at least where its signed report was written."""
+
+    @property
+    def report_dir(self) -> Path: ...
+
+
+R = TypeVar("R", bound=Reported)  # what the ceremony's finish returns
 
 
 class FinishPage(QWizardPage, Generic[R]):
-    """Stores what the ceremony made and writes the signed report; shows where it is."""
+    """Stores what the ceremony made and writes the signed report; shows where it is, opens the
+    report, and offers only Finish once the result is stored (there is nothing left to abort)."""
 
     def __init__(
         self,
@@ -496,6 +531,7 @@ class FinishPage(QWizardPage, Generic[R]):
         layout = QFormLayout(self)
         self.summary = QLabel("Storing the result and writing the signed report…")
         self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addRow(self.summary)
         self.error = error_label()
         layout.addRow(self.error)
@@ -503,31 +539,81 @@ class FinishPage(QWizardPage, Generic[R]):
         self.retry.hide()
         self.retry.clicked.connect(self.initializePage)
         layout.addRow(self.retry)
+        self.open_report = QPushButton("&Open report")
+        self.open_report.hide()
+        self.open_report.clicked.connect(self.show_report)
+        layout.addRow(self.open_report)
+        self.report_view: ReportDialog | None = None
 
     def initializePage(self) -> None:
         self.retry.hide()
         self.error.hide()
+        self._offer_abort(False)
 
         def done(result: R) -> None:
             self.result = result
             self.summary.setText(
                 f"Ceremony {self.run.plan.ceremony_id} completed.\n{self.describe(result)}"
             )
+            self.open_report.show()
+            self.open_report.setFocus()
             self.completeChanged.emit()
 
         def failed(error: BaseException) -> None:
             self.error.setText(
-                f"{error}\nThe ceremony stays open: free space or fix the problem, then press Retry."
+                f"{error}\nThe ceremony stays open: free space or fix the problem, then press "
+                "Retry (or abort it)."
             )
             self.error.show()
             self.retry.show()
+            self._offer_abort(True)
             self.completeChanged.emit()
 
         finish = self.finish
         self.worker.submit(lambda _ws, _p: finish(), done, failed)
 
+    def _offer_abort(self, offered: bool) -> None:
+        wizard = self.wizard()
+        if wizard is not None:
+            wizard.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, not offered)
+
+    def show_report(self) -> ReportDialog | None:
+        if self.result is None:
+            return None
+        self.report_view = ReportDialog(self.result.report_dir, self)
+        self.report_view.open()
+        return self.report_view
+
     def isComplete(self) -> bool:
         return self.result is not None
+
+
+class ReportDialog(QDialog):
+    """The signed ceremony report (report.html) read here, and where its files are."""
+
+    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Ceremony report — {folder.name}")
+        self.resize(900, 700)
+        layout = QVBoxLayout(self)
+        where = QLabel(
+            f"Folder: <tt>{escape(str(folder))}</tt> (report.json is what the signature covers; "
+            "check it with Ceremonies → Verify report)."
+        )
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(where)
+        self.text = QTextBrowser()
+        self.text.setObjectName("ceremonyReport")
+        self.text.setOpenLinks(False)
+        try:
+            self.text.setHtml((folder / "report.html").read_text(encoding="utf-8"))
+        except OSError as exc:
+            self.text.setPlainText(f"The report cannot be read: {exc.strerror}.")
+        layout.addWidget(self.text, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
 
 
 def describe_root(result: CeremonyResult) -> str:

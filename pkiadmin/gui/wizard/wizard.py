@@ -71,10 +71,14 @@ class CeremonyWizard(QWizard):
             token = getattr(run.plan, "token", None)
             page_classes = TOKEN_PAGE_CLASSES if token is not None else PAGE_CLASSES
         self.step_pages = [cls(run, worker) for cls in page_classes]
-        for page in self.step_pages:
+        total = len(self.step_pages)
+        for number, page in enumerate(self.step_pages, start=1):
+            # Where the people are in the procedure, on every page.
+            page.setTitle(f"Step {number} of {total}: {page.step.title}")
             self.addPage(page)
         self.finish_page: pages.FinishPage[Any] = finish_page()
         self.addPage(self.finish_page)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish")
 
     def record_exception(self) -> None:
         dialog = ExceptionDialog(self.run, self)
@@ -150,33 +154,3 @@ class ExceptionDialog(QDialog):
             self.decision.text(),
             self.approver.currentText(),
         )
-
-
-class SharesDialog(QDialog):
-    """Custodians type their shares (hidden) to unlock a ceremony CA's key."""
-
-    def __init__(self, ca_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Custodian shares for {ca_name}")
-        self.form = QFormLayout(self)
-        self.fields: list[QLineEdit] = []
-        for _ in range(2):
-            self.add_field()
-        more = QDialogButtonBox()
-        add = more.addButton("Add a&nother share", QDialogButtonBox.ButtonRole.ActionRole)
-        add.clicked.connect(self.add_field)
-        self.form.addRow(more)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.form.addRow(buttons)
-
-    def add_field(self) -> None:
-        field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.form.insertRow(len(self.fields), f"Share {len(self.fields) + 1}:", field)
-        self.fields.append(field)
-
-    def shares(self) -> list[str]:
-        return [f.text() for f in self.fields if f.text().strip()]

@@ -353,3 +353,49 @@ def test_a_root_made_in_a_ceremony_is_not_flagged_as_missing_from_the_audit_log(
     rehearse(ws, tmp_path / "ceremony", rehearsal=False)
     cert_id = int(ws.db.execute("SELECT id FROM certificates").fetchone()[0])
     assert "not-audited" not in compliance.findings_of(ws.db, cert_id, datetime.now(UTC))
+
+
+def test_an_aborted_run_removes_the_key_backup_and_the_rehearsal_shares(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """Stopped at sign-off, after the key was backed up and the shares written: the backup (the
+    key of a CA that was never made) and the rehearsal's shares file are gone, and the log says
+    which backup was removed."""
+    from pkiadmin.core.ceremony.people import Participant
+    from pkiadmin.core.ceremony.root.driver import RehearsalResponder, drive, load_answers
+    from pkiadmin.core.ceremony.script import CeremonyAbortedError
+
+    plan_path, answers_path = stage(tmp_path)
+
+    class StopsAtSignOff(RehearsalResponder):
+        def sign_off(self, person: Participant) -> bool:
+            return False
+
+    responder = StopsAtSignOff(load_answers(answers_path))
+    run = CeremonyRun.start(ws, ceremony_plan.load(plan_path), rehearsal=True)
+    with pytest.raises(CeremonyAbortedError, match="aborted at 'Sign-off'"):
+        drive(run, responder)
+    assert (tmp_path / "rehearsal-shares.txt").exists()  # the driver's caller discards it
+    responder.discard()
+    assert not (tmp_path / "rehearsal-shares.txt").exists()
+    assert list((tmp_path / "backup").iterdir()) == []
+    events = ws.db.execute(
+        "SELECT kind, detail FROM ceremony_events WHERE ceremony_id = ?", (run.id,)
+    ).fetchall()
+    removed = [json.loads(d)["path"] for k, d in events if k == "backup-removed"]
+    assert removed == [str(tmp_path / "backup" / f"{run.plan.output_name}.key.pem")]
+    assert counts(ws)[1] == 0  # no CA
+
+
+def test_preflight_checks_the_backup_medium(ws: Workspace, tmp_path: Path) -> None:
+    missing = preflight.run(ws, backup_folder=tmp_path / "not-mounted")
+    check = next(c for c in missing if c.name == "backup medium")
+    assert check.status is preflight.Status.FAILED and "mount the backup medium" in check.detail
+    (tmp_path / "mounted").mkdir()
+    ok = next(
+        c
+        for c in preflight.run(ws, backup_folder=tmp_path / "mounted")
+        if c.name == "backup medium"
+    )
+    assert ok.status is preflight.Status.OK
+    assert list((tmp_path / "mounted").iterdir()) == []  # the probe file is gone

@@ -48,3 +48,23 @@ def test_too_few_shares_say_how_many_are_needed_and_never_quote_words() -> None:
         shares.combine([words[0]])
     assert "2 are needed from this group, 1 different share(s) were given." in str(refused.value)
     assert " ".join(words[0].split()[:4]) not in str(refused.value)
+
+
+def test_a_share_is_checked_word_by_word_as_it_is_typed() -> None:
+    _, mnemonics = _split()
+    words = mnemonics[0].split()
+    assert len(words) == 20
+    assert shares.check_words("").message == ""
+    typing = shares.check_words(" ".join(words[:3]) + " " + words[3][:2])  # mid-word
+    assert not typing.unknown and not typing.complete and typing.message == "4 word(s) of 20"
+    wrong = shares.check_words(" ".join([*words[:6], "zzzz", *words[7:]]))
+    assert wrong.unknown == (7,) and "word 7 is not in the SLIP-39 word list" in wrong.message
+    assert shares.check_words(mnemonics[0]).complete
+    assert shares.check_words(mnemonics[0]).message == "✔ 20 words, checksum correct"
+    swapped = [*words[:4], words[5], words[4], *words[6:]]
+    if swapped != words:
+        check = shares.check_words(" ".join(swapped))
+        assert not check.complete and "the checksum fails" in check.message
+    # A message never quotes a word of the share.
+    for check in (typing, wrong, shares.check_words(" ".join(swapped))):
+        assert not any(w in check.message.split() for w in words)

@@ -67,7 +67,9 @@ def drive(
 
             def preflight() -> None:
                 clock_by, present, waiver = responder.preflight_inputs(plan)
-                run.run_preflight(clock_by, present, waiver)
+                # The backup medium is checked now, not found missing at the backup step.
+                backup = responder.backup_folder() if plan.token is None else None
+                run.run_preflight(clock_by, present, waiver, backup)
 
             attempt(step, preflight)
         elif step is Step.KEY_GENERATION:
@@ -89,7 +91,7 @@ def drive(
         elif step is Step.FINGERPRINT:
             attempt(step, lambda: _confirm_fingerprint(run, responder))
         elif step is Step.BACKUP:
-            attempt(step, lambda: run.backup_key(responder.backup_folder()))
+            attempt(step, _backup(run, responder))
         elif step is Step.SIGN_OFF:
             for person in plan.participants:
                 if not responder.sign_off(person):
@@ -99,6 +101,16 @@ def drive(
         ack(step)
     report("Storing the root CA and writing the signed report")
     return run.finish()
+
+
+def _backup(run: CeremonyRun, responder: Responder) -> Callable[[], object]:
+    """The backup step: to the medium pre-flight checked; a retry asks for the folder again."""
+    checked = [run.backup_medium] if run.backup_medium is not None else []
+
+    def backup() -> object:
+        return run.backup_key(checked.pop() if checked else responder.backup_folder())
+
+    return backup
 
 
 def _confirm_fingerprint(run: CeremonyRun, responder: Responder) -> None:
@@ -168,12 +180,26 @@ def load_answers(path: Path) -> RehearsalAnswers:
 
 
 class RehearsalResponder:
-    """Answers from a file, for dry runs and tests. Shares go to a file marked REHEARSAL ONLY."""
+    """Answers from a file, for dry runs and tests. Shares go to a file marked REHEARSAL ONLY,
+    which a rehearsal that does not complete removes again (so that it can be run again)."""
 
     def __init__(self, answers: RehearsalAnswers, log: Callable[[str], None] | None = None) -> None:
+        if answers.shares_file.exists():
+            raise ValidationError(
+                f"{answers.shares_file} already exists (an earlier rehearsal's shares?); pkiadmin "
+                "never overwrites a file. Remove it or name another shares_file in the answers; "
+                "nothing was started."
+            )
         self.answers = answers
         self.log = log or (lambda _text: None)
         self._shares: dict[str, str] = {}
+        self._wrote_shares = False
+
+    def discard(self) -> None:
+        """The rehearsal did not complete: remove the shares file it wrote."""
+        if self._wrote_shares:
+            atomicfile.shred(self.answers.shares_file)
+            self._wrote_shares = False
 
     def announce(self, step: Step) -> None:
         self.log(f"== {step.title}: {step.explanation}")
@@ -201,6 +227,7 @@ class RehearsalResponder:
             atomicfile.write_new_file(
                 self.answers.shares_file, ("\n".join(lines) + "\n").encode(), mode=0o600
             )
+            self._wrote_shares = True
 
     def recovery_shares(self, plan: CeremonyPlan) -> list[str]:
         return [self._shares[name] for name in self.answers.recovery if name in self._shares]

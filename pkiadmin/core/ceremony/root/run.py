@@ -129,6 +129,29 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
                 )
         hsm.release(key)
         self._secrets = _Secrets()
+        if self.status is not CeremonyStatus.COMPLETED:
+            self._remove_backups()
+
+    def _remove_backups(self) -> None:
+        """An aborted run removes the key backups it wrote: they hold the key of a CA that was
+        never made. What cannot be removed is recorded, with what to do."""
+        for backup in self._state.backups:
+            try:
+                atomicfile.shred(backup.path)
+            except PkiError as exc:
+                self._event(
+                    "-",
+                    "backup-left",
+                    None,
+                    {
+                        "path": str(backup.path),
+                        "error": str(exc),
+                        "what_to_do": "destroy the file or the medium; no CA uses that key",
+                    },
+                )
+            else:
+                self._event("-", "backup-removed", None, {"path": str(backup.path)})
+        self._state.backups.clear()
 
     @property
     def certificate(self) -> x509.Certificate | None:
@@ -356,7 +379,8 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
         try:
             if not folder.is_dir():
                 raise StorageError(
-                    f"The backup folder {folder} does not exist. Mount the backup medium and choose its folder."
+                    f"The backup folder {folder.resolve()} does not exist. Mount the backup "
+                    "medium and choose its folder."
                 )
             atomicfile.write_new_file(target, data, mode=0o600)
             copy = target.read_bytes()

@@ -42,7 +42,7 @@ _TITLES = {
     ),
     Step.PREFLIGHT: (
         "Pre-flight checks",
-        "Network off, clock read aloud and confirmed, software hashes recorded, workspace writable, custodians present.",
+        "Network off, clock read aloud and confirmed, software hashes recorded, workspace and backup medium writable, custodians present.",
     ),
     Step.KEY_GENERATION: (
         "Root key generation",
