@@ -217,3 +217,46 @@ def test_qt_model_tester_accepts_the_certificates_model_across_pages(
     qtbot.waitUntil(lambda: 1 < page.model.rowCount() < PAGED, timeout=10_000)
     page.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
     tester.check(page.model)
+
+
+def test_a_bundle_shows_progress_in_certificates_and_no_password_is_asked(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1,200-certificate bundle is one file: its progress moves with its certificates (it used
+    to sit at 0% until the file was done). A folder without PKCS#12 files asks no password."""
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+
+    from tests.interop.test_frozen import _write_bundle
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write_bundle(folder / "bundle.pem", 1_200)
+    win = open_window(qtbot, tmp_path / "ws")
+    values: list[tuple[int, str]] = []
+    real = QProgressDialog.setValue
+
+    def seen(dialog: QProgressDialog, value: int) -> None:
+        values.append((value, dialog.labelText()))
+        real(dialog, value)
+
+    monkeypatch.setattr(QProgressDialog, "setValue", seen)
+    asked: list[str] = []
+
+    def ask(*args: object, **_kwargs: object) -> tuple[str, bool]:
+        asked.append(str(args[1]))
+        return "", False
+
+    monkeypatch.setattr(QInputDialog, "getText", ask)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: box.buttons()[1].click() or 0)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(folder))
+    win.inventory_ops.choose_and_import()  # the folder button
+    assert asked == []  # no .p12 in the folder: no password asked
+    summary = win.inventory_ops.last_summary
+    assert summary is not None and summary.imported == 1_200
+    middle = [v for v, _ in values if 0 < v < 1000]
+    assert middle, values[:5]  # the bar moved while the one file was read
+    assert any("of 1,200 certificate(s) stored from it" in text for _, text in values)
+    (folder / "client.p12").write_bytes(b"not really")
+    win.inventory_ops.choose_and_import()
+    assert asked == ["PKCS#12 password"]
+    win.close()

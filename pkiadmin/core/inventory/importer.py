@@ -39,6 +39,7 @@ GROUP_FILES = 500  # files stored under one commit
 GROUP_S = 1.0  # and at least this often
 PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
 CHUNK = 2_500  # certificates per piece of work handed to a worker
+SERIAL_CHUNK = 250  # certificates per piece of a smaller bundle read here (its progress steps)
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 # cryptography raises more than ValueError for malformed certificates, some only when a field is read.
 _MALFORMED = (
@@ -66,6 +67,13 @@ class ImportProgress:
     file_count: int
     path: str
     certificates: int  # stored so far in this file
+    expected: int | None = None  # certificates the file holds, when it says (PEM blocks)
+
+    @property
+    def fraction(self) -> float:
+        """How far the whole import is, 0..1: whole files, and within a file its certificates."""
+        within = min(1.0, self.certificates / self.expected) if self.expected else 0.0
+        return (self.file_number - 1 + within) / max(1, self.file_count)
 
 
 def _files(paths: Sequence[Path]) -> Iterator[Path]:
@@ -139,13 +147,15 @@ def _parse_piece(piece: bytes) -> list[tuple[object, ...]] | str:
         return f"not a certificate file pkiadmin can read: {plain_error(exc)}"
 
 
-def _pieces(data: bytes) -> list[bytes]:
-    """The bundle cut after every CHUNK-th certificate (text between certificates is kept)."""
+def _pieces(data: bytes, size: int | None = None) -> list[bytes]:
+    """The bundle cut after every size-th (CHUNK-th) certificate (text between certificates is
+    kept)."""
+    size = size or CHUNK
     pieces, start, count, pos = [], 0, 0, 0
     while (end := data.find(pembundle.END, pos)) >= 0:
         pos = end + len(pembundle.END)
         count += 1
-        if count % CHUNK == 0:
+        if count % size == 0:
             pieces.append(data[start:pos])
             start = pos
     if data[start:].strip():
@@ -157,7 +167,12 @@ def _batches(
     data: bytes, name: str, p12_password: str | None, pool: ProcessPoolExecutor | None
 ) -> Iterator[list[certfields.CertFields]]:
     if pool is None:
-        yield parse(data, name, p12_password)
+        if _suffix(name) in {"p12", "pfx"} or b"-----BEGIN PKCS7-----" in data:
+            yield parse(data, name, p12_password)
+            return
+        # A PEM bundle in pieces, each stored (and its progress shown) as it is read.
+        for piece in _pieces(data, SERIAL_CHUNK):
+            yield parse(piece, name, p12_password)
         return
     for result in pool.map(_parse_piece, _pieces(data)):
         if isinstance(result, str):
@@ -214,6 +229,7 @@ def import_paths(
             data = _read(path, summary)
             if data is None:
                 continue
+            report = _reporter(progress, number, len(files), str(path), data)
             parallel = _wants_pool(data)  # a large bundle's certificates are counted once
             if pool is None and parallel:
                 pool = _start_pool(lists)
@@ -260,11 +276,20 @@ def _reason(exc: Exception) -> str:
 
 
 def _reporter(
-    progress: Callable[[ImportProgress], None] | None, number: int, count: int, path: str
+    progress: Callable[[ImportProgress], None] | None,
+    number: int,
+    count: int,
+    path: str,
+    data: bytes | None = None,
 ) -> Callable[[int], None]:
+    # A bundle's progress is its certificates, not its one file: PEM says how many it holds.
+    expected = None
+    if data is not None:
+        expected = data.count(b"-----BEGIN CERTIFICATE-----") or None
+
     def report(certificates: int) -> None:
         if progress is not None:
-            progress(ImportProgress(number, count, path, certificates))
+            progress(ImportProgress(number, count, path, certificates, expected))
 
     return report
 

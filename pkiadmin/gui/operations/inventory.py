@@ -153,9 +153,7 @@ class InventoryOperations:
             paths = [Path(chosen_dir)] if chosen_dir else []
         if paths:
             password = None
-            if any(p.suffix.lower() in {".p12", ".pfx"} for p in paths) or any(
-                p.is_dir() for p in paths
-            ):
+            if _holds_pkcs12(paths):
                 text, ok = QInputDialog.getText(
                     self.shell.widget,
                     "PKCS#12 password",
@@ -184,11 +182,12 @@ class InventoryOperations:
             return bulk_import.import_paths(ws, paths, password, progress, cancel.is_set)
 
         def on_progress(p: bulk_import.ImportProgress) -> None:
-            dialog.setMaximum(p.file_count)
-            dialog.setValue(p.file_number - 1)
+            dialog.setMaximum(1000)
+            dialog.setValue(round(1000 * p.fraction))
+            of = f" of {p.expected:,}" if p.expected else ""
             dialog.setLabelText(
                 f"File {p.file_number} of {p.file_count}: {Path(p.path).name}\n"
-                f"{p.certificates:,} certificate(s) stored from it"
+                f"{p.certificates:,}{of} certificate(s) stored from it"
             )
 
         def done(result: bulk_import.ImportSummary) -> None:
@@ -263,3 +262,16 @@ class InventoryOperations:
             self.load_details(result.id)
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+
+def _holds_pkcs12(paths: list[Path]) -> bool:
+    """Whether any file chosen (or in a folder chosen) is PKCS#12: only then is its password
+    asked for."""
+    suffixes = {".p12", ".pfx"}
+    for path in paths:
+        if path.is_dir():
+            if any(p.suffix.lower() in suffixes for p in path.rglob("*") if p.is_file()):
+                return True
+        elif path.suffix.lower() in suffixes:
+            return True
+    return False
