@@ -260,3 +260,21 @@ def test_a_bundle_shows_progress_in_certificates_and_no_password_is_asked(
     win.inventory_ops.choose_and_import()
     assert asked == ["PKCS#12 password"]
     win.close()
+
+
+def test_the_default_columns_fit_at_1280x800(qtbot: QtBot, paged_window: MainWindow) -> None:
+    """No sideways scrolling in the certificates view at its default columns (2x is the same
+    1280x800 in logical pixels)."""
+    win = paged_window
+    win.resize(1280, 800)
+    win.go_to("Certificates")
+    table = win.certificates.table
+    qtbot.waitUntil(lambda: win.certificates.model.rowCount() > 0, timeout=10_000)
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    assert not table.horizontalScrollBar().isVisible()
+    header = table.horizontalHeader()
+    assert header.length() <= table.viewport().width()
+    # The names keep room to be read.
+    assert min(header.sectionSize(1), header.sectionSize(2)) >= 140

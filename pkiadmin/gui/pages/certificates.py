@@ -125,13 +125,18 @@ class CertificatesPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
         header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         header.sortIndicatorChanged.connect(self._sort_changed)
-        for column, width in enumerate((70, 220, 220, 140, 90, 90, 40, 90, 80, 100)):
-            self.table.setColumnWidth(column, width)
+        # Every default column fits at 1280x800 without scrolling sideways: the names share
+        # what the fixed columns leave (a long name is elided; its details show it whole).
+        for column, width in enumerate((56, 0, 0, 128, 86, 84, 34, 84, 72, 92, 84)):
+            if width:
+                self.table.setColumnWidth(column, width)
+            else:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self._sorted = (0, Qt.SortOrder.DescendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         # A new search resets the model, and Qt clears the selection without saying so: the
