@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
             self.authority_ops.open_new_intermediate_dialog
         )
         self.authorities.verify_key_requested.connect(self.authority_ops.ask_and_verify_key)
+        self.authorities.settings_requested.connect(self.authority_ops.open_settings_dialog)
         self.dashboard.filter_requested.connect(self.show_certificates)
         self.nav.setCurrentRow(0)
         # The certificates view reads on its own thread: it starts as soon as the worker has

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.ca_settings import CaSettingsDialog
 from pkiadmin.gui.dialogs.hsm import HsmDialog
 from pkiadmin.gui.dialogs.new_intermediate import NewIntermediateDialog
 from pkiadmin.gui.dialogs.new_root import NewRootDialog
@@ -72,6 +73,22 @@ class AuthorityOperations:
             self.shell.refresh(AUDIT_ONLY)
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def open_settings_dialog(self, ca_id: int) -> CaSettingsDialog:
+        data = self.shell.current_overview()
+        name = (
+            next((a.name for a in data.authorities if a.id == ca_id), f"CA {ca_id}")
+            if data
+            else f"CA {ca_id}"
+        )
+        dialog = CaSettingsDialog(self.shell.worker, ca_id, name, self.shell.widget)
+        dialog.accepted.connect(lambda: self._settings_saved(name) if dialog.saved else None)
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self, name: str) -> None:
+        self.shell.status(f"Saved the settings of {name}.")
+        self.shell.refresh(Changes(authorities=True, revocation=True))
 
     def open_hsm_dialog(self) -> HsmDialog:
         dialog = HsmDialog(self.shell.worker, self.shell.widget)

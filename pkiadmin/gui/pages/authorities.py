@@ -133,6 +133,7 @@ class AuthoritiesPage(QWidget):
     new_root_requested = Signal()
     new_intermediate_requested = Signal()
     verify_key_requested = Signal(int)  # CA id
+    settings_requested = Signal(int)  # CA id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +147,13 @@ class AuthoritiesPage(QWidget):
         self.verify_key_button.setEnabled(False)
         self.verify_key_button.clicked.connect(self._verify_selected)
         top.addWidget(self.verify_key_button)
+        self.settings_button = QPushButton("CA &settings…")
+        self.settings_button.setToolTip(
+            "CRL, caIssuers and OCSP URLs, when the renewal is due, the CRL period"
+        )
+        self.settings_button.setEnabled(False)
+        self.settings_button.clicked.connect(self._settings_of_selected)
+        top.addWidget(self.settings_button)
         button = QPushButton("&New root CA…")
         button.clicked.connect(self.new_root_requested)
         top.addWidget(button)
@@ -163,9 +171,7 @@ class AuthoritiesPage(QWidget):
             ["Certificate authority", "Kind", "Key", "Valid until", "Certificate", "CRL"]
         )
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.currentItemChanged.connect(
-            lambda *_: self.verify_key_button.setEnabled(self.selected() is not None)
-        )
+        self.tree.currentItemChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.tree)
 
     def set_authorities(
@@ -252,6 +258,16 @@ class AuthoritiesPage(QWidget):
         item = self.tree.currentItem()
         record = item.data(0, Qt.ItemDataRole.UserRole) if item else None
         return record if isinstance(record, Authority) else None
+
+    def _selection_changed(self) -> None:
+        held = self.selected() is not None
+        self.verify_key_button.setEnabled(held)
+        self.settings_button.setEnabled(held)
+
+    def _settings_of_selected(self) -> None:
+        authority = self.selected()
+        if authority is not None:
+            self.settings_requested.emit(authority.id)
 
     def _verify_selected(self) -> None:
         authority = self.selected()

@@ -1,0 +1,59 @@
+"""Authorities → CA settings…: the URLs, the renewal point and the CRL period of a CA, shown as
+they are, refused with a sentence when wrong (nothing saved), saved together with their audit
+entries; the next certificate the CA signs carries the URLs."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from pkiadmin.core.issuance import intermediate
+from pkiadmin.core.revocation import crl
+from pkiadmin.core.workspace import audit
+from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.gui.main_window import MainWindow
+from tests.gui.test_main_window import fill_and_create
+
+
+def test_settings_are_shown_checked_and_saved_together(qtbot: QtBot, window: MainWindow) -> None:
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    window.go_to("Authorities")
+    page = window.authorities
+    qtbot.waitUntil(lambda: page.tree.topLevelItemCount() > 0, timeout=10_000)
+    first = page.tree.topLevelItem(0)
+    assert first is not None
+    page.tree.setCurrentItem(first)
+    assert page.settings_button.isEnabled()
+    with qtbot.waitSignal(page.settings_requested, timeout=5_000):
+        qtbot.mouseClick(page.settings_button, Qt.MouseButton.LeftButton)
+    dialog = window.authority_ops.open_settings_dialog(1)
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=10_000)
+    assert (dialog.period.value(), dialog.overlap.value()) == (365, 30)
+    assert dialog.renew_at.value() == pytest.approx(0.33)
+    before = _entries(window)
+    dialog.crl_urls.setText("https://pki.example.com/root.crl")  # TLS: refused
+    dialog.period.setValue(90)
+    dialog.save()
+    assert "is not an http:// or ldap:// URL" in dialog.error.text()
+    assert dialog.isVisible()
+    assert _entries(window) == before  # nothing saved, neither part
+    dialog.crl_urls.setText("http://pki.example.com/root.crl, ldap://ldap.example.com/cn=root")
+    dialog.ocsp_urls.setText("http://ocsp.example.com")
+    dialog.save()
+    assert dialog.saved and not dialog.isVisible()
+    with workspace.open_workspace(window.workspace_path) as ws:
+        urls = intermediate.ca_settings(ws.db, 1)
+        assert urls["crl_urls"] == [
+            "http://pki.example.com/root.crl",
+            "ldap://ldap.example.com/cn=root",
+        ]
+        assert urls["ocsp_urls"] == ["http://ocsp.example.com"]
+        assert crl.settings(ws.db, 1).period_days == 90
+        ops = [e.operation for e in audit.entries(ws.db)][-2:]
+        assert ops == ["ca.settings", "crl.settings"] and audit.verify(ws.db).ok
+
+
+def _entries(window: MainWindow) -> int:
+    with workspace.open_workspace(window.workspace_path) as ws:
+        return len(audit.entries(ws.db))
