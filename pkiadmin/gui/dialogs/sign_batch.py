@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
@@ -61,7 +62,9 @@ class SignBatchDialog(QDialog):
         for authority in issuers:
             self.issuer.addItem(f"{authority.name} ({authority.kind})", authority.id)
         self.profile = QComboBox()
-        form.addRow("F&older:", folder_row)
+        folder_label = QLabel("F&older:")
+        folder_label.setBuddy(self.folder)  # a layout cannot be a buddy: Alt+O goes to the field
+        form.addRow(folder_label, folder_row)
         form.addRow("&Issuing CA:", self.issuer)
         form.addRow("&Profile:", self.profile)
         layout.addLayout(form)

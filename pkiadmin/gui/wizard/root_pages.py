@@ -106,7 +106,9 @@ class PreflightPage(StepPage):
             row = QHBoxLayout()
             row.addWidget(self.backup, 1)
             row.addWidget(browse)
-            form.addRow("&Backup medium:", row)
+            label = QLabel("&Backup medium:")
+            label.setBuddy(self.backup)  # a layout cannot be a buddy: Alt+B goes to the field
+            form.addRow(label, row)
         self.body.addLayout(form)
         self.body.addWidget(QLabel("Custodians present:"))
         self.present: dict[str, QCheckBox] = {}
