@@ -33,6 +33,7 @@ from pkiadmin.gui.errors import show_error, show_message
 from pkiadmin.gui.models.certificates import ReaderThread
 from pkiadmin.gui.operations.authorities import AuthorityOperations
 from pkiadmin.gui.operations.ceremonies import CeremonyOperations
+from pkiadmin.gui.operations.exports import ExportOperations
 from pkiadmin.gui.operations.inventory import InventoryOperations
 from pkiadmin.gui.operations.partners import PartnerOperations
 from pkiadmin.gui.operations.profiles import ProfileOperations
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self.ceremony_ops = CeremonyOperations(self, self.ceremonies)
         self.workspace_ops = WorkspaceOperations(self, self.audit)
         self.profile_ops = ProfileOperations(self, self.profiles)
+        self.export_ops = ExportOperations(self)
         self._build_actions()
         self.dashboard.start_requested.connect(self.first_step)
         self.authorities.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
@@ -181,6 +183,30 @@ class MainWindow(QMainWindow):
                 "Export certificate &view…",
                 "Ctrl+Shift+E",
                 lambda *_: self.inventory_ops.choose_and_export_view(),
+            )
+        )
+        export_menu = file_menu.addMenu("E&xport")
+        export_menu.addAction(
+            self._action(
+                "&index.txt of the selected CA…",
+                None,
+                lambda *_: self.export_ops.choose_and_write_index_txt(
+                    selected.id if (selected := self.authorities.selected()) else None
+                ),
+            )
+        )
+        export_menu.addAction(
+            self._action(
+                "&Compliance report…",
+                None,
+                lambda *_: self.export_ops.choose_and_write_compliance_report(),
+            )
+        )
+        export_menu.addAction(
+            self._action(
+                "&Verification sheet for a call…",
+                None,
+                lambda *_: self.export_ops.choose_and_write_call_sheet(),
             )
         )
         file_menu.addSeparator()

@@ -4,6 +4,8 @@ entries; the next certificate the CA signs carries the URLs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -57,3 +59,28 @@ def test_settings_are_shown_checked_and_saved_together(qtbot: QtBot, window: Mai
 def _entries(window: MainWindow) -> int:
     with workspace.open_workspace(window.workspace_path) as ws:
         return len(audit.entries(ws.db))
+
+
+def test_file_export_writes_index_txt_and_the_compliance_report(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from pkiadmin.core.inventory import compliance_report
+
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    qtbot.waitUntil(
+        lambda: window.overview_data is not None and bool(window.overview_data.authorities),
+        timeout=10_000,
+    )
+    window.export_ops.choose_and_write_index_txt(None)  # nothing selected: says what to do
+    assert "Select a CA held here in Authorities first." in window.statusBar().currentMessage()
+    window.export_ops.write_index_txt(1, tmp_path / "index.txt")  # the root signed nothing yet
+    assert (tmp_path / "index.txt").read_text() == ""
+    assert window.statusBar().currentMessage() == f"Wrote {tmp_path / 'index.txt'} with 0 entries."
+    window.export_ops.write_compliance_report(
+        compliance_report.ReportFormat.PDF, tmp_path / "c.pdf"
+    )
+    assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")
+    assert "certificate(s) have findings" in window.statusBar().currentMessage()
+    with workspace.open_workspace(window.workspace_path) as ws:
+        ops = [e.operation for e in audit.entries(ws.db)]
+    assert "ca.export-index" in ops and "compliance.report" in ops

@@ -70,7 +70,10 @@ GUI: dict[str, str] = {
     "partner show": "section:Partners",
     "partner officer-key": "action:partner_ops.officer_key",
     "partner verify": "action:partner_ops.open_call",
-    "trust export": "action:partner_ops.choose_and_export_trust",  # PEM; see NOT_YET
+    "trust export": "action:partner_ops.choose_and_export_trust",  # PEM, -CApath, PKCS#12
+    "ca index-txt": "action:export_ops.choose_and_write_index_txt",
+    "compliance report": "action:export_ops.choose_and_write_compliance_report",
+    "partner sheet": "action:export_ops.choose_and_write_call_sheet",
     "package build": "action:partner_ops.open_build",
     "package open": "action:partner_ops.open_package_dialog",
 }
@@ -80,7 +83,6 @@ NOT_YET: dict[str, str] = {
     "ca adopt": "pkiadmin-cli ca adopt",
     "ca cross-sign": "pkiadmin-cli ca cross-sign",
     "ca destroy-key": "pkiadmin-cli ca destroy-key",
-    "ca index-txt": "pkiadmin-cli ca index-txt",
     "ca issue": "pkiadmin-cli ca issue (key and certificate together)",
     "ca make-csr": "pkiadmin-cli ca make-csr",
     "ca renew": "pkiadmin-cli ca renew",
@@ -88,11 +90,8 @@ NOT_YET: dict[str, str] = {
     "ca verify-destruction": "pkiadmin-cli ca verify-destruction",
     "cert renew": "pkiadmin-cli cert renew",
     "compliance policy": "pkiadmin-cli compliance policy",
-    "compliance report": "pkiadmin-cli compliance report",
-    "partner sheet": "pkiadmin-cli partner sheet (the printable call sheet)",
     "partner validate": "pkiadmin-cli partner validate",
     "package inspect": "pkiadmin-cli package inspect",
-    "trust export --format openssl-dir/p12": "pkiadmin-cli trust export --format ...",
 }
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -168,6 +169,20 @@ def test_the_verification_call_both_ways_and_a_mismatch(
         assert "CN=Partner" in window.dashboard.partner_list.text()
         window.partner_ops.export_trust(tmp_path / "partner-cas.pem")
         assert (tmp_path / "partner-cas.pem").read_text().count("BEGIN CERTIFICATE") == 2
+        # The other two trust stores: hashed files for openssl -CApath, and Java's PKCS#12.
+        (tmp_path / "capath").mkdir()
+        window.partner_ops.export_trust(tmp_path / "capath", "openssl-dir")
+        assert len([f for f in (tmp_path / "capath").iterdir() if f.name.endswith(".0")]) == 2
+        window.partner_ops.export_trust(tmp_path / "partner-cas.p12", "p12", "changeit-please")
+        listed = subprocess.run(
+            ["openssl", "pkcs12", "-in", str(tmp_path / "partner-cas.p12"), "-nokeys",
+             "-passin", "pass:changeit-please"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert listed.returncode == 0 and listed.stdout.count("BEGIN CERTIFICATE") == 2
+        # The printable sheet for the next call (File → Export).
+        window.export_ops.write_call_sheet("pat", tmp_path / "sheet.pdf")
+        assert (tmp_path / "sheet.pdf").read_bytes().startswith(b"%PDF")
         # Their CAs stand apart from ours in Authorities, under the partner's name.
         tree = window.authorities.tree
         tops = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]

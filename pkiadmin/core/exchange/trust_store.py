@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from pkiadmin.core.base import atomicfile, fingerprint
 from pkiadmin.core.base.display import safe
-from pkiadmin.core.base.errors import CheckFailedError, ValidationError
+from pkiadmin.core.base.errors import CheckFailedError, StorageError, ValidationError
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
@@ -364,7 +364,7 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
         atomicfile.write_new_file(out, bundle, mode=0o644)
         written.append((out, bundle))
     elif fmt == "openssl-dir":
-        out.mkdir(parents=True, exist_ok=False)
+        _empty_folder(out)
         for cert in loaded:
             pem = cert.public_bytes(serialization.Encoding.PEM)
             written.append((_write_hashed(out, pem, "x509"), pem))
@@ -398,6 +398,24 @@ def export(ws: Workspace, fmt: str, out: Path, password: str | None = None) -> T
             details={"path": str(out), "left_out": list(left_out)},
         )
     return result
+
+
+def _empty_folder(out: Path) -> None:
+    """A new folder, or an empty one (a file dialog offers only folders that exist): the hashed
+    files must be the only ones there, or -CApath would also trust what else it holds."""
+    if out.exists():
+        if not out.is_dir():
+            raise ValidationError(f"{out} is a file; give a new or empty folder for -CApath.")
+        if any(out.iterdir()):
+            raise ValidationError(
+                f"{out} is not empty; give a new or empty folder, so that -CApath trusts only "
+                "the partner CAs written there."
+            )
+        return
+    try:
+        out.mkdir(parents=True)
+    except OSError as exc:
+        raise StorageError(f"Cannot create the folder {out}: {exc.strerror}.") from exc
 
 
 def _write_hashed(out: Path, pem: bytes, kind: str) -> Path:

@@ -25,6 +25,12 @@ from pkiadmin.gui.pages.partners import PartnersPage
 from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
 from pkiadmin.gui.worker import Progress
 
+_TRUST_FORMATS = {
+    "nginx and Apache (ssl_client_certificate): a PEM bundle": "pem",
+    "openssl -CApath: hashed files in a folder": "openssl-dir",
+    "Java (keytool, a PKCS#12 truststore)": "p12",
+}
+
 
 class PartnerOperations:
     def __init__(self, shell: Shell, page: PartnersPage) -> None:
@@ -145,20 +151,48 @@ class PartnerOperations:
         return dialog
 
     def choose_and_export_trust(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(
+        kind, ok = QInputDialog.getItem(
             self.shell.widget,
             "Export the partner trust store",
-            str(self.shell.workspace_path / "exports" / "partner-cas.pem"),
-            "PEM bundle for nginx ssl_client_certificate (*.pem)",
+            "For:",
+            list(_TRUST_FORMATS),
+            0,
+            False,
         )
-        if chosen:
-            self.export_trust(Path(chosen))
+        if not ok:
+            return
+        fmt = _TRUST_FORMATS[kind]
+        exports = self.shell.workspace_path / "exports"
+        password: str | None = None
+        if fmt == "openssl-dir":
+            chosen = QFileDialog.getExistingDirectory(
+                self.shell.widget, "An empty folder for openssl -CApath", str(exports)
+            )
+        else:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self.shell.widget,
+                "Export the partner trust store",
+                str(exports / ("partner-cas.p12" if fmt == "p12" else "partner-cas.pem")),
+            )
+        if not chosen:
+            return
+        if fmt == "p12":
+            password, ok = QInputDialog.getText(
+                self.shell.widget,
+                "Truststore password",
+                "Password of the Java truststore (keytool -storepass):",
+                QLineEdit.EchoMode.Password,
+            )
+            if not ok:
+                return
+        self.export_trust(Path(chosen), fmt, password)
 
-    def export_trust(self, path: Path) -> None:
-        """The CA certificates confirmed on verified calls, as a PEM bundle listing each fingerprint."""
+    def export_trust(self, path: Path, fmt: str = "pem", password: str | None = None) -> None:
+        """The CA certificates confirmed on verified calls: a PEM bundle listing each
+        fingerprint, hashed files for openssl -CApath, or a PKCS#12 truststore for Java."""
 
         def operation(ws: Workspace, _p: Progress) -> trust.TrustExport:
-            return trust.export(ws, "pem", path)
+            return trust.export(ws, fmt, path, password)
 
         def done(result: trust.TrustExport) -> None:
             self.shell.status(

@@ -101,6 +101,14 @@ def test_a_verified_call_trusts_the_partner_and_the_bundle_works_for_mtls(
     (tmp_path / "hashed").parent.mkdir(exist_ok=True)
     trust.export(exchange.ws, "openssl-dir", tmp_path / "hashed")
     assert len(list((tmp_path / "hashed").glob("*.0"))) == 2
+    # An existing empty folder is fine (a folder dialog offers only those); one with other
+    # files is refused with a sentence, and nothing is written into it.
+    (tmp_path / "empty").mkdir()
+    trust.export(exchange.ws, "openssl-dir", tmp_path / "empty")
+    assert len(list((tmp_path / "empty").glob("*.0"))) == 2
+    with pytest.raises(ValidationError, match="is not empty; give a new or empty folder"):
+        trust.export(exchange.ws, "openssl-dir", tmp_path / "hashed")
+    assert len(list((tmp_path / "hashed").iterdir())) == 2
     trust.export(exchange.ws, "p12", tmp_path / "partners.p12", password="changeit")
     listed = subprocess.run(
         ["openssl", "pkcs12", "-in", str(tmp_path / "partners.p12"), "-nokeys", "-passin", "pass:changeit"],
