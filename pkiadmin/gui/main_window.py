@@ -180,6 +180,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addAction(
             self._action(
+                "Export for a &TLS service…",
+                "Ctrl+Shift+B",
+                lambda *_: self.inventory_ops.export_bundle_selected(),
+            )
+        )
+        file_menu.addAction(
+            self._action(
                 "Export certificate &view…",
                 "Ctrl+Shift+E",
                 lambda *_: self.inventory_ops.choose_and_export_view(),

@@ -94,14 +94,18 @@ def test_partner_onboarding_in_the_gui(
 
 
 def drive_call(
-    qtbot: QtBot, window: MainWindow, direction: str, wrong_group: int | None = None
+    qtbot: QtBot,
+    window: MainWindow,
+    direction: str,
+    wrong_group: int | None = None,
+    partner: str = "pat",
 ) -> CallDialog:
     """The call screen as the officer uses it: keyboard only."""
     from PySide6.QtCore import Qt
 
     from pkiadmin.core.base import fingerprint
 
-    window.partner_ops.open_call("pat")
+    window.partner_ops.open_call(partner)
     dialog = window.partner_ops.dialog
     assert isinstance(dialog, CallDialog)
     dialog.direction.setCurrentIndex(dialog.direction.findData(direction))

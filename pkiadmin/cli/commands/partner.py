@@ -204,11 +204,7 @@ def officer_key(
                 "There is no officer key yet: pkiadmin-cli partner officer-key --generate NAME EMAIL"
             )
         if export_file:
-            from pkiadmin.core.base import atomicfile
-
-            atomicfile.write_new_file(
-                export_file, partners.keyring(ws).export_public(fpr).encode(), mode=0o644
-            )
+            partners.export_officer_key(ws, export_file)
     click.echo(f"Officer key: {pgp.grouped(fpr)}")
     click.echo(f"PGP words:   {' '.join(fingerprint.pgp_words(bytes.fromhex(fpr)))}")
     if export_file:

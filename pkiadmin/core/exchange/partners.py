@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
 from pkiadmin.core.exchange import pgp
 from pkiadmin.core.workspace import audit
@@ -138,6 +140,16 @@ def import_key(
 def officer_fingerprint(db: Database) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", (OFFICER_KEY,)).fetchone()
     return str(row[0]) if row else None
+
+
+def export_officer_key(ws: Workspace, out: Path) -> str:
+    """Our officer's public key, armored, to a new file for partners (never overwritten);
+    returns its fingerprint."""
+    fpr = officer_fingerprint(ws.db)
+    if fpr is None:
+        raise ValidationError("There is no officer key yet: generate or import one first.")
+    atomicfile.write_new_file(out, keyring(ws).export_public(fpr).encode(), mode=0o644)
+    return fpr
 
 
 def set_officer_key(ws: Workspace, info: pgp.KeyInfo, how: str) -> None:

@@ -125,6 +125,37 @@ class InventoryOperations:
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
 
+    def export_bundle_selected(self, folder: Path | None = None) -> None:
+        """What a TLS service deploys (cert.pem, chain.pem, fullchain.pem, cert.p7b, trust.pem),
+        into a new or empty folder."""
+        record = self.page.selected_record()
+        if record is None:
+            QMessageBox.information(
+                self.shell.widget,
+                "Export for a TLS service",
+                "Select a service certificate in Certificates first.",
+            )
+            return
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(
+                self.shell.widget,
+                f"An empty folder for {record.common_name}'s files",
+                str(self.shell.workspace_path / "exports"),
+            )
+            if not chosen:
+                return
+            folder = Path(chosen)
+        cert_id, target = record.id, folder
+
+        def operation(ws: Workspace, _progress: Progress) -> export.BundleExport:
+            return export.export_bundle(ws, cert_id, target)
+
+        def done(result: export.BundleExport) -> None:
+            self.shell.status(f"Wrote {', '.join(result.files)} to {result.folder}")
+            self.shell.refresh(AUDIT_ONLY)
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
     # --- import ----------------------------------------------------------------------------
 
     def choose_and_import(self) -> None:

@@ -101,12 +101,24 @@ class PartnerOperations:
         current = data.officer_fingerprint if data else None
         if current:
             words = " ".join(fingerprint.pgp_words(bytes.fromhex(current)))
-            QMessageBox.information(
-                self.shell.widget,
-                "Our officer key",
-                f"{pgp.grouped(current)}\n{words}\n\nExport the public key for partners with:\n"
-                "pkiadmin-cli partner officer-key --export FILE",
+            box = QMessageBox(self.shell.widget)
+            box.setWindowTitle("Our officer key")
+            box.setText(
+                f"{pgp.grouped(current)}\n{words}\n\nPartners need its public key to encrypt "
+                "their packages to us and to check ours."
             )
+            export = box.addButton("&Export the public key…", QMessageBox.ButtonRole.ActionRole)
+            box.addButton(QMessageBox.StandardButton.Close)
+            box.exec()
+            if box.clickedButton() is export:
+                chosen, _ = QFileDialog.getSaveFileName(
+                    self.shell.widget,
+                    "Our officer's public key",
+                    str(self.shell.workspace_path / "exports" / "officer-key.asc"),
+                    "OpenPGP key (*.asc)",
+                )
+                if chosen:
+                    self.export_officer_key(Path(chosen))
             return
         name, ok = QInputDialog.getText(self.shell.widget, "Our officer key", "Officer's name:")
         if not ok:
@@ -122,6 +134,15 @@ class PartnerOperations:
         )
         if ok:
             self.generate_officer_key(name, email, secret)
+
+    def export_officer_key(self, path: Path) -> None:
+        def operation(ws: Workspace, _p: Progress) -> str:
+            return partners.export_officer_key(ws, path)
+
+        def done(fpr: str) -> None:
+            self.shell.status(f"Wrote our officer's public key {pgp.grouped(fpr)} to {path}.")
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
 
     def generate_officer_key(self, name: str, email: str, secret: str) -> None:
         self._submit(
