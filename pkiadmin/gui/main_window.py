@@ -35,6 +35,7 @@ from pkiadmin.gui.operations.authorities import AuthorityOperations
 from pkiadmin.gui.operations.ceremonies import CeremonyOperations
 from pkiadmin.gui.operations.exports import ExportOperations
 from pkiadmin.gui.operations.inventory import InventoryOperations
+from pkiadmin.gui.operations.lifecycle import LifecycleOperations
 from pkiadmin.gui.operations.partners import PartnerOperations
 from pkiadmin.gui.operations.profiles import ProfileOperations
 from pkiadmin.gui.operations.requests import RequestOperations
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self.workspace_ops = WorkspaceOperations(self, self.audit)
         self.profile_ops = ProfileOperations(self, self.profiles)
         self.export_ops = ExportOperations(self)
+        self.lifecycle_ops = LifecycleOperations(self)
         self._build_actions()
         self.dashboard.start_requested.connect(self.first_step)
         self.authorities.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
@@ -136,6 +138,10 @@ class MainWindow(QMainWindow):
         )
         self.authorities.verify_key_requested.connect(self.authority_ops.ask_and_verify_key)
         self.authorities.settings_requested.connect(self.authority_ops.open_settings_dialog)
+        self.authorities.lifecycle_requested.connect(self._lifecycle)
+        self.authorities.verify_destruction_requested.connect(
+            self.lifecycle_ops.choose_and_verify_destruction
+        )
         self.dashboard.filter_requested.connect(self.show_certificates)
         self.nav.setCurrentRow(0)
         # The certificates view reads on its own thread: it starts as soon as the worker has
@@ -350,6 +356,13 @@ class MainWindow(QMainWindow):
         dialog.refresh()
         dialog.open()
         return dialog
+
+    def _lifecycle(self, what: str, ca_id: int) -> None:
+        {
+            "renew": self.lifecycle_ops.ask_and_renew,
+            "retire": self.lifecycle_ops.ask_and_retire,
+            "destroy-key": self.lifecycle_ops.ask_and_destroy_key,
+        }[what](ca_id)
 
     def first_step(self, what: str) -> None:
         """The first-start panel's buttons: a ceremony plan, its rehearsal or its run, a quick

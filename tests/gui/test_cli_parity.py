@@ -72,6 +72,10 @@ GUI: dict[str, str] = {
     "partner verify": "action:partner_ops.open_call",
     "trust export": "action:partner_ops.choose_and_export_trust",  # PEM, -CApath, PKCS#12
     "ca index-txt": "action:export_ops.choose_and_write_index_txt",
+    "ca renew": "action:lifecycle_ops.ask_and_renew",
+    "ca retire": "action:lifecycle_ops.ask_and_retire",
+    "ca destroy-key": "action:lifecycle_ops.ask_and_destroy_key",
+    "ca verify-destruction": "action:lifecycle_ops.choose_and_verify_destruction",
     "compliance report": "action:export_ops.choose_and_write_compliance_report",
     "partner sheet": "action:export_ops.choose_and_write_call_sheet",
     "package build": "action:partner_ops.open_build",
@@ -82,12 +86,8 @@ GUI: dict[str, str] = {
 NOT_YET: dict[str, str] = {
     "ca adopt": "pkiadmin-cli ca adopt",
     "ca cross-sign": "pkiadmin-cli ca cross-sign",
-    "ca destroy-key": "pkiadmin-cli ca destroy-key",
     "ca issue": "pkiadmin-cli ca issue (key and certificate together)",
     "ca make-csr": "pkiadmin-cli ca make-csr",
-    "ca renew": "pkiadmin-cli ca renew",
-    "ca retire": "pkiadmin-cli ca retire",
-    "ca verify-destruction": "pkiadmin-cli ca verify-destruction",
     "cert renew": "pkiadmin-cli cert renew",
     "compliance policy": "pkiadmin-cli compliance policy",
     "partner validate": "pkiadmin-cli partner validate",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -134,6 +136,8 @@ class AuthoritiesPage(QWidget):
     new_intermediate_requested = Signal()
     verify_key_requested = Signal(int)  # CA id
     settings_requested = Signal(int)  # CA id
+    lifecycle_requested = Signal(str, int)  # renew, retire or destroy-key; CA id
+    verify_destruction_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,6 +158,23 @@ class AuthoritiesPage(QWidget):
         self.settings_button.setEnabled(False)
         self.settings_button.clicked.connect(self._settings_of_selected)
         top.addWidget(self.settings_button)
+        self.lifecycle_button = QPushButton("&Lifecycle")
+        self.lifecycle_button.setToolTip("Renew, retire, destroy the key of the selected CA")
+        lifecycle = QMenu(self.lifecycle_button)
+        self.lifecycle_actions: dict[str, QAction] = {}
+        for key, text in (
+            ("renew", "&Renew (same key)…"),
+            ("retire", "Re&tire…"),
+            ("destroy-key", "&Destroy the key…"),
+        ):
+            action = lifecycle.addAction(text)
+            action.triggered.connect(partial(self._lifecycle_of_selected, key))
+            self.lifecycle_actions[key] = action
+        lifecycle.addSeparator()
+        check = lifecycle.addAction("&Check a certificate of destruction…")
+        check.triggered.connect(lambda *_: self.verify_destruction_requested.emit())
+        self.lifecycle_button.setMenu(lifecycle)
+        top.addWidget(self.lifecycle_button)
         button = QPushButton("&New root CA…")
         button.clicked.connect(self.new_root_requested)
         top.addWidget(button)
@@ -263,6 +284,13 @@ class AuthoritiesPage(QWidget):
         held = self.selected() is not None
         self.verify_key_button.setEnabled(held)
         self.settings_button.setEnabled(held)
+        for action in self.lifecycle_actions.values():
+            action.setEnabled(held)
+
+    def _lifecycle_of_selected(self, what: str, *_args: object) -> None:
+        authority = self.selected()
+        if authority is not None:
+            self.lifecycle_requested.emit(what, authority.id)
 
     def _settings_of_selected(self) -> None:
         authority = self.selected()

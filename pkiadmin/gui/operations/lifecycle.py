@@ -1,0 +1,234 @@
+"""Authorities → Lifecycle: a CA's life after day one, as in the CLI (`ca renew`, `ca retire`,
+`ca destroy-key`, `ca verify-destruction`): what will be signed or done is shown first, the
+operator confirms, the key is unlocked (passphrase or the custodians' shares), and the result or
+the reason it was refused is shown. Each runs on the CA worker and is audited by the core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pkiadmin.core.lifecycle import renew as renewal
+from pkiadmin.core.lifecycle import retire as retirement
+from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.unlock import ask_unlock
+from pkiadmin.gui.errors import show_message
+from pkiadmin.gui.shell import Changes, Shell
+from pkiadmin.gui.worker import Progress
+
+
+class ConfirmDialog(QDialog):
+    """What is about to be signed or done, in full, and one explicit confirmation."""
+
+    def __init__(self, title: str, text: str, action: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(820, 560)
+        layout = QVBoxLayout(self)
+        shown = QPlainTextEdit(text)
+        shown.setObjectName("confirmText")
+        shown.setReadOnly(True)
+        layout.addWidget(shown)
+        self.checked = QCheckBox("I have &read all of it")
+        layout.addWidget(self.checked)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.go = buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.go.setEnabled(False)
+        self.checked.toggled.connect(self.go.setEnabled)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.text = text
+
+
+def confirm(shell: Shell, title: str, text: str, action: str) -> bool:
+    return ConfirmDialog(title, text, action, shell.widget).exec() == QDialog.DialogCode.Accepted
+
+
+class LifecycleOperations:
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+
+    def _name(self, ca_id: int) -> str:
+        data = self.shell.current_overview()
+        found = next((a.name for a in data.authorities if a.id == ca_id), None) if data else None
+        return found or f"CA {ca_id}"
+
+    # --- renewal ----------------------------------------------------------------------------
+
+    def ask_and_renew(self, ca_id: int) -> None:
+        days, ok = QInputDialog.getInt(
+            self.shell.widget,
+            f"Renew {self._name(ca_id)}",
+            "Validity of the renewed certificate (days; same key, same subject):",
+            5 * 365,
+            1,
+            30 * 365,
+        )
+        if ok:
+            self.renew(ca_id, days)
+
+    def renew(self, ca_id: int, days: int) -> None:
+        def planned(ws: Workspace, _p: Progress) -> tuple[renewal.RenewalPlan, str]:
+            found = renewal.plan(ws, ca_id, days)
+            return found, renewal.describe(ws, found)
+
+        self.shell.worker.submit(planned, self._renew_planned, self.shell.show_failure)
+
+    def _renew_planned(self, result: tuple[renewal.RenewalPlan, str]) -> None:
+        found, text = result
+        name = self._name(found.ca_id)
+        if not confirm(self.shell, f"Renew {name}", text, "Si&gn the renewed certificate"):
+            self.shell.status("Nothing was signed.")
+            return
+        unlock = ask_unlock(self.shell, found.issuer_ca_id, f"Renew {name}: its issuer's key")
+        if unlock is None:
+            self.shell.status("Nothing was signed.")
+            return
+        secret, words = unlock
+
+        def operation(ws: Workspace, _p: Progress) -> renewal.Renewed:
+            return renewal.sign(ws, found, secret, words)
+
+        def done(result: renewal.Renewed) -> None:
+            self.shell.status(
+                f"Renewed {name}: certificate {result.cert_id} replaces {result.old_cert_id}, "
+                f"valid until {result.certificate.not_valid_after_utc:%Y-%m-%d}."
+            )
+            self.shell.refresh(Changes(certificates=True, authorities=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    # --- retirement and key destruction -----------------------------------------------------
+
+    def ask_and_retire(self, ca_id: int) -> None:
+        name = self._name(ca_id)
+        reason, ok = QInputDialog.getText(
+            self.shell.widget,
+            f"Retire {name}",
+            f"Why is {name} retired? It will sign no new certificate; its CRLs go on.",
+        )
+        if ok:
+            self.retire(ca_id, reason)
+
+    def retire(self, ca_id: int, reason: str) -> None:
+        name = self._name(ca_id)
+
+        def operation(ws: Workspace, _p: Progress) -> object:
+            return retirement.retire(ws, ca_id, reason)
+
+        def done(until: object) -> None:
+            self.shell.status(
+                f"{name} is retired; nothing it signed is valid: its key can be destroyed."
+                if until is None
+                else f"{name} is retired. Keep publishing its CRLs until {until:%Y-%m-%d}, then "
+                "destroy its key."
+            )
+            self.shell.refresh(Changes(authorities=True, revocation=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def ask_and_destroy_key(self, ca_id: int) -> None:
+        name = self._name(ca_id)
+        dialog = DestroyKeyDialog(name, self.shell.widget)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        witnesses, backups, final = dialog.values()
+        unlock = ask_unlock(self.shell, ca_id, f"Destroy the key of {name}: it signs first")
+        if unlock is not None:
+            self.destroy_key(ca_id, unlock[0], witnesses, backups, unlock[1], final)
+
+    def destroy_key(
+        self,
+        ca_id: int,
+        secret: str | None,
+        witnesses: list[str],
+        backups: list[str],
+        words: list[str] | None = None,
+        final_crl: bool = False,
+    ) -> None:
+        name = self._name(ca_id)
+
+        def operation(ws: Workspace, _p: Progress) -> retirement.Destruction:
+            return retirement.destroy_key(ws, ca_id, secret, witnesses, backups, words, final_crl)
+
+        def done(result: retirement.Destruction) -> None:
+            lines = [
+                f"The key of {name} is destroyed.",
+                f"Certificate of destruction: {result.statement}",
+            ]
+            if result.final_crl_number is not None:
+                lines.insert(0, f"Signed the final CRL {result.final_crl_number}.")
+            lines += [f"Destroy by hand, before the witnesses: {b}" for b in backups]
+            show_message(self.shell.widget, "Key destroyed", "\n".join(lines))
+            self.shell.refresh(Changes(authorities=True, revocation=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def choose_and_verify_destruction(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self.shell.widget,
+            "A certificate of destruction's folder",
+            str(self.shell.workspace_path / "exports" / "retired"),
+        )
+        if chosen:
+            self.verify_destruction(Path(chosen))
+
+    def verify_destruction(self, folder: Path) -> None:
+        def operation(ws: Workspace, _p: Progress) -> str:
+            return retirement.verify(folder, ws.db)
+
+        def done(text: str) -> None:
+            show_message(self.shell.widget, "Certificate of destruction", text)
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+
+class DestroyKeyDialog(QDialog):
+    """Who witnesses the destruction, which backup media hold copies, and whether a final CRL
+    (valid until the last certificate the CA signed expires) is signed first."""
+
+    def __init__(self, name: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Destroy the key of {name}")
+        layout = QVBoxLayout(self)
+        warning = QLabel(
+            f"The key of <b>{name}</b> signs a certificate of destruction, then its file is "
+            "overwritten and removed. This cannot be undone. Only a retired CA's key is destroyed."
+        )
+        warning.setWordWrap(True)
+        layout.addWidget(warning)
+        layout.addWidget(QLabel("Witnesses present (one a line):"))
+        self.witnesses = QPlainTextEdit()
+        self.witnesses.setObjectName("destroyWitnesses")
+        layout.addWidget(self.witnesses)
+        layout.addWidget(QLabel("Backup media holding a copy, to destroy by hand (one a line):"))
+        self.backups = QPlainTextEdit()
+        layout.addWidget(self.backups)
+        self.final_crl = QCheckBox("Sign a &final CRL first")
+        self.final_crl.setChecked(True)
+        layout.addWidget(self.final_crl)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.go = buttons.addButton("&Destroy the key", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.go.setEnabled(False)
+        self.witnesses.textChanged.connect(lambda: self.go.setEnabled(bool(self.values()[0])))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> tuple[list[str], list[str], bool]:
+        def lines(edit: QPlainTextEdit) -> list[str]:
+            return [line.strip() for line in edit.toPlainText().splitlines() if line.strip()]
+
+        return lines(self.witnesses), lines(self.backups), self.final_crl.isChecked()

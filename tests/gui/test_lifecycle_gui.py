@@ -1,0 +1,63 @@
+"""Authorities → Lifecycle in the GUI: renew a CA with the same key (what will be signed shown
+first, then its issuer's key), retire a CA, destroy a retired CA's key before witnesses and check
+the certificate of destruction; a refusal is shown, not swallowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
+
+from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.operations import lifecycle
+from pkiadmin.gui.worker import InlineCaWorker
+from tests.conftest import PASSPHRASE
+from tests.core.issuance.test_end_entity import ISSUING, three_tiers
+from tests.gui.conftest import MessageLog
+
+
+def test_renew_retire_destroy_and_verify(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: MessageLog
+) -> None:
+    tiers = three_tiers(tmp_path / "ws")
+    tiers.ws.close()
+    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
+    shown: list[str] = []
+
+    def confirmed(dialog: lifecycle.ConfirmDialog) -> int:
+        shown.append(dialog.text)
+        assert not dialog.go.isEnabled()  # only once it was read
+        dialog.checked.setChecked(True)
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(lifecycle.ConfirmDialog, "exec", confirmed)
+    secret = [PASSPHRASE]
+    monkeypatch.setattr(
+        "pkiadmin.gui.dialogs.unlock.QInputDialog.getText", lambda *_a, **_k: (secret[0], True)
+    )
+    ops = window.lifecycle_ops
+    ops.renew(tiers.issuing_ca, 400)  # the issuing CA, signed by the policy CA
+    assert shown and "Example Ltd Issuing CA" in shown[0]
+    assert messages.texts == [
+        "The passphrase is wrong (the key file could not be decrypted). Try again."
+    ]  # shown, and nothing signed
+    secret[0] = ISSUING  # the policy CA's key is what signs the renewal
+    ops.renew(tiers.issuing_ca, 400)
+    assert window.statusBar().currentMessage().startswith("Renewed Example Ltd Issuing CA")
+
+    ops.retire(tiers.issuing_ca, "replaced by a new issuing CA")
+    assert "is retired" in window.statusBar().currentMessage()
+    ops.destroy_key(tiers.issuing_ca, ISSUING, ["Wendy Witness"], ["USB stick 2"])
+    assert any("The key of Example Ltd Issuing CA is destroyed." in t for t in messages.texts)
+    assert any("Destroy by hand, before the witnesses: USB stick 2" in t for t in messages.texts)
+    (folder,) = (tmp_path / "ws" / "exports" / "retired").iterdir()
+    ops.verify_destruction(folder)
+    assert messages.texts[-1] == (
+        "The certificate of destruction of CN=Example Ltd Issuing CA,O=Example Ltd,C=SE verifies."
+    )
+    window.close()
