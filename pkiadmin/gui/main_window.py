@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.authorities.verify_key_requested.connect(self.authority_ops.ask_and_verify_key)
         self.authorities.settings_requested.connect(self.authority_ops.open_settings_dialog)
         self.authorities.lifecycle_requested.connect(self._lifecycle)
+        self.certificates.renew_requested.connect(self.lifecycle_ops.choose_and_renew_certificate)
         self.authorities.verify_destruction_requested.connect(
             self.lifecycle_ops.choose_and_verify_destruction
         )

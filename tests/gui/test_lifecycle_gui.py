@@ -61,3 +61,48 @@ def test_renew_retire_destroy_and_verify(
         "The certificate of destruction of CN=Example Ltd Issuing CA,O=Example Ltd,C=SE verifies."
     )
     window.close()
+
+
+def test_a_service_certificate_is_renewed_from_a_new_csr(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from pkiadmin.core.inventory import records as inventory
+    from pkiadmin.core.workspace import folder as workspace
+    from tests.core.issuance.test_end_entity import csr_for, issue
+
+    tiers = three_tiers(tmp_path / "ws")
+    old = issue(tiers, "tls-server", "www.example.com", [x509.DNSName("www.example.com")])
+    tiers.ws.close()
+    request, _key = csr_for("anything.example.org", [x509.DNSName("anything.example.org")])
+    (tmp_path / "next.csr").write_bytes(request.public_bytes(serialization.Encoding.PEM))
+    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
+    shown: list[str] = []
+
+    def confirmed(dialog: lifecycle.ConfirmDialog) -> int:
+        shown.append(dialog.text)
+        dialog.checked.setChecked(True)
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(lifecycle.ConfirmDialog, "exec", confirmed)
+    monkeypatch.setattr(
+        "pkiadmin.gui.dialogs.unlock.QInputDialog.getText", lambda *_a, **_k: (ISSUING, True)
+    )
+    window.lifecycle_ops.renew_certificate(old.cert_id, tmp_path / "next.csr")
+    # The successor keeps the old names (the CSR brings only its key), and says so first.
+    assert "DNS:www.example.com" in shown[0] and "anything.example.org" not in shown[0]
+    status = window.statusBar().currentMessage()
+    assert status.endswith(f"the successor of certificate {old.cert_id}."), status
+    with workspace.open_workspace(tmp_path / "ws") as ws:
+        new_id = int(status.split()[2].rstrip(","))
+        assert (
+            ws.db.execute("SELECT renews FROM certificates WHERE id = ?", (new_id,)).fetchone()[0]
+            == old.cert_id
+        )
+        assert inventory.get_record(ws.db, new_id).common_name == "www.example.com"
+    window.close()

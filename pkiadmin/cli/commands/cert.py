@@ -195,25 +195,21 @@ def renew(
 ) -> None:
     """Issue the successor of an end-entity certificate: the same subject, SANs, profile and
     issuing CA, the CSR's key; the inventory links the two."""
-    from pkiadmin.core.issuance import authorities, end_entity, requests
-    from pkiadmin.core.workspace import blocklists
+    from pkiadmin.core.issuance import authorities, end_entity
 
     with opened_workspace(ctx) as ws, user_errors():
-        issuer_id, cert_profile, old = end_entity.renewal(ws, cert_id)
-        request, _info = requests.acceptable(
-            csr_file.read_bytes(), csr_file.name, blocklists.installed(ws)
-        )
-        plan = end_entity.prepare(
-            ws, issuer_id, request, cert_profile, validity_days, renewing=(cert_id, old)
-        )
+        data = csr_file.read_bytes()
+        plan = end_entity.plan_renewal(ws, cert_id, data, csr_file.name, validity_days)
         click.echo(safe(end_entity.preview(plan)))
         if not yes and not click.confirm("Sign the successor?", default=False):
             raise click.ClickException("Nothing was signed.")
-        record, _ = requests.import_csr(ws, csr_file.read_bytes(), csr_file.name)
         secret, words = issuer_secret(
-            authorities.get_authority(ws.db, issuer_id), passphrase_env, passphrase_fd, shares_file
+            authorities.get_authority(ws.db, plan.issuer_ca_id),
+            passphrase_env,
+            passphrase_fd,
+            shares_file,
         )
-        issued = end_entity.sign(ws, plan, secret, words, csr_id=record.id)
+        issued = end_entity.sign_renewal(ws, plan, data, csr_file.name, secret, words)
     click.echo(f"Signed certificate {issued.cert_id}, the successor of certificate {cert_id}.")
 
 

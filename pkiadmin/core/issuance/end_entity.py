@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 
 from pkiadmin.core.base.errors import CheckFailedError, ValidationError
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance import authorities, intermediate, profiles
+from pkiadmin.core.issuance import authorities, intermediate, profiles, requests
 from pkiadmin.core.issuance import lint_then_sign as issuance
 from pkiadmin.core.issuance.intermediate import Decision, NamePolicy
 from pkiadmin.core.keys import files as keys
@@ -591,6 +591,30 @@ def renewal(ws: Workspace, cert_id: int) -> tuple[int, CertProfile, x509.Certifi
     if issuer is None:
         raise ValidationError(f"The CA that issued certificate {cert_id} is not held here.")
     return issuer.id, profiles.get(ws.db, str(row[0])), inventory.load_certificate(ws.db, cert_id)
+
+
+def plan_renewal(
+    ws: Workspace, cert_id: int, csr_data: bytes, source: str, validity_days: int | None = None
+) -> EndEntityPlan:
+    """The successor of certificate `cert_id` from the CSR in `csr_data` (its new key): the same
+    subject, SANs, profile and issuing CA; stores nothing."""
+    issuer_id, cert_profile, old = renewal(ws, cert_id)
+    request, _info = requests.acceptable(csr_data, source, blocklists.installed(ws))
+    return prepare(ws, issuer_id, request, cert_profile, validity_days, renewing=(cert_id, old))
+
+
+def sign_renewal(
+    ws: Workspace,
+    plan: EndEntityPlan,
+    csr_data: bytes,
+    source: str,
+    key_passphrase: str | None = None,
+    share_words: Sequence[str] | None = None,
+) -> IssuedCertificate:
+    """Import the successor's CSR (audited) and sign the planned successor, linked to the
+    certificate it renews."""
+    record, _ = requests.import_csr(ws, csr_data, source)
+    return sign(ws, plan, key_passphrase, share_words, csr_id=record.id)
 
 
 def preview(plan: EndEntityPlan) -> str:

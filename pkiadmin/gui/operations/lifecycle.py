@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pkiadmin.core.issuance import end_entity
 from pkiadmin.core.lifecycle import renew as renewal
 from pkiadmin.core.lifecycle import retire as retirement
 from pkiadmin.core.workspace.folder import Workspace
@@ -109,6 +110,48 @@ class LifecycleOperations:
             self.shell.refresh(Changes(certificates=True, authorities=True))
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    # --- a service certificate's successor ----------------------------------------------------
+
+    def choose_and_renew_certificate(self, cert_id: int) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self.shell.widget,
+            f"The CSR of certificate {cert_id}'s successor (its new key)",
+            "",
+            "Certificate requests (*.csr *.pem *.req *.der);;All files (*)",
+        )
+        if chosen:
+            self.renew_certificate(cert_id, Path(chosen))
+
+    def renew_certificate(self, cert_id: int, csr_path: Path) -> None:
+        def planned(ws: Workspace, _p: Progress) -> tuple[end_entity.EndEntityPlan, bytes, str]:
+            data = csr_path.read_bytes()
+            found = end_entity.plan_renewal(ws, cert_id, data, csr_path.name)
+            return found, data, end_entity.preview(found)
+
+        def ready(result: tuple[end_entity.EndEntityPlan, bytes, str]) -> None:
+            found, data, text = result
+            title = f"Renew certificate {cert_id}"
+            if not confirm(self.shell, title, text, "Si&gn the successor"):
+                self.shell.status("Nothing was signed.")
+                return
+            unlock = ask_unlock(self.shell, found.issuer_ca_id, f"{title}: the issuing CA's key")
+            if unlock is None:
+                self.shell.status("Nothing was signed.")
+                return
+
+            def operation(ws: Workspace, _p: Progress) -> end_entity.IssuedCertificate:
+                return end_entity.sign_renewal(ws, found, data, csr_path.name, *unlock)
+
+            def done(issued: end_entity.IssuedCertificate) -> None:
+                self.shell.status(
+                    f"Signed certificate {issued.cert_id}, the successor of certificate {cert_id}."
+                )
+                self.shell.refresh(Changes(certificates=True, requests=True))
+
+            self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+        self.shell.worker.submit(planned, ready, self.shell.show_failure)
 
     # --- retirement and key destruction -----------------------------------------------------
 

@@ -56,6 +56,7 @@ class CertificatesPage(QWidget):
     import_requested = Signal()
     export_view_requested = Signal()
     edit_metadata_requested = Signal(int)
+    renew_requested = Signal(int)  # a service certificate issued here under a profile
 
     def __init__(self, reader: InventoryReader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,7 +112,13 @@ class CertificatesPage(QWidget):
         self.edit_button = QPushButton("Edit &metadata…")
         self.edit_button.setEnabled(False)
         self.edit_button.clicked.connect(self._edit_selected)
-        for button in (self.import_button, self.export_button, self.edit_button):
+        self.renew_button = QPushButton("Re&new…")
+        self.renew_button.setToolTip(
+            "The successor of the selected service certificate, from a new CSR (same names)"
+        )
+        self.renew_button.setEnabled(False)
+        self.renew_button.clicked.connect(self._renew_selected)
+        for button in (self.import_button, self.export_button, self.edit_button, self.renew_button):
             actions.addWidget(button)
         layout.addLayout(actions)
 
@@ -300,14 +307,25 @@ class CertificatesPage(QWidget):
         if record is not None:
             self.edit_metadata_requested.emit(record.id)
 
+    def _renew_selected(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.renew_requested.emit(record.id)
+
     def _after_reset(self) -> None:
         if self.selected_record() is None:
             self.edit_button.setEnabled(False)
+            self.renew_button.setEnabled(False)
             self.details.show_nothing()
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         record = self.selected_record()
         self.edit_button.setEnabled(record is not None)
+        # Only a service certificate issued here has a profile to renew under (the core says
+        # which, when asked).
+        self.renew_button.setEnabled(
+            record is not None and not record.is_ca and record.source.value == "issued"
+        )
         if record is None:
             self.details.show_nothing()
         else:
