@@ -27,6 +27,7 @@ from pkiadmin.core.ceremony import store as ceremony_store
 from pkiadmin.core.inventory import query
 from pkiadmin.core.keys import pkcs11 as hsm
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.compliance_policy import CompliancePolicyDialog
 from pkiadmin.gui.dialogs.guides import GuidesDialog
 from pkiadmin.gui.dialogs.known_bad import KnownBadKeysDialog
 from pkiadmin.gui.errors import show_error, show_message
@@ -254,6 +255,9 @@ class MainWindow(QMainWindow):
         tools_menu.addAction(
             self._action("&Known-bad keys…", None, lambda *_: self.open_known_bad_keys())
         )
+        tools_menu.addAction(
+            self._action("Compliance &policy…", None, lambda *_: self.open_compliance_policy())
+        )
         help_menu = self.menuBar().addMenu("&Help")
         self.guides_action = self._action(
             "&Guides…", QKeySequence.StandardKey.HelpContents, lambda *_: self.open_guides()
@@ -351,6 +355,18 @@ class MainWindow(QMainWindow):
 
     def show_failure(self, error: BaseException) -> None:
         show_error(self, error)
+
+    def open_compliance_policy(self) -> CompliancePolicyDialog:
+        dialog = CompliancePolicyDialog(self.worker, self)
+
+        def saved() -> None:
+            if dialog.saved:
+                self.status("Saved the compliance policy; every finding was recomputed.")
+                self.refresh(Changes(certificates=True))
+
+        dialog.accepted.connect(saved)
+        dialog.open()
+        return dialog
 
     def open_known_bad_keys(self) -> KnownBadKeysDialog:
         dialog = KnownBadKeysDialog(self.worker, self)

@@ -84,3 +84,20 @@ def test_file_export_writes_index_txt_and_the_compliance_report(
     with workspace.open_workspace(window.workspace_path) as ws:
         ops = [e.operation for e in audit.entries(ws.db)]
     assert "ca.export-index" in ops and "compliance.report" in ops
+
+
+def test_the_compliance_policy_is_shown_and_changed(qtbot: QtBot, window: MainWindow) -> None:
+    from pkiadmin.core.inventory import compliance
+
+    fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
+    dialog = window.open_compliance_policy()
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=10_000)
+    assert dialog.fields["max_end_entity_days"].value() == 398
+    assert dialog.fields["min_rsa_bits"].suffix() == " bits"
+    dialog.fields["max_root_days"].setValue(3650)  # the new root is valid for longer than this
+    dialog.save()
+    assert dialog.saved
+    assert window.statusBar().currentMessage().startswith("Saved the compliance policy")
+    with workspace.open_workspace(window.workspace_path) as ws:
+        assert compliance.load_policy(ws.db).max_root_days == 3650
+        assert [e.operation for e in audit.entries(ws.db)][-1] == "compliance.policy"

@@ -41,6 +41,7 @@ GUI: dict[str, str] = {
     "cert renew": "action:lifecycle_ops.choose_and_renew_certificate",
     "cert set": "action:inventory_ops.open_metadata_dialog",
     "compliance summary": "section:Dashboard",
+    "compliance policy": "action:open_compliance_policy",
     "csr check": "action:request_ops.load_csr_details",
     "csr show": "action:request_ops.load_csr_details",
     "csr import": "action:request_ops.import_csr",
@@ -89,7 +90,6 @@ NOT_YET: dict[str, str] = {
     "ca cross-sign": "pkiadmin-cli ca cross-sign",
     "ca issue": "pkiadmin-cli ca issue (key and certificate together)",
     "ca make-csr": "pkiadmin-cli ca make-csr",
-    "compliance policy": "pkiadmin-cli compliance policy",
     "partner validate": "pkiadmin-cli partner validate",
     "package inspect": "pkiadmin-cli package inspect",
 }
