@@ -82,6 +82,8 @@ GUI: dict[str, str] = {
     "partner sheet": "action:export_ops.choose_and_write_call_sheet",
     "package build": "action:partner_ops.open_build",
     "package open": "action:partner_ops.open_package_dialog",
+    "package inspect": "action:partner_ops.choose_and_inspect_package",
+    "partner validate": "action:partner_ops.choose_and_validate_hierarchy",
 }
 
 # Not yet in the GUI (#22): what the operator uses meanwhile.
@@ -90,8 +92,6 @@ NOT_YET: dict[str, str] = {
     "ca cross-sign": "pkiadmin-cli ca cross-sign",
     "ca issue": "pkiadmin-cli ca issue (key and certificate together)",
     "ca make-csr": "pkiadmin-cli ca make-csr",
-    "partner validate": "pkiadmin-cli partner validate",
-    "package inspect": "pkiadmin-cli package inspect",
 }
 
 

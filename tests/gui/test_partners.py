@@ -70,6 +70,20 @@ def test_partner_onboarding_in_the_gui(
         assert gpg(home, "--import", str(ours_pub)).returncode == 0
         theirs = tmp_path / "theirs.tar.gpg"
         theirs.write_bytes(partner_package_bytes(home, fpr, officer, files))
+        # Looked at before it is opened: size, SHA-256 and the keys it is encrypted to.
+        actions.inspect_package(theirs)
+        assert (
+            messages.texts[-1].startswith(f"{theirs}: ")
+            and "encrypted to key id" in messages.texts[-1]
+        )
+        # The partner's hierarchy, validated as RFC 5280 says (the files the package carries).
+        hierarchy = tmp_path / "hierarchy"
+        hierarchy.mkdir()
+        for name, data in files.items():
+            if name.startswith(("certs/", "crl/")):
+                (hierarchy / name.replace("/", "-")).write_bytes(data)
+        actions.validate_hierarchy([hierarchy])
+        assert "ACCEPTED trust anchor CN=Partner Root" in messages.texts[-1], messages.texts[-1]
         opened = actions.open_package_dialog("pat")
         opened.file.setText(str(theirs))
         opened.passphrase.setText(OFFICER)

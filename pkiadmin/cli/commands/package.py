@@ -8,7 +8,7 @@ import click
 
 from pkiadmin.cli.context import opened_workspace, read_passphrase, user_errors
 from pkiadmin.core.base import fingerprint
-from pkiadmin.core.exchange import package_build, package_open, partners, pgp
+from pkiadmin.core.exchange import package_build, package_open, pgp
 
 
 @click.group("package")
@@ -108,12 +108,8 @@ def open_(ctx: click.Context, partner: str, package_file: Path, passphrase_env: 
 @click.pass_context
 def inspect(ctx: click.Context, package_file: Path) -> None:
     """Without decrypting: which keys a package is encrypted to, and its SHA-256."""
-    import hashlib
+    from pkiadmin.core.exchange import package_inspect
 
-    data = package_file.read_bytes()
     with opened_workspace(ctx) as ws, user_errors():
-        keyring = partners.keyring(ws)
-        recipients = keyring.call("list recipients", lambda: keyring.gpg.get_recipients(data))
-    click.echo(f"{package_file}: {len(data)} bytes, SHA-256 {hashlib.sha256(data).hexdigest()}")
-    for key_id in recipients or ["(none found: not an OpenPGP encrypted message)"]:
-        click.echo(f"  encrypted to key id {key_id}")
+        found = package_inspect.inspect(ws, package_file)
+    click.echo(found.describe())

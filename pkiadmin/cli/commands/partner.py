@@ -250,15 +250,7 @@ def validate(
             except ValueError as exc:
                 raise click.BadParameter(f"'{at}' is not an ISO 8601 time.") from exc
             when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        inputs = partner_inputs.collect(list(paths), list(anchors))
-        report = partner_validation.validate(
-            inputs.anchors,
-            inputs.certificates,
-            inputs.crls,
-            when,
-            partner_validation.Parameters(require_ca=require_ca),
-        )
-    problems = inputs.problems + list(report.crl_findings)
+        report, problems = partner_inputs.validate_files(paths, anchors, when, require_ca)
     if as_json:
         echo_json(
             {
@@ -279,14 +271,7 @@ def validate(
             }
         )
     else:
-        for v in report.verdicts:
-            verdict = "ACCEPTED" if v.accepted else "REJECTED"
-            role = "trust anchor" if v.anchor else "CA" if require_ca else "certificate"
-            click.echo(f"{verdict} {role} {v.subject} ({v.label})")
-            for finding in v.findings:
-                click.echo(f"  - {finding}")
-        for problem in problems:
-            click.echo(f"PROBLEM {problem}")
+        click.echo(partner_validation.describe(report, problems, require_ca))
     if not report.accepted or problems:
         raise SystemExit(1)
 

@@ -5,7 +5,9 @@ anchors unless anchors are named."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -78,3 +80,23 @@ def collect(paths: list[Path], anchor_paths: list[Path]) -> Inputs:
             if not (self_signed and anchor_paths):
                 target.append((label, data))
     return inputs
+
+
+def validate_files(
+    paths: Sequence[Path],
+    anchors: Sequence[Path] = (),
+    at: datetime | None = None,
+    require_ca: bool = True,
+) -> tuple[partner_validation.Report, list[str]]:
+    """Validate the certificates and CRLs found in `paths` (files or folders) against `anchors`
+    (default: the self-signed certificates among them): the report, and every problem with the
+    inputs or the CRLs."""
+    inputs = collect(list(paths), list(anchors))
+    report = partner_validation.validate(
+        inputs.anchors,
+        inputs.certificates,
+        inputs.crls,
+        at,
+        partner_validation.Parameters(require_ca=require_ca),
+    )
+    return report, [*inputs.problems, *report.crl_findings]

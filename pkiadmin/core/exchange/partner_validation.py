@@ -366,3 +366,15 @@ def _explain(exc: BaseException) -> str:
     if isinstance(exc, errors.ValidationError):
         return text
     return f"it could not be validated ({text})"
+
+
+def describe(report: Report, problems: Sequence[str], require_ca: bool = True) -> str:
+    """Each certificate ACCEPTED or REJECTED with every reason, then every problem."""
+    lines = []
+    for v in report.verdicts:
+        verdict = "ACCEPTED" if v.accepted else "REJECTED"
+        role = "trust anchor" if v.anchor else "CA" if require_ca else "certificate"
+        lines.append(f"{verdict} {role} {v.subject} ({v.label})")
+        lines += [f"  - {finding}" for finding in v.findings]
+    lines += [f"PROBLEM {problem}" for problem in problems]
+    return "\n".join(lines)

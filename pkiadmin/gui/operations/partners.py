@@ -16,11 +16,18 @@ from PySide6.QtWidgets import (
 
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.exchange import call_records as calls
-from pkiadmin.core.exchange import partners, pgp
+from pkiadmin.core.exchange import (
+    package_inputs,
+    package_inspect,
+    partner_validation,
+    partners,
+    pgp,
+)
 from pkiadmin.core.exchange import trust_store as trust
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.gui.dialogs.call import CallDialog
 from pkiadmin.gui.dialogs.packages import BuildPackageDialog, OpenPackageDialog
+from pkiadmin.gui.errors import show_message
 from pkiadmin.gui.pages.partners import PartnersPage
 from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
 from pkiadmin.gui.worker import Progress
@@ -269,6 +276,55 @@ class PartnerOperations:
             dialog.finished.connect(lambda _c: self.shell.refresh(Changes(partners=True)))
             self.dialog = dialog
             dialog.open()
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    # --- looking before trusting --------------------------------------------------------------
+
+    def choose_and_validate_hierarchy(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self.shell.widget, "A folder with a partner's CA certificates and CRLs"
+        )
+        if chosen:
+            self.validate_hierarchy([Path(chosen)])
+
+    def validate_hierarchy(self, paths: list[Path]) -> None:
+        """RFC 5280 validation of a partner's hierarchy (certificates and CRLs, the self-signed
+        ones as anchors), every certificate's verdict with its reasons."""
+
+        def operation(_ws: Workspace, _p: Progress) -> tuple[bool, str]:
+            report, problems = package_inputs.validate_files(paths)
+            text = partner_validation.describe(report, problems)
+            return report.accepted and not problems, text
+
+        def done(result: tuple[bool, str]) -> None:
+            accepted, text = result
+            title = (
+                "Partner hierarchy: every certificate accepted"
+                if accepted
+                else ("Partner hierarchy: NOT accepted")
+            )
+            show_message(
+                self.shell.widget, title, text or "No certificate was found.", not accepted
+            )
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    def choose_and_inspect_package(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self.shell.widget, "A trust package to look at", "", "Packages (*.gpg);;All files (*)"
+        )
+        if chosen:
+            self.inspect_package(Path(chosen))
+
+    def inspect_package(self, path: Path) -> None:
+        """Without decrypting: its size, SHA-256 and the keys it is encrypted to."""
+
+        def operation(ws: Workspace, _p: Progress) -> package_inspect.Inspection:
+            return package_inspect.inspect(ws, path)
+
+        def done(found: package_inspect.Inspection) -> None:
+            show_message(self.shell.widget, "Trust package", found.describe())
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
 
