@@ -379,6 +379,7 @@ class MainWindow(QMainWindow):
             "renew": self.lifecycle_ops.ask_and_renew,
             "retire": self.lifecycle_ops.ask_and_retire,
             "destroy-key": self.lifecycle_ops.ask_and_destroy_key,
+            "make-csr": self.lifecycle_ops.choose_and_make_csr,
         }[what](ca_id)
 
     def first_step(self, what: str) -> None:

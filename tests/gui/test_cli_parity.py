@@ -75,6 +75,7 @@ GUI: dict[str, str] = {
     "trust export": "action:partner_ops.choose_and_export_trust",  # PEM, -CApath, PKCS#12
     "ca index-txt": "action:export_ops.choose_and_write_index_txt",
     "ca renew": "action:lifecycle_ops.ask_and_renew",
+    "ca make-csr": "action:lifecycle_ops.choose_and_make_csr",
     "ca retire": "action:lifecycle_ops.ask_and_retire",
     "ca destroy-key": "action:lifecycle_ops.ask_and_destroy_key",
     "ca verify-destruction": "action:lifecycle_ops.choose_and_verify_destruction",
@@ -91,7 +92,6 @@ NOT_YET: dict[str, str] = {
     "ca adopt": "pkiadmin-cli ca adopt",
     "ca cross-sign": "pkiadmin-cli ca cross-sign",
     "ca issue": "pkiadmin-cli ca issue (key and certificate together)",
-    "ca make-csr": "pkiadmin-cli ca make-csr",
 }
 
 

@@ -41,6 +41,11 @@ def test_renew_retire_destroy_and_verify(
         "pkiadmin.gui.dialogs.unlock.QInputDialog.getText", lambda *_a, **_k: (secret[0], True)
     )
     ops = window.lifecycle_ops
+    # A CSR of the policy CA, signed by its key, for a partner's cross-signature.
+    ops.make_csr(tiers.policy_ca, tmp_path / "cross.csr", ISSUING)
+    assert "Wrote" in messages.texts[-1] and "PGP words:" in messages.texts[-1]
+    assert b"BEGIN CERTIFICATE REQUEST" in (tmp_path / "cross.csr").read_bytes()
+    messages.texts.clear()
     ops.renew(tiers.issuing_ca, 400)  # the issuing CA, signed by the policy CA
     assert shown and "Example Ltd Issuing CA" in shown[0]
     assert messages.texts == [

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core.issuance import end_entity
+from pkiadmin.core.base import fingerprint
+from pkiadmin.core.issuance import ca_csr, end_entity
 from pkiadmin.core.lifecycle import renew as renewal
 from pkiadmin.core.lifecycle import retire as retirement
 from pkiadmin.core.workspace.folder import Workspace
@@ -108,6 +109,42 @@ class LifecycleOperations:
                 f"valid until {result.certificate.not_valid_after_utc:%Y-%m-%d}."
             )
             self.shell.refresh(Changes(certificates=True, authorities=True))
+
+        self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    # --- a CSR of our CA, for a partner's cross-signature -------------------------------------
+
+    def choose_and_make_csr(self, ca_id: int) -> None:
+        name = self._name(ca_id)
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.shell.widget,
+            f"A CSR of {name}, for a partner's cross-signature",
+            str(self.shell.workspace_path / "exports" / "cross-sign.csr"),
+            "Certificate request (*.csr)",
+        )
+        if not chosen:
+            return
+        unlock = ask_unlock(self.shell, ca_id, f"A CSR of {name}: its key signs it")
+        if unlock is not None:
+            self.make_csr(ca_id, Path(chosen), *unlock)
+
+    def make_csr(
+        self, ca_id: int, out: Path, secret: str | None, words: list[str] | None = None
+    ) -> None:
+        def operation(ws: Workspace, _p: Progress) -> ca_csr.CaCsr:
+            return ca_csr.make_csr(ws, ca_id, out, secret, words)
+
+        def done(result: ca_csr.CaCsr) -> None:
+            digest = bytes.fromhex(result.sha256)
+            show_message(
+                self.shell.widget,
+                "CSR for a cross-signature",
+                f"Wrote {result.path}: {result.request.subject.rfc4514_string()}\n"
+                f"SHA-256: {fingerprint.grouped_hex(digest)}\n"
+                f"PGP words: {' '.join(fingerprint.pgp_words(digest))}\n\n"
+                "Read these to the partner's officer when they receive it.",
+            )
+            self.shell.refresh(Changes())
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
 

@@ -136,7 +136,7 @@ class AuthoritiesPage(QWidget):
     new_intermediate_requested = Signal()
     verify_key_requested = Signal(int)  # CA id
     settings_requested = Signal(int)  # CA id
-    lifecycle_requested = Signal(str, int)  # renew, retire or destroy-key; CA id
+    lifecycle_requested = Signal(str, int)  # renew, retire, destroy-key, make-csr; CA id
     verify_destruction_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -166,6 +166,7 @@ class AuthoritiesPage(QWidget):
             ("renew", "&Renew (same key)…"),
             ("retire", "Re&tire…"),
             ("destroy-key", "&Destroy the key…"),
+            ("make-csr", "Make a &CSR for a cross-signature…"),
         ):
             action = lifecycle.addAction(text)
             action.triggered.connect(partial(self._lifecycle_of_selected, key))
