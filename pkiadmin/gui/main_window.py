@@ -380,6 +380,7 @@ class MainWindow(QMainWindow):
             "retire": self.lifecycle_ops.ask_and_retire,
             "destroy-key": self.lifecycle_ops.ask_and_destroy_key,
             "make-csr": self.lifecycle_ops.choose_and_make_csr,
+            "cross-sign": self.lifecycle_ops.ask_and_cross_sign,
         }[what](ca_id)
 
     def first_step(self, what: str) -> None:

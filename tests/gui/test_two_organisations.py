@@ -278,6 +278,10 @@ def test_two_organisations_onboard_each_other_through_the_gui(
             assert (out / "partner-cas.p12").stat().st_size > 0
             stores[org.short] = out
 
+        # Service_A's root cross-certifies Service_B's root (confirmed on the call) for
+        # Service_B's namespace only: shown in full first, then signed with the shares.
+        _cross_sign(a, b, unlocking, monkeypatch)
+
         server = _leaf(qtbot, a, "svc-a.example", "tls-server")
         client = _leaf(qtbot, b, "svc-b.example", "mtls")
         client_out, server_out = _handshake(server, client, stores["a"], stores["b"])
@@ -287,6 +291,29 @@ def test_two_organisations_onboard_each_other_through_the_gui(
         for org in orgs:
             org.window.close()
             kill_agent(org.window.workspace_path / "gnupg")
+
+
+def _cross_sign(a: Org, b: Org, unlocking: Unlocking, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pkiadmin.core.lifecycle import cross
+    from pkiadmin.gui.operations import lifecycle
+
+    data = a.window.overview_data
+    assert data is not None
+    (theirs,) = [c for c in data.partner_certs if c.trusted and "Root CA" in c.subject]
+    shown: list[str] = []
+
+    def read(dialog: lifecycle.ConfirmDialog) -> int:
+        shown.append(dialog.text)
+        dialog.checked.setChecked(True)
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(lifecycle.ConfirmDialog, "exec", read)
+    unlocking.org = a
+    request = cross.CrossRequest(theirs.cert_id, (f"dns:{b.short}.example", "dns:svc-b.example"))
+    a.window.lifecycle_ops.cross_sign(a.ids["root"], request)
+    assert shown and "svc-b.example" in shown[0]
+    status = a.window.statusBar().currentMessage()
+    assert status.startswith("Signed cross-certificate") and "Service_B Root CA" in status
 
 
 def _handshake(server: Path, client: Path, a_store: Path, b_store: Path) -> tuple[str, str]:

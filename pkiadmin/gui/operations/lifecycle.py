@@ -9,18 +9,23 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.issuance import ca_csr, end_entity
+from pkiadmin.core.lifecycle import cross
 from pkiadmin.core.lifecycle import renew as renewal
 from pkiadmin.core.lifecycle import retire as retirement
 from pkiadmin.core.workspace.folder import Workspace
@@ -147,6 +152,57 @@ class LifecycleOperations:
             self.shell.refresh(Changes())
 
         self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+    # --- cross-certifying a partner CA ------------------------------------------------------
+
+    def ask_and_cross_sign(self, ca_id: int) -> None:
+        data = self.shell.current_overview()
+        trusted = [
+            (c.cert_id, f"{c.partner}: {c.subject}")
+            for c in (data.partner_certs if data else ())
+            if c.trusted
+        ]
+        if not trusted:
+            show_message(
+                self.shell.widget,
+                "Cross-certify a partner CA",
+                "No partner CA is confirmed on a verification call yet: only a confirmed one "
+                "can be cross-signed (Partners → Verification call…).",
+            )
+            return
+        dialog = CrossSignDialog(self._name(ca_id), trusted, self.shell.widget)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.cross_sign(ca_id, dialog.request())
+
+    def cross_sign(self, ca_id: int, request: cross.CrossRequest) -> None:
+        def planned(ws: Workspace, _p: Progress) -> tuple[cross.CrossPlan, str]:
+            found = cross.plan(ws, ca_id, request)
+            return found, cross.describe(found)
+
+        def ready(result: tuple[cross.CrossPlan, str]) -> None:
+            found, text = result
+            name = self._name(ca_id)
+            if not confirm(self.shell, f"Cross-certify under {name}", text, "Si&gn it"):
+                self.shell.status("Nothing was signed.")
+                return
+            unlock = ask_unlock(self.shell, ca_id, f"Cross-certify under {name}")
+            if unlock is None:
+                self.shell.status("Nothing was signed.")
+                return
+
+            def operation(ws: Workspace, _p: Progress) -> cross.CrossCertificate:
+                return cross.sign(ws, found, *unlock)
+
+            def done(signed: cross.CrossCertificate) -> None:
+                self.shell.status(
+                    f"Signed cross-certificate {signed.cert_id}: "
+                    f"{signed.certificate.subject.rfc4514_string()}."
+                )
+                self.shell.refresh(Changes(certificates=True, authorities=True))
+
+            self.shell.worker.submit(operation, done, self.shell.show_failure)
+
+        self.shell.worker.submit(planned, ready, self.shell.show_failure)
 
     # --- a service certificate's successor ----------------------------------------------------
 
@@ -312,3 +368,51 @@ class DestroyKeyDialog(QDialog):
             return [line.strip() for line in edit.toPlainText().splitlines() if line.strip()]
 
         return lines(self.witnesses), lines(self.backups), self.final_crl.isChecked()
+
+
+class CrossSignDialog(QDialog):
+    """Which partner CA (confirmed on a call) is cross-certified, and the namespaces it is
+    trusted for: dns:NAME, ip:NETWORK/PREFIX, email:DOMAIN, uri:HOST."""
+
+    def __init__(
+        self, name: str, partner_cas: list[tuple[int, str]], parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Cross-certify a partner CA under {name}")
+        self.setMinimumWidth(720)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"<b>{name}</b> signs a certificate for the partner's CA, constrained to the "
+            "namespaces below: relying parties who trust only our root then accept the "
+            "partner's certificates inside them, and nothing outside."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.partner_ca = QComboBox()
+        for cert_id, text in partner_cas:
+            self.partner_ca.addItem(text, cert_id)
+        self.permitted = QLineEdit(placeholderText="dns:partner.example ip:10.20.0.0/16")
+        self.excluded = QLineEdit(placeholderText="optional, e.g. dns:internal.partner.example")
+        self.days = QSpinBox(minimum=1, maximum=30 * 365, value=cross.DEFAULT_DAYS, suffix=" days")
+        form.addRow("&Partner CA:", self.partner_ca)
+        form.addRow("&Trusted for:", self.permitted)
+        form.addRow("&Except:", self.excluded)
+        form.addRow("&Validity:", self.days)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.go = buttons.addButton(
+            "&Show what will be signed", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.go.setEnabled(bool(partner_cas))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def request(self) -> cross.CrossRequest:
+        return cross.CrossRequest(
+            int(self.partner_ca.currentData()),
+            tuple(self.permitted.text().split()),
+            tuple(self.excluded.text().split()),
+            self.days.value(),
+        )

@@ -167,6 +167,7 @@ class AuthoritiesPage(QWidget):
             ("retire", "Re&tire…"),
             ("destroy-key", "&Destroy the key…"),
             ("make-csr", "Make a &CSR for a cross-signature…"),
+            ("cross-sign", "Cross-certify a &partner CA…"),
         ):
             action = lifecycle.addAction(text)
             action.triggered.connect(partial(self._lifecycle_of_selected, key))
