@@ -25,6 +25,7 @@ GUI: dict[str, str] = {
     "ca settings": "action:authority_ops.open_settings_dialog",
     "ca sign-batch": "action:request_ops.open_batch_dialog",
     "ca sign-csr": "action:request_ops.open_sign_dialog",
+    "ca issue": "action:request_ops.open_issue_key_dialog",
     "ca verify-key": "action:authority_ops.ask_and_verify_key",
     "ca rollover": "action:ceremony_ops.choose_and_start_ceremony",  # the root-rollover ceremony
     "profile export": "action:profile_ops.choose_and_export",
@@ -91,7 +92,6 @@ GUI: dict[str, str] = {
 # Not yet in the GUI (#22): what the operator uses meanwhile.
 NOT_YET: dict[str, str] = {
     "ca adopt": "pkiadmin-cli ca adopt",
-    "ca issue": "pkiadmin-cli ca issue (key and certificate together)",
 }
 
 

@@ -111,3 +111,40 @@ def test_a_service_certificate_is_renewed_from_a_new_csr(
         )
         assert inventory.get_record(ws.db, new_id).common_name == "www.example.com"
     window.close()
+
+
+def test_a_key_made_here_leaves_only_as_an_encrypted_pkcs12(
+    qtbot: QtBot, tmp_path: Path, messages: MessageLog
+) -> None:
+    import subprocess
+
+    tiers = three_tiers(tmp_path / "ws")
+    tiers.ws.close()
+    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
+    dialog = window.request_ops.open_issue_key_dialog()
+    qtbot.waitUntil(lambda: dialog.profile.count() > 0, timeout=10_000)
+    dialog.issuer.setCurrentIndex(dialog.issuer.findData(tiers.issuing_ca))
+    dialog.profile.setCurrentIndex(dialog.profile.findData("tls-server"))
+    dialog.common_name.setText("rehearsal.example.com")
+    dialog.sans.setText("DNS:rehearsal.example.com bogus:thing")
+    dialog.password.setText("export password for the test")
+    dialog.confirmation.setText("export password for the test")
+    dialog.folder.setText(str(tmp_path / "out"))
+    dialog.unlock.secret.setText(ISSUING)
+    dialog.issue()
+    assert "'bogus:thing' is not DNS:name" in dialog.error.text() and dialog.isVisible()
+    dialog.sans.setText("DNS:rehearsal.example.com")
+    dialog.issue()
+    assert dialog.made is not None, dialog.error.text()
+    assert any("Wrote " in t and ".p12" in t for t in messages.texts)
+    (p12,) = (tmp_path / "out").glob("*.p12")
+    opened = subprocess.run(
+        ["openssl", "pkcs12", "-in", str(p12), "-nodes", "-passin", "pass:export password for the test"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert opened.returncode == 0 and "PRIVATE KEY" in opened.stdout
+    assert not list((tmp_path / "ws" / "keys").glob("*rehearsal*"))  # the key is not kept
+    window.close()

@@ -5,8 +5,6 @@ database of what a CA issued)."""
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from pkiadmin.cli.context import (
 )
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.base.display import safe
+from pkiadmin.core.base.errors import ValidationError
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import (
     authorities,
@@ -45,6 +44,7 @@ from pkiadmin.core.issuance import root as rootca
 from pkiadmin.core.issuance import root_on_token as token_root
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys import pkcs11 as hsm
+from pkiadmin.core.x509 import san_text
 from pkiadmin.core.x509.keyid import SkiMethod
 from pkiadmin.core.x509.names import SubjectSpec
 
@@ -460,29 +460,11 @@ def sign_batch(
         ctx.exit(1)
 
 
-_SAN_KINDS: dict[str, Callable[[str], x509.GeneralName]] = {
-    "dns": x509.DNSName,
-    "ip": lambda v: x509.IPAddress(ipaddress.ip_address(v)),
-    "uri": x509.UniformResourceIdentifier,
-    "email": x509.RFC822Name,
-}
-
-
 def _general_names(values: tuple[str, ...]) -> list[x509.GeneralName]:
-    names: list[x509.GeneralName] = []
-    for value in values:
-        kind, _, name = value.partition(":")
-        make = _SAN_KINDS.get(kind.lower())
-        try:
-            if make is None or not name:
-                raise ValueError(kind)  # noqa: TRY301 - one message for every bad form
-            names.append(make(name))
-        except ValueError:
-            raise click.BadParameter(
-                f"'{value}' is not DNS:name, IP:address, URI:uri or email:address.",
-                param_hint="--san",
-            ) from None
-    return names
+    try:
+        return san_text.parse(values)
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--san") from None
 
 
 @group.command("issue")

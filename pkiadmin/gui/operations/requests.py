@@ -10,6 +10,7 @@ from pkiadmin.core.issuance import requests
 from pkiadmin.core.workspace import blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import csr
+from pkiadmin.gui.dialogs.issue_key import IssueKeyDialog
 from pkiadmin.gui.dialogs.sign_batch import SignBatchDialog
 from pkiadmin.gui.dialogs.sign_csr import SignCsrDialog
 from pkiadmin.gui.errors import show_message
@@ -27,6 +28,7 @@ class RequestOperations:
         page.details_requested.connect(self.load_csr_details)
         page.sign_requested.connect(self.open_sign_dialog)
         page.batch_requested.connect(self.open_batch_dialog)
+        page.issue_with_key_requested.connect(self.open_issue_key_dialog)
         self.batch_dialog: SignBatchDialog | None = None
 
     def import_csr(self, path: Path) -> None:
@@ -70,6 +72,32 @@ class RequestOperations:
         self.sign_dialog = dialog
         dialog.open()
         return dialog
+
+    def open_issue_key_dialog(self) -> IssueKeyDialog:
+        data = self.shell.current_overview()
+        dialog = IssueKeyDialog(
+            self.shell.worker,
+            data.authorities if data else (),
+            self.shell.workspace_path / "exports" / "issued",
+            self.shell.widget,
+            data.custodians if data else None,
+        )
+        dialog.accepted.connect(lambda: self._issued_with_key(dialog))
+        self.issue_key_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _issued_with_key(self, dialog: IssueKeyDialog) -> None:
+        made = dialog.made
+        if made is None:
+            return
+        show_message(
+            self.shell.widget,
+            "Issued with a key made here",
+            f"Certificate {made.cert_id}: {made.certificate.subject.rfc4514_string()}\n"
+            + "\n".join(f"Wrote {path}  SHA-256 {digest}" for path, digest in made.files.items()),
+        )
+        self.shell.refresh(Changes(certificates=True))
 
     def open_batch_dialog(self) -> SignBatchDialog:
         data = self.shell.current_overview()

@@ -43,6 +43,7 @@ class RequestsPage(QWidget):
     import_requested = Signal(object)  # Path
     sign_requested = Signal(int)  # CSR id
     batch_requested = Signal()
+    issue_with_key_requested = Signal()
     details_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -62,6 +63,12 @@ class RequestsPage(QWidget):
         top.addWidget(import_button)
         top.addWidget(self.sign_button)
         top.addWidget(batch_button)
+        self.issue_key_button = QPushButton("Issue with a &key made here…")
+        self.issue_key_button.setToolTip(
+            "Generate a key here, issue its certificate, export both encrypted (not kept)"
+        )
+        self.issue_key_button.clicked.connect(self.issue_with_key_requested.emit)
+        top.addWidget(self.issue_key_button)
         layout.addLayout(top)
         layout.addWidget(QLabel("Drop CSR files (PEM or DER) here to import them."))
         self.model: RecordTableModel[CsrRecord] = RecordTableModel(CSR_COLUMNS, self)
