@@ -200,6 +200,13 @@ class MainWindow(QMainWindow):
                 lambda *_: self.inventory_ops.choose_and_export_view(),
             )
         )
+        file_menu.addAction(
+            self._action(
+                "&Adopt a CA made elsewhere…",
+                None,
+                lambda *_: self.authority_ops.open_adopt_dialog(),
+            )
+        )
         export_menu = file_menu.addMenu("E&xport")
         export_menu.addAction(
             self._action(

@@ -16,6 +16,7 @@ from pkiadmin.gui.worker import InlineCaWorker
 from tests.conftest import PASSPHRASE
 from tests.core.issuance.test_end_entity import ISSUING, three_tiers
 from tests.gui.conftest import MessageLog
+from tests.interop.test_adopt_openssl import NEW, OLD_ROOT, Hft, hft  # noqa: F401 - the fixture
 
 
 def test_renew_retire_destroy_and_verify(
@@ -147,4 +148,40 @@ def test_a_key_made_here_leaves_only_as_an_encrypted_pkcs12(
     )  # fmt: skip
     assert opened.returncode == 0 and "PRIVATE KEY" in opened.stdout
     assert not list((tmp_path / "ws" / "keys").glob("*rehearsal*"))  # the key is not kept
+    window.close()
+
+
+def test_an_openssl_ca_is_adopted_from_the_gui(
+    qtbot: QtBot,
+    tmp_path: Path,
+    messages: MessageLog,
+    hft: Hft,  # noqa: F811 - the fixture
+) -> None:
+    """An `openssl ca` root (the HFT recipe of the interop test) adopted through File → Adopt:
+    what will be adopted is shown first; the key is re-encrypted under the new passphrase."""
+    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
+    dialog = window.authority_ops.open_adopt_dialog()
+    dialog.preview()
+    assert "Choose the CA's certificate and its private key." in dialog.error.text()
+    dialog.paths["cert"].setText(str(hft.root / "certs/ca.cert.pem"))
+    dialog.paths["key"].setText(str(hft.root / "private/ca.key.pem"))
+    dialog.paths["index"].setText(str(hft.root / "index.txt"))
+    dialog.old_secret.setText(OLD_ROOT)
+    dialog.preview()
+    assert "Adopt root CA 'HFT Trading Root CA'" in dialog.text.toPlainText(), dialog.error.text()
+    assert dialog.adopt_button.isEnabled()
+    dialog.secret.setText(NEW)
+    dialog.confirmation.setText(NEW)
+    dialog.adopt()
+    assert dialog.adopted is not None, dialog.error.text()
+    assert (
+        "Adopted CA 1 (certificate 1): 1 issued certificate(s), 0 revocation(s)"
+        in messages.texts[-1]
+    )
+    qtbot.waitUntil(
+        lambda: bool(window.overview_data and window.overview_data.authorities), timeout=10_000
+    )
     window.close()

@@ -7,11 +7,13 @@ from PySide6.QtWidgets import QMessageBox
 
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.workspace.folder import Workspace
+from pkiadmin.gui.dialogs.adopt import AdoptDialog
 from pkiadmin.gui.dialogs.ca_settings import CaSettingsDialog
 from pkiadmin.gui.dialogs.hsm import HsmDialog
 from pkiadmin.gui.dialogs.new_intermediate import NewIntermediateDialog
 from pkiadmin.gui.dialogs.new_root import NewRootDialog
 from pkiadmin.gui.dialogs.unlock import ask_unlock
+from pkiadmin.gui.errors import show_message
 from pkiadmin.gui.pages.certificates import CertificatesPage
 from pkiadmin.gui.shell import AUDIT_ONLY, Changes, Shell
 from pkiadmin.gui.worker import Progress
@@ -89,6 +91,25 @@ class AuthorityOperations:
     def _settings_saved(self, name: str) -> None:
         self.shell.status(f"Saved the settings of {name}.")
         self.shell.refresh(Changes(authorities=True, revocation=True))
+
+    def open_adopt_dialog(self) -> AdoptDialog:
+        dialog = AdoptDialog(self.shell.worker, self.shell.widget)
+        dialog.accepted.connect(lambda: self._adopted(dialog))
+        dialog.open()
+        return dialog
+
+    def _adopted(self, dialog: AdoptDialog) -> None:
+        done = dialog.adopted
+        if done is None:
+            return
+        lines = [
+            f"Adopted CA {done.ca_id} (certificate {done.cert_id}): {done.issued} issued "
+            f"certificate(s), {done.revoked} revocation(s); the key is in {done.key_path.name}, "
+            "encrypted.",
+            *(f"Note: {note}" for note in done.notes),
+        ]
+        show_message(self.shell.widget, "CA adopted", "\n".join(lines))
+        self.shell.refresh(Changes(certificates=True, authorities=True, revocation=True))
 
     def open_hsm_dialog(self) -> HsmDialog:
         dialog = HsmDialog(self.shell.worker, self.shell.widget)
