@@ -73,9 +73,42 @@ def main() -> int:
         grab_partners(window, Path(tmp), grab)
         grab_ceremony(app, window, Path(tmp), suffix)
         grab_signing_ceremony(window, Path(tmp), suffix)
+        grab_dialogs(app, window, suffix)
         window.close()
         grab_first_start(app, Path(tmp), suffix)
     return 0
+
+
+def grab_dialogs(app: object, window: object, suffix: str) -> None:
+    """The dialogs added for GUI parity: CA settings, compliance policy, the custodians' shares,
+    issuing with a key made here, adopting a CA."""
+    from pkiadmin.gui.dialogs.share_inputs import SharesDialog
+
+    def settle() -> None:
+        for _ in range(50):
+            app.processEvents()  # type: ignore[attr-defined]
+
+    dialogs = {
+        "ca-settings": window.authority_ops.open_settings_dialog(1),  # type: ignore[attr-defined]
+        "compliance-policy": window.open_compliance_policy(),  # type: ignore[attr-defined]
+        "issue-with-key": window.request_ops.open_issue_key_dialog(),  # type: ignore[attr-defined]
+        "adopt-ca": window.authority_ops.open_adopt_dialog(),  # type: ignore[attr-defined]
+    }
+    shares = SharesDialog(
+        "Example Root CA 2026",
+        "Issue a CRL (after CRL 3; 1 revocation(s) waiting)",
+        ["Carol Custodian", "Dave Custodian", "Erin Custodian"],
+        "",
+        window,  # type: ignore[arg-type]
+    )
+    shares.show()
+    shares.fields[1].setText("academic acid qqqq")
+    shares.inputs.show_boxes[1].setChecked(True)
+    dialogs["custodian-shares"] = shares
+    settle()
+    for name, dialog in dialogs.items():
+        dialog.grab().save(str(OUT / f"{name}{suffix}.png"))
+        dialog.reject()
 
 
 def grab_first_start(app: object, tmp: Path, suffix: str) -> None:
