@@ -16,6 +16,7 @@ import cryptography
 
 from pkiadmin import __version__
 from pkiadmin.core.base import version
+from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.workspace.folder import Workspace
 
 _SYS_NET = Path("/sys/class/net")
@@ -88,11 +89,33 @@ def writable(folder: Path) -> str | None:
     return None
 
 
+def token_present(label: str, module: str | None) -> Check:
+    """The token the plan names, found in its slot (the PIN is asked for later, at the key)."""
+    from pkiadmin.core.keys import pkcs11
+
+    try:
+        labels = [t.label for t in pkcs11.list_tokens(module)]
+    except PkiError as exc:
+        return Check("token", Status.FAILED, f"the PKCS#11 module cannot be used: {exc}")
+    if label not in labels:
+        found = ", ".join(f"'{lab}'" for lab in labels) or "none"
+        return Check(
+            "token",
+            Status.FAILED,
+            f"the token '{label}' is not present (tokens found: {found}): insert it",
+        )
+    return Check("token", Status.OK, f"the token '{label}' is present")
+
+
 def run(
-    ws: Workspace, sys_net: Path = _SYS_NET, backup_folder: Path | None = None
+    ws: Workspace,
+    sys_net: Path = _SYS_NET,
+    backup_folder: Path | None = None,
+    token: tuple[str, str | None] | None = None,
 ) -> tuple[Check, ...]:
-    """`backup_folder`: where the key backup will be written, checked now rather than found
-    missing at the backup step."""
+    """`backup_folder`: where the key backup will be written; `token`: (label, PKCS#11 module)
+    of the token the key will be generated on. Both are checked now, rather than found missing
+    at their step."""
     checks = []
     up = network_interfaces_up(sys_net)
     checks.append(
@@ -127,6 +150,8 @@ def run(
         if problem
         else Check("workspace", Status.OK, f"{ws.path} is writable")
     )
+    if token is not None:
+        checks.append(token_present(*token))
     if backup_folder is not None:
         problem = writable(backup_folder)
         checks.append(

@@ -266,7 +266,9 @@ class StepRun(Generic[S, P]):
         """`backup_folder`: the medium the key backup will go to, checked now."""
         step = self._step(PREFLIGHT)
         self._begin(step)
-        checks = preflight_checks.run(self.ws, backup_folder=backup_folder)
+        spec = getattr(self.plan, "token", None)  # a root key generated on a token
+        token = (str(spec.token), spec.module) if spec is not None else None
+        checks = preflight_checks.run(self.ws, backup_folder=backup_folder, token=token)
         self._steps.preflight = checks
         network = next(c for c in checks if c.name == "network")
         try:

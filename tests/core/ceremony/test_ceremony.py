@@ -399,3 +399,13 @@ def test_preflight_checks_the_backup_medium(ws: Workspace, tmp_path: Path) -> No
     )
     assert ok.status is preflight.Status.OK
     assert list((tmp_path / "mounted").iterdir()) == []  # the probe file is gone
+
+
+def test_preflight_finds_the_token_the_plan_names(ws: Workspace, token: str) -> None:
+    """A key to be generated on a token: the token is looked for at pre-flight (step 2), not
+    first at key generation; a missing one is named with those that are present."""
+    present = next(c for c in preflight.run(ws, token=(token, None)) if c.name == "token")
+    assert present.status is preflight.Status.OK and token in present.detail
+    missing = next(c for c in preflight.run(ws, token=("not-inserted", None)) if c.name == "token")
+    assert missing.status is preflight.Status.FAILED
+    assert "the token 'not-inserted' is not present" in missing.detail and token in missing.detail
