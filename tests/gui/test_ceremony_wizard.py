@@ -68,8 +68,9 @@ def run_wizard_to_the_end(wizard: CeremonyWizard, tmp_path: Path) -> dict[str, s
     assert "Not enough custodians are present" in page.error.text()
     page.present["Erin Custodian"].setChecked(True)
     page.run_button.click()
-    assert page.results.count() == 5
+    assert page.results.count() == 6
     assert "OK       backup medium:" in page.results.item(4).text()
+    assert "printer:" in page.results.item(5).text()  # whether shares can be printed
     acknowledge(wizard, page)
 
     page = next_page(wizard)

@@ -10,7 +10,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from cryptography.hazmat.primitives import hashes
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -149,6 +149,15 @@ class PreflightPage(StepPage):
         self.results.clear()
         for check in checks if isinstance(checks, tuple) else ():
             self.results.addItem(f"{check.status.value.upper():8} {check.name}: {check.detail}")
+        if isinstance(self.run, CeremonyRun) and self.run.plan.token is None:
+            # The shares page can print each custodian's sheet: say now whether it can.
+            printers = [p.printerName() for p in QPrinterInfo.availablePrinters()]
+            self.results.addItem(
+                f"{'OK':8} printer: {', '.join(printers)}"
+                if printers
+                else f"{'WARNING':8} printer: none available; each custodian writes their share "
+                "down by hand"
+            )
 
     def refresh(self) -> None:
         self.run_button.setEnabled(not self.run.is_done(self.step))
