@@ -88,7 +88,29 @@ def grab_dialogs(app: object, window: object, suffix: str) -> None:
         for _ in range(50):
             app.processEvents()  # type: ignore[attr-defined]
 
+    from pkiadmin.gui.operations.lifecycle import ConfirmDialog, CrossSignDialog, DestroyKeyDialog
+
+    parent = window  # type: ignore[assignment]
+    extra = {
+        "sign-batch": window.request_ops.open_batch_dialog(),  # type: ignore[attr-defined]
+        "known-bad-keys": window.open_known_bad_keys(),  # type: ignore[attr-defined]
+        "ceremony-plan-form": window.ceremony_ops.open_plan_form(),  # type: ignore[attr-defined]
+        "destroy-key": DestroyKeyDialog("Example Online Issuing CA", parent),  # type: ignore[arg-type]
+        "cross-sign": CrossSignDialog(
+            "Example Root CA 2026", [(7, "pat: CN=Partner Root")], parent  # type: ignore[arg-type]
+        ),
+        "lifecycle-confirm": ConfirmDialog(
+            "Renew Example Online Issuing CA",
+            "Subject: CN=Example Online Issuing CA\nIssuer: CN=Example Root CA 2026\n"
+            "Validity: 2026-12-02 to 2031-12-01\nSame key; basicConstraints CA:TRUE, pathlen 0",
+            "Si&gn the renewed certificate",
+            parent,  # type: ignore[arg-type]
+        ),
+    }
+    for dialog in extra.values():
+        dialog.show()
     dialogs = {
+        **extra,
         "ca-settings": window.authority_ops.open_settings_dialog(1),  # type: ignore[attr-defined]
         "compliance-policy": window.open_compliance_policy(),  # type: ignore[attr-defined]
         "issue-with-key": window.request_ops.open_issue_key_dialog(),  # type: ignore[attr-defined]
