@@ -8,16 +8,19 @@ than storing it), while this process stores what they return, in order, in one t
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import hashlib
 import multiprocessing
 import os
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -34,7 +37,10 @@ from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import fields as certfields
 from pkiadmin.core.x509 import pembundle
 
-MAX_FILE_BYTES = 80 * 1024 * 1024  # a 100,000-certificate PEM bundle is about 65 MB
+MAX_FILE_BYTES = 80 * 1024 * 1024  # a file read whole (DER, PKCS#7, PKCS#12, mixed PEM)
+STREAM_MIN_BYTES = 16 * 1024 * 1024  # a PEM bundle larger than this is streamed, of any size
+STREAM_BLOCK = 4 * 1024 * 1024  # bytes read at a time from a streamed bundle
+STREAM_AHEAD = 4  # pieces parsed ahead of the one being stored
 GROUP_FILES = 500  # files stored under one commit
 GROUP_S = 1.0  # and at least this often
 PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
@@ -226,16 +232,27 @@ def import_paths(
             summary.files += 1
             report = _reporter(progress, number, len(files), str(path))
             report(0)
-            data = _read(path, summary)
-            if data is None:
-                continue
-            report = _reporter(progress, number, len(files), str(path), data)
-            parallel = _wants_pool(data)  # a large bundle's certificates are counted once
-            if pool is None and parallel:
-                pool = _start_pool(lists)
-            batches = _batches(data, path.name, p12_password, pool if parallel else None)
+            streamed = _streamed_bundle(path)
+            if streamed is not None:
+                # A large PEM bundle is read in blocks: memory stays bounded whatever its size.
+                report = _reporter(progress, number, len(files), str(path), expected=streamed)
+                if pool is None:
+                    pool = _start_pool(lists)
+                hasher = hashlib.sha256()
+                batches = _streamed_batches(path, hasher, pool)
+                digest = hasher.hexdigest
+            else:
+                data = _read(path, summary)
+                if data is None:
+                    continue
+                report = _reporter(progress, number, len(files), str(path), data)
+                parallel = _wants_pool(data)  # a large bundle's certificates are counted once
+                if pool is None and parallel:
+                    pool = _start_pool(lists)
+                batches = _batches(data, path.name, p12_password, pool if parallel else None)
+                digest = _digest_of(data)
             try:
-                added, duplicates = bulk_store.store(ws, path, data, batches, report, cancelled)
+                added, duplicates = bulk_store.store(ws, path, digest, batches, report, cancelled)
             except Cancelled:
                 summary.cancelled = True
                 break
@@ -281,9 +298,9 @@ def _reporter(
     count: int,
     path: str,
     data: bytes | None = None,
+    expected: int | None = None,
 ) -> Callable[[int], None]:
     # A bundle's progress is its certificates, not its one file: PEM says how many it holds.
-    expected = None
     if data is not None:
         expected = data.count(b"-----BEGIN CERTIFICATE-----") or None
 
@@ -331,6 +348,72 @@ def _die_with_parent() -> None:
         return
     if os.getppid() == 1:  # the parent died before the request took effect
         os._exit(1)
+
+
+def _digest_of(data: bytes) -> Callable[[], str]:
+    return lambda: hashlib.sha256(data).hexdigest()
+
+
+def _streamed_bundle(path: Path) -> int | None:
+    """The number of certificates of a PEM bundle too large to read whole (counted in a first
+    pass, block by block), or None: a small file, or not a plain PEM certificate bundle."""
+    try:
+        if path.stat().st_size <= STREAM_MIN_BYTES or _suffix(path.name) in {"p12", "pfx"}:
+            return None
+        with path.open("rb") as f:
+            head = f.read(64 * 1024)
+            if pembundle.BEGIN not in head or b"-----BEGIN PKCS7-----" in head:
+                return None
+            count, tail = head.count(pembundle.BEGIN), head[-len(pembundle.BEGIN) :]
+            while block := f.read(STREAM_BLOCK):
+                # A marker cut between two blocks is counted once: on the joined edge.
+                joined = tail + block
+                count += joined.count(pembundle.BEGIN) - tail.count(pembundle.BEGIN)
+                tail = joined[-len(pembundle.BEGIN) :]
+    except OSError:
+        return None  # read the usual way, which says what is wrong
+    return count
+
+
+def _stream_pieces(path: Path, hasher: Any) -> Iterator[bytes]:
+    """The bundle in pieces of CHUNK certificates, read STREAM_BLOCK bytes at a time (text
+    between certificates kept); every byte read is hashed."""
+    buffer, count, scan = b"", 0, 0
+    with path.open("rb") as f:
+        while block := f.read(STREAM_BLOCK):
+            hasher.update(block)
+            buffer += block
+            while (end := buffer.find(pembundle.END, scan)) >= 0:
+                scan = end + len(pembundle.END)
+                count += 1
+                if count % CHUNK == 0:
+                    yield buffer[:scan]
+                    buffer, scan = buffer[scan:], 0
+            # A marker cut between two blocks is found once the next block is joined.
+            scan = max(scan, len(buffer) - len(pembundle.END) + 1)
+    if buffer.strip():
+        yield buffer
+
+
+def _streamed_batches(
+    path: Path, hasher: Any, pool: ProcessPoolExecutor
+) -> Iterator[list[certfields.CertFields]]:
+    """The pieces parsed in the worker processes, a few ahead of the one being stored: memory
+    holds those pieces, never the file."""
+    ahead: collections.deque[Future[list[tuple[object, ...]] | str]] = collections.deque()
+    pieces = _stream_pieces(path, hasher)
+    for piece in pieces:
+        ahead.append(pool.submit(_parse_piece, piece))
+        if len(ahead) >= STREAM_AHEAD:
+            yield _fields_of(ahead.popleft().result())
+    while ahead:
+        yield _fields_of(ahead.popleft().result())
+
+
+def _fields_of(result: list[tuple[object, ...]] | str) -> list[certfields.CertFields]:
+    if isinstance(result, str):
+        raise ValueError(result)  # noqa: TRY004 - a malformed certificate
+    return [certfields.CertFields._make(row) for row in result]
 
 
 def _read(path: Path, summary: ImportSummary) -> bytes | None:

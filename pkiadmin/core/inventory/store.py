@@ -28,35 +28,45 @@ class NothingInFile(Exception):  # noqa: N818
 def store(
     ws: Workspace,
     path: Path,
-    data: bytes,
+    digest: Callable[[], str],
     batches: Iterable[list[certfields.CertFields]],
     report: Callable[[int], None],
     cancelled: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
-    """Store the file's certificates, batch by batch, in one transaction; (added, duplicates)."""
-    stored: list[tuple[int, certfields.CertFields]] = []
-    total = 0
+    """Store the file's certificates, batch by batch, in one transaction; (added, duplicates).
+    `digest`: the file's SHA-256, asked for once every batch is read (a streamed file is hashed
+    as it is read)."""
+    # Only the file's CA certificates are kept until the end (to adopt what they signed):
+    # memory holds a batch, not the file.
+    cas: list[tuple[int, certfields.CertFields]] = []
+    total = added_count = last = 0
     with ws.db.atomic():
         start = int(ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
         for batch in batches:
             total += len(batch)
             added, left_out = inventory.insert_new(ws.db, batch, inventory.Source.IMPORTED)
             _refuse_reused_serials(ws, left_out, start)
-            stored += added
-            report(len(stored))
+            _link_issuers(ws, added)  # to issuers already stored, this batch's included
+            cas += [(cert_id, f) for cert_id, f in added if f.is_ca]
+            added_count += len(added)
+            last = max([last, *(cert_id for cert_id, _ in added)])
+            report(added_count)
             if cancelled is not None and cancelled():
                 raise Cancelled
         if total == 0:
             raise NothingInFile
-        _link_issuers(ws, stored)
+        # What was stored before its issuer (earlier in this file, or in an earlier import)
+        # is linked now to a CA of this file that verifiably signed it.
+        links = _adopt_orphans(ws, cas, last + 1)
+        ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
         audit.append(
             ws.db,
             "cert.import",
             {"file": str(path)},
-            artefacts=(audit.Artefact(str(path), hashlib.sha256(data).hexdigest()),),
-            details={"imported": len(stored), "duplicates": total - len(stored)},
+            artefacts=(audit.Artefact(str(path), digest()),),
+            details={"imported": added_count, "duplicates": total - added_count},
         )
-    return len(stored), total - len(stored)
+    return added_count, total - added_count
 
 
 def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
@@ -127,8 +137,6 @@ def _link_issuers(ws: Workspace, stored: list[tuple[int, certfields.CertFields]]
                 continue
             links.append((issuer_id, cert_id))
             break
-    first = min((cert_id for cert_id, _ in stored), default=0)
-    links += _adopt_orphans(ws, [(cert_id, f) for cert_id, f in stored if f.is_ca], first)
     ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
 
 

@@ -277,3 +277,49 @@ def test_a_reused_serial_number_refuses_the_file(ws: Workspace, tmp_path: Path) 
     )
     assert [r.common_name for r in inventory.list_certificates(ws.db)] == ["h0.example"]
     assert audit.verify(ws.db).ok
+
+
+@pytest.fixture
+def streaming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streaming at test scale: any bundle over 2 kB is streamed, read 700 bytes at a time (so
+    that markers fall across blocks), in pieces of 7 certificates; and the whole-file limit is
+    far below the bundle, which is imported all the same."""
+    monkeypatch.setattr(bulk_import, "STREAM_MIN_BYTES", 2_000)
+    monkeypatch.setattr(bulk_import, "STREAM_BLOCK", 700)
+    monkeypatch.setattr(bulk_import, "CHUNK", 7)
+    monkeypatch.setattr(bulk_import, "MAX_FILE_BYTES", 3_000)
+
+
+def test_a_bundle_of_any_size_is_streamed_whole(
+    ws: Workspace, tmp_path: Path, streaming: None
+) -> None:
+    import hashlib
+
+    certs = _leaves(30)
+    bundle = tmp_path / "big.pem"
+    bundle.write_bytes(b"# a comment before\n" + _pem(*certs) + b"\n# and after\n")
+    assert bundle.stat().st_size > bulk_import.MAX_FILE_BYTES
+    seen: list[tuple[int, int | None]] = []
+    summary = bulk_import.import_paths(
+        ws, [bundle], progress=lambda p: seen.append((p.certificates, p.expected))
+    )
+    assert (summary.imported, summary.refused) == (31, [])
+    assert seen[-1] == (31, 31) and [c for c, _ in seen][1:-1] == [7, 14, 21, 28]
+    entry = audit.entries(ws.db)[-1]
+    assert entry.operation == "cert.import"
+    assert entry.artefacts[0].sha256 == hashlib.sha256(bundle.read_bytes()).hexdigest()
+    records = {r.common_name: r for r in inventory.list_certificates(ws.db)}
+    assert records["h29.example"].issuer_cert_id == records["Partner Issuing CA"].id
+
+
+def test_a_streamed_bundle_with_one_bad_certificate_stores_nothing(
+    ws: Workspace, tmp_path: Path, streaming: None
+) -> None:
+    pems = [_pem(c) for c in _leaves(20)]
+    broken = bytearray(pems[17])
+    broken[120] ^= 0x0F  # inside the base64 of the 18th certificate
+    bundle = tmp_path / "big.pem"
+    bundle.write_bytes(b"".join([*pems[:17], bytes(broken), *pems[18:]]))
+    summary = bulk_import.import_paths(ws, [bundle])
+    assert summary.imported == 0 and [p for p, _ in summary.refused] == [str(bundle)]
+    assert ws.db.execute("SELECT count(*) FROM certificates").fetchone()[0] == 0
