@@ -107,6 +107,13 @@ def grab_dialogs(app: object, window: object, suffix: str) -> None:
             parent,  # type: ignore[arg-type]
         ),
     }
+    extra["hsm-tokens"] = window.authority_ops.open_hsm_dialog()  # type: ignore[attr-defined]
+    extra["new-intermediate"] = window.authority_ops.open_new_intermediate_dialog()  # type: ignore[attr-defined]
+    data = window.overview_data  # type: ignore[attr-defined]
+    if data is not None and data.partners:
+        name = data.partners[0].name
+        extra["build-package"] = window.partner_ops.open_build(name)  # type: ignore[attr-defined]
+        extra["open-package"] = window.partner_ops.open_package_dialog(name)  # type: ignore[attr-defined]
     for dialog in extra.values():
         dialog.show()
     dialogs = {
