@@ -91,3 +91,32 @@ def _crash_dialogs_fail_the_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[li
     monkeypatch.setattr(errors.CrashDialog, "exec", record)
     yield seen
     assert not seen, "an unexpected error was shown:\n" + "\n".join(seen)
+
+
+def shown_window(qtbot: object, path: Path) -> MainWindow:
+    """A main window on the workspace at `path` (an existing one, or made now), shown, with its
+    first overview read."""
+    win = MainWindow(InlineCaWorker(path), path)
+    qtbot.addWidget(win)  # type: ignore[attr-defined]
+    win.show()
+    qtbot.waitUntil(lambda: win.overview_data is not None, timeout=10_000)  # type: ignore[attr-defined]
+    return win
+
+
+def accept_confirmations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every 'what will be signed' confirmation read (its box ticked) and accepted; returns the
+    texts shown, in order."""
+    from PySide6.QtWidgets import QDialog
+
+    from pkiadmin.gui.operations import lifecycle
+
+    shown: list[str] = []
+
+    def read(dialog: lifecycle.ConfirmDialog) -> int:
+        shown.append(dialog.text)
+        assert not dialog.go.isEnabled()  # only once it was read
+        dialog.checked.setChecked(True)
+        return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(lifecycle.ConfirmDialog, "exec", read)
+    return shown

@@ -7,15 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from pkiadmin.gui.main_window import MainWindow
-from pkiadmin.gui.operations import lifecycle
-from pkiadmin.gui.worker import InlineCaWorker
 from tests.conftest import PASSPHRASE
 from tests.core.issuance.test_end_entity import ISSUING, three_tiers
-from tests.gui.conftest import MessageLog
+from tests.gui.conftest import MessageLog, accept_confirmations, shown_window
 from tests.interop.test_adopt_openssl import NEW, OLD_ROOT, Hft, hft  # noqa: F401 - the fixture
 
 
@@ -24,19 +20,8 @@ def test_renew_retire_destroy_and_verify(
 ) -> None:
     tiers = three_tiers(tmp_path / "ws")
     tiers.ws.close()
-    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
-    shown: list[str] = []
-
-    def confirmed(dialog: lifecycle.ConfirmDialog) -> int:
-        shown.append(dialog.text)
-        assert not dialog.go.isEnabled()  # only once it was read
-        dialog.checked.setChecked(True)
-        return int(QDialog.DialogCode.Accepted.value)
-
-    monkeypatch.setattr(lifecycle.ConfirmDialog, "exec", confirmed)
+    window = shown_window(qtbot, tmp_path / "ws")
+    shown = accept_confirmations(monkeypatch)
     secret = [PASSPHRASE]
     monkeypatch.setattr(
         "pkiadmin.gui.dialogs.unlock.QInputDialog.getText", lambda *_a, **_k: (secret[0], True)
@@ -84,18 +69,8 @@ def test_a_service_certificate_is_renewed_from_a_new_csr(
     tiers.ws.close()
     request, _key = csr_for("anything.example.org", [x509.DNSName("anything.example.org")])
     (tmp_path / "next.csr").write_bytes(request.public_bytes(serialization.Encoding.PEM))
-    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
-    shown: list[str] = []
-
-    def confirmed(dialog: lifecycle.ConfirmDialog) -> int:
-        shown.append(dialog.text)
-        dialog.checked.setChecked(True)
-        return int(QDialog.DialogCode.Accepted.value)
-
-    monkeypatch.setattr(lifecycle.ConfirmDialog, "exec", confirmed)
+    window = shown_window(qtbot, tmp_path / "ws")
+    shown = accept_confirmations(monkeypatch)
     monkeypatch.setattr(
         "pkiadmin.gui.dialogs.unlock.QInputDialog.getText", lambda *_a, **_k: (ISSUING, True)
     )
@@ -121,10 +96,7 @@ def test_a_key_made_here_leaves_only_as_an_encrypted_pkcs12(
 
     tiers = three_tiers(tmp_path / "ws")
     tiers.ws.close()
-    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
+    window = shown_window(qtbot, tmp_path / "ws")
     dialog = window.request_ops.open_issue_key_dialog()
     qtbot.waitUntil(lambda: dialog.profile.count() > 0, timeout=10_000)
     dialog.issuer.setCurrentIndex(dialog.issuer.findData(tiers.issuing_ca))
@@ -159,10 +131,7 @@ def test_an_openssl_ca_is_adopted_from_the_gui(
 ) -> None:
     """An `openssl ca` root (the HFT recipe of the interop test) adopted through File → Adopt:
     what will be adopted is shown first; the key is re-encrypted under the new passphrase."""
-    window = MainWindow(InlineCaWorker(tmp_path / "ws"), tmp_path / "ws")
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
+    window = shown_window(qtbot, tmp_path / "ws")
     dialog = window.authority_ops.open_adopt_dialog()
     dialog.preview()
     assert "Choose the CA's certificate and its private key." in dialog.error.text()

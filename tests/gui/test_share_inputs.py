@@ -14,8 +14,8 @@ from pkiadmin.core.revocation import crl as crl_records
 from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.gui.dialogs import share_inputs
 from pkiadmin.gui.dialogs.share_inputs import ShareInputs, SharesDialog
-from pkiadmin.gui.main_window import MainWindow
 from tests.ceremony_helpers import rehearse, share_lines
+from tests.gui.conftest import shown_window
 
 
 def test_each_share_is_hidden_and_checked_word_by_word(qtbot: QtBot, tmp_path: Path) -> None:
@@ -47,12 +47,7 @@ def test_a_crl_of_a_ceremony_root_is_signed_with_every_custodians_share(
     with workspace.create(path) as ws:
         result = rehearse(ws, tmp_path / "ceremony")
     shares = share_lines(tmp_path / "ceremony")
-    from pkiadmin.gui.worker import InlineCaWorker
-
-    window = MainWindow(InlineCaWorker(path), path)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
+    window = shown_window(qtbot, path)
     seen: dict[str, object] = {}
 
     def typed(dialog: SharesDialog) -> int:

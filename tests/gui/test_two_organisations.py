@@ -23,8 +23,8 @@ from pytestqt.qtbot import QtBot
 
 from pkiadmin.gui.dialogs.share_inputs import SharesDialog
 from pkiadmin.gui.main_window import MainWindow
-from pkiadmin.gui.worker import InlineCaWorker
 from tests.ceremony_helpers import DATA, stage
+from tests.gui.conftest import accept_confirmations, shown_window
 from tests.gui.test_ceremony_wizard import run_wizard_to_the_end
 from tests.gui.test_partners import drive_call
 from tests.interop.test_end_entity_tls import _listening_port
@@ -81,11 +81,8 @@ def _typed_by(unlocking: Unlocking) -> object:
 
 
 def _open(qtbot: QtBot, folder: Path) -> MainWindow:
-    window = MainWindow(InlineCaWorker(folder / "ws"), folder / "ws")
-    qtbot.addWidget(window)
+    window = shown_window(qtbot, folder / "ws")
     window.resize(1280, 800)
-    window.show()
-    qtbot.waitUntil(lambda: window.overview_data is not None, timeout=10_000)
     return window
 
 
@@ -295,19 +292,11 @@ def test_two_organisations_onboard_each_other_through_the_gui(
 
 def _cross_sign(a: Org, b: Org, unlocking: Unlocking, monkeypatch: pytest.MonkeyPatch) -> None:
     from pkiadmin.core.lifecycle import cross
-    from pkiadmin.gui.operations import lifecycle
 
     data = a.window.overview_data
     assert data is not None
     (theirs,) = [c for c in data.partner_certs if c.trusted and "Root CA" in c.subject]
-    shown: list[str] = []
-
-    def read(dialog: lifecycle.ConfirmDialog) -> int:
-        shown.append(dialog.text)
-        dialog.checked.setChecked(True)
-        return int(QDialog.DialogCode.Accepted.value)
-
-    monkeypatch.setattr(lifecycle.ConfirmDialog, "exec", read)
+    shown = accept_confirmations(monkeypatch)
     unlocking.org = a
     request = cross.CrossRequest(theirs.cert_id, (f"dns:{b.short}.example", "dns:svc-b.example"))
     a.window.lifecycle_ops.cross_sign(a.ids["root"], request)

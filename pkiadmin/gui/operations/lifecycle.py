@@ -72,6 +72,20 @@ class LifecycleOperations:
         found = next((a.name for a in data.authorities if a.id == ca_id), None) if data else None
         return found or f"CA {ca_id}"
 
+    def _confirmed_key(
+        self, title: str, text: str, action: str, ca_id: int, purpose: str
+    ) -> tuple[str | None, list[str] | None] | None:
+        """What will be signed, confirmed as read, then what unlocks the signing CA's key; None
+        (and the status says nothing was signed) when the operator stops at either."""
+        unlock = (
+            ask_unlock(self.shell, ca_id, purpose)
+            if confirm(self.shell, title, text, action)
+            else None
+        )
+        if unlock is None:
+            self.shell.status("Nothing was signed.")
+        return unlock
+
     # --- renewal ----------------------------------------------------------------------------
 
     def ask_and_renew(self, ca_id: int) -> None:
@@ -96,12 +110,11 @@ class LifecycleOperations:
     def _renew_planned(self, result: tuple[renewal.RenewalPlan, str]) -> None:
         found, text = result
         name = self._name(found.ca_id)
-        if not confirm(self.shell, f"Renew {name}", text, "Si&gn the renewed certificate"):
-            self.shell.status("Nothing was signed.")
-            return
-        unlock = ask_unlock(self.shell, found.issuer_ca_id, f"Renew {name}: its issuer's key")
+        unlock = self._confirmed_key(
+            f"Renew {name}", text, "Si&gn the renewed certificate", found.issuer_ca_id,
+            f"Renew {name}: its issuer's key",
+        )  # fmt: skip
         if unlock is None:
-            self.shell.status("Nothing was signed.")
             return
         secret, words = unlock
 
@@ -182,12 +195,9 @@ class LifecycleOperations:
         def ready(result: tuple[cross.CrossPlan, str]) -> None:
             found, text = result
             name = self._name(ca_id)
-            if not confirm(self.shell, f"Cross-certify under {name}", text, "Si&gn it"):
-                self.shell.status("Nothing was signed.")
-                return
-            unlock = ask_unlock(self.shell, ca_id, f"Cross-certify under {name}")
+            title = f"Cross-certify under {name}"
+            unlock = self._confirmed_key(title, text, "Si&gn it", ca_id, title)
             if unlock is None:
-                self.shell.status("Nothing was signed.")
                 return
 
             def operation(ws: Workspace, _p: Progress) -> cross.CrossCertificate:
@@ -225,12 +235,11 @@ class LifecycleOperations:
         def ready(result: tuple[end_entity.EndEntityPlan, bytes, str]) -> None:
             found, data, text = result
             title = f"Renew certificate {cert_id}"
-            if not confirm(self.shell, title, text, "Si&gn the successor"):
-                self.shell.status("Nothing was signed.")
-                return
-            unlock = ask_unlock(self.shell, found.issuer_ca_id, f"{title}: the issuing CA's key")
+            unlock = self._confirmed_key(
+                title, text, "Si&gn the successor", found.issuer_ca_id,
+                f"{title}: the issuing CA's key",
+            )  # fmt: skip
             if unlock is None:
-                self.shell.status("Nothing was signed.")
                 return
 
             def operation(ws: Workspace, _p: Progress) -> end_entity.IssuedCertificate:
