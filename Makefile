@@ -47,6 +47,7 @@ benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/pkits.py
 	$(BIN)/python benchmarks/faults.py
 	$(BIN)/python benchmarks/batch_sign.py
+	$(BIN)/python benchmarks/bundle_stream.py
 	$(BIN)/python benchmarks/ocsp_sign.py
 
 system-deps:
