@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from pkiadmin.gui.dialogs.sign_batch import SignBatchDialog
 from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.operations.lifecycle import CrossSignDialog, DestroyKeyDialog
 from tests.ceremony_helpers import stage
 
 MNEMONIC = re.compile(r"&[^&\s]")
@@ -41,6 +42,12 @@ def test_no_label_shows_its_ampersand(qtbot: QtBot, window: MainWindow, tmp_path
         window.authority_ops.open_new_root_dialog(),
         window.ceremony_ops.open_plan_form(),
         SignBatchDialog(window.worker, (), window),
+        window.authority_ops.open_adopt_dialog(),
+        window.request_ops.open_issue_key_dialog(),
+        window.open_compliance_policy(),
+        window.open_guides(),
+        DestroyKeyDialog("A CA", window),
+        CrossSignDialog("A CA", [(1, "pat: CN=Partner Root")], window),
     ]
     QApplication.processEvents()
     found = {type(w).__name__: _shown_ampersands(w) for w in opened}
