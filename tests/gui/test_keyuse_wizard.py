@@ -12,6 +12,7 @@ from pkiadmin.core.ceremony.keyuse import report as keyuse_report
 from pkiadmin.core.ceremony.keyuse.run import KeyUseResult
 from pkiadmin.gui.main_window import MainWindow
 from pkiadmin.gui.wizard import keyuse_pages as kp
+from pkiadmin.gui.wizard.wizard import CeremonyWizard
 from tests.conftest import PASSPHRASE
 from tests.gui.test_ceremony_wizard import acknowledge, next_page
 from tests.gui.test_main_window import fill_and_create
@@ -100,38 +101,9 @@ def test_crl_ceremony_in_the_wizard(qtbot: QtBot, window: MainWindow, tmp_path: 
         '[ceremony]\nkind = "crl"\nid = "CRL-1"\npurpose = "re-sign"\ncps_reference = "CPS"\n'
         + PARTICIPANTS
     )
-    window.ceremony_ops.start_ceremony(plan, rehearsal=False)
-    wizard = window.ceremony_ops.ceremony_wizard
-    assert wizard is not None
-    page = wizard.currentPage()
-    page.matches.click()  # type: ignore[attr-defined]
-    acknowledge(wizard, page)  # type: ignore[arg-type]
-    page = next_page(wizard)
-    page.waiver.setText("test")  # type: ignore[attr-defined]
-    page.run_button.click()  # type: ignore[attr-defined]
-    acknowledge(wizard, page)
-    page = next_page(wizard)
-    assert isinstance(page, kp.ReviewPage)
-    assert "CRL of 'GUI Root CA' (CA certificates only)" in page.text.toPlainText()
-    page.buttons.match_button.click()
-    acknowledge(wizard, page)
-    page = next_page(wizard)
-    assert isinstance(page, kp.UnlockPage)
-    page.fields[1][0].setText(PASSPHRASE)
-    page.unlock_button.click()
-    acknowledge(wizard, page)
-    page = next_page(wizard)
-    assert isinstance(page, kp.KeyUseSigningPage)
-    page.sign_button.click()
-    assert "CRL 1 of GUI Root CA: 0 entries" in page.result.toPlainText()
-    acknowledge(wizard, page)
-    page = next_page(wizard)
-    page.buttons.match_button.click()  # type: ignore[attr-defined]
-    acknowledge(wizard, page)
-    page = next_page(wizard)
-    for box in page.boxes.values():  # type: ignore[attr-defined]
-        box.click()
-    wizard.next()
+    wizard, review, signed = _walk(window, plan)
+    assert "CRL of 'GUI Root CA' (CA certificates only)" in review
+    assert "CRL 1 of GUI Root CA: 0 entries" in signed
     assert isinstance(wizard.finish_page.result, KeyUseResult)
     wizard.accept()
     assert window.revocation.crls.rowCount() == 1
@@ -146,6 +118,25 @@ def test_root_rollover_ceremony_in_the_wizard(
     fill_and_create(qtbot, window.authority_ops.open_new_root_dialog())
     plan = tmp_path / "rollover.toml"
     plan.write_text(rollover_plan("GUI Root CA", "GUI Root CA 2026"))
+    wizard, shown, signed = _walk(window, plan)
+    assert "New root:       CN=GUI Root CA 2026,O=Example Ltd,C=SE" in shown
+    assert "Link 1:         the new root's name and key, signed by the old root's key" in shown
+    assert "new-root-by-old-root.pem" in signed
+    result = wizard.finish_page.result
+    assert isinstance(result, KeyUseResult), wizard.finish_page.error.text()
+    verdict = keyuse_report.verify(result.report_dir)
+    assert verdict.ok and any("co-signer.pem" in c for c in verdict.checks)
+    wizard.accept()
+    window.refresh()
+    assert window.overview_data is not None
+    names = [a.name for a in window.overview_data.authorities]
+    assert names == ["GUI Root CA", "GUI Root CA 2026"]
+
+
+def _walk(window: MainWindow, plan: Path) -> tuple[CeremonyWizard, str, str]:
+    """A key-use ceremony through the wizard with the root's passphrase, every step
+    acknowledged, to the finished report: (wizard, what the review showed, what signing
+    showed)."""
     window.ceremony_ops.start_ceremony(plan, rehearsal=False)
     wizard = window.ceremony_ops.ceremony_wizard
     assert wizard is not None
@@ -158,9 +149,7 @@ def test_root_rollover_ceremony_in_the_wizard(
     acknowledge(wizard, page)
     page = next_page(wizard)
     assert isinstance(page, kp.ReviewPage)
-    shown = page.text.toPlainText()
-    assert "New root:       CN=GUI Root CA 2026,O=Example Ltd,C=SE" in shown
-    assert "Link 1:         the new root's name and key, signed by the old root's key" in shown
+    review = page.text.toPlainText()
     page.buttons.match_button.click()
     acknowledge(wizard, page)
     page = next_page(wizard)
@@ -171,7 +160,7 @@ def test_root_rollover_ceremony_in_the_wizard(
     page = next_page(wizard)
     assert isinstance(page, kp.KeyUseSigningPage)
     page.sign_button.click()
-    assert "new-root-by-old-root.pem" in page.result.toPlainText()
+    signed = page.result.toPlainText()
     acknowledge(wizard, page)
     page = next_page(wizard)
     assert isinstance(page, kp.OutputsFingerprintPage)
@@ -182,12 +171,4 @@ def test_root_rollover_ceremony_in_the_wizard(
     for box in page.boxes.values():
         box.click()
     wizard.next()
-    result = wizard.finish_page.result
-    assert isinstance(result, KeyUseResult), wizard.finish_page.error.text()
-    verdict = keyuse_report.verify(result.report_dir)
-    assert verdict.ok and any("co-signer.pem" in c for c in verdict.checks)
-    wizard.accept()
-    window.refresh()
-    assert window.overview_data is not None
-    names = [a.name for a in window.overview_data.authorities]
-    assert names == ["GUI Root CA", "GUI Root CA 2026"]
+    return wizard, review, signed

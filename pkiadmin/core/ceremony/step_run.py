@@ -256,6 +256,11 @@ class StepRun(Generic[S, P]):
     def _check_quorum(self, present: Sequence[str]) -> None:
         """Subclasses check who must be in the room."""
 
+    def _token_to_check(self) -> tuple[str, str | None] | None:
+        """(label, PKCS#11 module) of the token a key will be made on, for pre-flight to look
+        for; subclasses that make keys on tokens say which."""
+        return None
+
     def run_preflight(
         self,
         clock_confirmed_by: str,
@@ -266,9 +271,9 @@ class StepRun(Generic[S, P]):
         """`backup_folder`: the medium the key backup will go to, checked now."""
         step = self._step(PREFLIGHT)
         self._begin(step)
-        spec = getattr(self.plan, "token", None)  # a root key generated on a token
-        token = (str(spec.token), spec.module) if spec is not None else None
-        checks = preflight_checks.run(self.ws, backup_folder=backup_folder, token=token)
+        checks = preflight_checks.run(
+            self.ws, backup_folder=backup_folder, token=self._token_to_check()
+        )
         self._steps.preflight = checks
         network = next(c for c in checks if c.name == "network")
         try:

@@ -78,7 +78,6 @@ class ShareInputs(QWidget):
 def _show_check(label: QLabel, text: str) -> None:
     check = shares.check_words(text)
     label.setText(check.message)
-    label.setProperty("state", "ok" if check.complete else ("bad" if check.unknown else ""))
     label.setStyleSheet(
         "color: #1b5e20;" if check.complete else ("color: #b71c1c;" if check.unknown else "")
     )

@@ -163,6 +163,10 @@ class CeremonyRun(StepRun[Step, CeremonyPlan]):
 
     # --- the steps -------------------------------------------------------------------------
 
+    def _token_to_check(self) -> tuple[str, str | None] | None:
+        spec = self.plan.token
+        return (spec.token, spec.module) if spec is not None else None
+
     def _check_quorum(self, present: Sequence[str]) -> None:
         custodians = {p.name for p in self.plan.by_role(Role.CUSTODIAN)}
         strangers = sorted(set(present) - custodians)
