@@ -15,47 +15,37 @@ import multiprocessing
 import os
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.utils import CryptographyDeprecationWarning
-
-from pkiadmin.core.base.display import plain_error
 from pkiadmin.core.base.errors import PkiError
+from pkiadmin.core.inventory import import_workers as workers
 from pkiadmin.core.inventory import store as bulk_store
+from pkiadmin.core.inventory.import_workers import MALFORMED, Parsed, parse
 from pkiadmin.core.inventory.store import Cancelled
-from pkiadmin.core.keys import known_bad
 from pkiadmin.core.workspace import blocklists
-from pkiadmin.core.workspace.folder import Workspace
-from pkiadmin.core.x509 import fields as certfields
+from pkiadmin.core.workspace.folder import DB_NAME, Workspace
 from pkiadmin.core.x509 import pembundle
 
-MAX_FILE_BYTES = 80 * 1024 * 1024  # a file read whole (DER, PKCS#7, PKCS#12, mixed PEM)
+__all__ = ["ImportProgress", "ImportSummary", "import_paths", "parse"]
+
+MAX_FILE_BYTES = workers.MAX_FILE_BYTES  # a file read whole (DER, PKCS#7, PKCS#12, mixed PEM)
 STREAM_MIN_BYTES = 16 * 1024 * 1024  # a PEM bundle larger than this is streamed, of any size
 STREAM_BLOCK = 4 * 1024 * 1024  # bytes read at a time from a streamed bundle
 STREAM_AHEAD = 4  # pieces parsed ahead of the one being stored
-GROUP_FILES = 500  # files stored under one commit
+GROUP_FILES = 500  # files stored under one commit and one audit entry
 GROUP_S = 1.0  # and at least this often
 PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker processes for
+PARALLEL_FILES = 200  # small files in one import worth starting worker processes for
+FILES_CHUNK = 32  # small files per piece of work handed to a worker
+FILES_AHEAD = 8  # such pieces read ahead of the file being stored
 CHUNK = 2_500  # certificates per piece of work handed to a worker
 SERIAL_CHUNK = 250  # certificates per piece of a smaller bundle read here (its progress steps)
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-# cryptography raises more than ValueError for malformed certificates, some only when a field is read.
-_MALFORMED = (
-    ValueError,
-    TypeError,
-    UnsupportedAlgorithm,
-    x509.DuplicateExtension,
-    x509.InvalidVersion,
-    x509.UnsupportedGeneralNameType,
-)
+_MALFORMED = MALFORMED
 
 
 @dataclass
@@ -90,69 +80,6 @@ def _files(paths: Sequence[Path]) -> Iterator[Path]:
             yield path
 
 
-def parse(data: bytes, name: str, p12_password: str | None = None) -> list[certfields.CertFields]:
-    """Every certificate in a file of any supported format with all its fields read (where
-    cryptography reports many malformed certificates); a ValueError says why there is none.
-    A certificate cryptography only warns about (a negative serial, ...) breaks RFC 5280: refused."""
-    names = certfields.NameCache()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        parsed = [
-            certfields.read_fields(cert, names, der, _known_bad_lists)
-            for cert, der in _parse(data, name, p12_password)
-        ]
-    for warning in caught:
-        if issubclass(warning.category, (CryptographyDeprecationWarning, UserWarning)):
-            raise ValueError(f"it breaks RFC 5280: {warning.message}")  # noqa: TRY004 - a bad file
-    return parsed
-
-
-def _parse(
-    data: bytes, name: str, p12_password: str | None
-) -> list[tuple[x509.Certificate, bytes | None]]:
-    """The certificates, each with its DER when that is at hand."""
-    if (
-        _suffix(name) not in {"p12", "pfx"}
-        and b"-----BEGIN PKCS7-----" not in data
-        and (ders := pembundle.certificate_ders(data))
-    ):
-        return [(x509.load_der_x509_certificate(der), der) for der in ders]
-    return [(cert, None) for cert in _load(data, name, p12_password)]
-
-
-def _suffix(name: str) -> str:
-    return name.lower().rsplit(".", 1)[-1] if "." in name else ""
-
-
-def _load(data: bytes, name: str, p12_password: str | None) -> list[x509.Certificate]:
-    suffix = _suffix(name)
-    if suffix in {"p12", "pfx"}:
-        try:
-            loaded = pkcs12.load_pkcs12(data, p12_password.encode() if p12_password else None)
-        except ValueError as exc:
-            raise ValueError(
-                "a PKCS#12 file that the given password does not open (or a damaged one)"
-            ) from exc
-        certs = [c.certificate for c in loaded.additional_certs]
-        return ([loaded.cert.certificate] if loaded.cert else []) + certs
-    if b"-----BEGIN PKCS7-----" in data:
-        return list(pkcs7.load_pem_pkcs7_certificates(data))
-    if b"-----BEGIN CERTIFICATE-----" in data:
-        return list(x509.load_pem_x509_certificates(data))
-    if suffix in {"p7b", "p7c"}:
-        return list(pkcs7.load_der_pkcs7_certificates(data))
-    return [x509.load_der_x509_certificate(data)]
-
-
-def _parse_piece(piece: bytes) -> list[tuple[object, ...]] | str:
-    """In a worker process: the fields of a piece of a PEM bundle (as plain tuples, which cross
-    the process boundary faster than named ones), or why it cannot be read."""
-    try:
-        return [tuple(f) for f in parse(piece, "piece.pem")]
-    except _MALFORMED as exc:
-        return f"not a certificate file pkiadmin can read: {plain_error(exc)}"
-
-
 def _pieces(data: bytes, size: int | None = None) -> list[bytes]:
     """The bundle cut after every size-th (CHUNK-th) certificate (text between certificates is
     kept)."""
@@ -171,33 +98,116 @@ def _pieces(data: bytes, size: int | None = None) -> list[bytes]:
 
 def _batches(
     data: bytes, name: str, p12_password: str | None, pool: ProcessPoolExecutor | None
-) -> Iterator[list[certfields.CertFields]]:
+) -> Iterator[list[Parsed]]:
     if pool is None:
-        if _suffix(name) in {"p12", "pfx"} or b"-----BEGIN PKCS7-----" in data:
-            yield parse(data, name, p12_password)
+        if workers.suffix(name) in {"p12", "pfx"} or b"-----BEGIN PKCS7-----" in data:
+            yield [Parsed(f) for f in parse(data, name, p12_password)]
             return
         # A PEM bundle in pieces, each stored (and its progress shown) as it is read.
         for piece in _pieces(data, SERIAL_CHUNK):
-            yield parse(piece, name, p12_password)
+            yield [Parsed(f) for f in parse(piece, name, p12_password)]
         return
-    for result in pool.map(_parse_piece, _pieces(data)):
-        if isinstance(result, str):
-            raise ValueError(result)  # noqa: TRY004 - a malformed certificate
-        yield [certfields.CertFields._make(row) for row in result]
+    for result in pool.map(workers.parse_piece, _pieces(data)):
+        yield _parsed(result)
 
 
 def _wants_pool(data: bytes) -> bool:
     return b"-----BEGIN PKCS7-----" not in data and data.count(pembundle.BEGIN) >= PARALLEL_MIN
 
 
-# The workspace's blocklists of known-bad keys, in this process and in each worker (a
-# certificate's key found in one is a compliance finding, not a refusal: it was issued elsewhere).
-_known_bad_lists: tuple[known_bad.Blocklist, ...] = ()
+class _Group:
+    """Files stored under one commit, with one audit entry that lists each of them and its
+    SHA-256 (each file is a savepoint of its own, stored whole or not at all; a kill loses the
+    files of the group not yet committed, entry included)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._stack: contextlib.ExitStack | None = None
+        self._files: list[bulk_store.StoredFile] = []
+        self._opened_at = 0.0
+        self._count = 0
+
+    def begin_file(self) -> None:
+        if self._stack is not None and (
+            self._count >= GROUP_FILES or time.monotonic() - self._opened_at >= GROUP_S
+        ):
+            self.commit()
+        if self._stack is None:
+            self._stack = contextlib.ExitStack()
+            self._stack.enter_context(self._ws.db.atomic())
+            self._opened_at = time.monotonic()
+        self._count += 1
+
+    def stored(self, path: Path, sha256: str, added: int, duplicates: int) -> None:
+        self._files.append(bulk_store.StoredFile(str(path), sha256, added, duplicates))
+
+    def commit(self) -> None:
+        if self._stack is None:
+            return
+        stack, self._stack = self._stack, None
+        files, self._files, self._count = self._files, [], 0
+        try:
+            bulk_store.audit_files(self._ws, files)
+        except BaseException:
+            stack.__exit__(*sys.exc_info())
+            raise
+        stack.close()
+
+    def roll_back(self) -> None:
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            stack.__exit__(*sys.exc_info())
 
 
-def _use_lists(lists: Sequence[tuple[str, dict[int, str]]]) -> None:
-    global _known_bad_lists  # noqa: PLW0603 - one set of lists per import, per process
-    _known_bad_lists = tuple(known_bad.Blocklist(Path(path), names) for path, names in lists)
+@dataclass
+class _Prepared:
+    """How each file is read: streamed, by the workers (small files), or here."""
+
+    streamed: dict[int, int]  # file index -> its certificate count (a large PEM bundle)
+    small: list[str]  # the files for the workers, in order
+    here: set[int]  # file indexes read here (PKCS#12, which needs the password)
+
+
+def _prepare(files: Sequence[Path]) -> _Prepared:
+    prepared = _Prepared({}, [], set())
+    for index, path in enumerate(files):
+        if workers.suffix(path.name) in {"p12", "pfx"}:
+            prepared.here.add(index)
+        elif (count := _streamed_bundle(path)) is not None:
+            prepared.streamed[index] = count
+        else:
+            prepared.small.append(str(path))
+    if len(prepared.small) < PARALLEL_FILES:  # not worth the workers: all read here
+        prepared.here.update(i for i in range(len(files)) if i not in prepared.streamed)
+        prepared.small = []
+    return prepared
+
+
+class _SmallFiles:
+    """The small files read, hashed and parsed by the workers, a few pieces ahead of the one
+    being stored, handed out in order."""
+
+    def __init__(self, pool: ProcessPoolExecutor, paths: Sequence[str]) -> None:
+        self._pool = pool
+        self._chunks = (paths[i : i + FILES_CHUNK] for i in range(0, len(paths), FILES_CHUNK))
+        self._ahead: collections.deque[Future[list[workers.FileResult]]] = collections.deque()
+        self._ready: collections.deque[workers.FileResult] = collections.deque()
+        for _ in range(FILES_AHEAD):
+            self._submit()
+
+    def _submit(self) -> None:
+        chunk = next(self._chunks, None)
+        if chunk is not None:
+            self._ahead.append(self._pool.submit(workers.read_files, chunk))
+
+    def take(self, path: Path) -> workers.FileResult:
+        if not self._ready:
+            self._ready.extend(self._ahead.popleft().result())
+            self._submit()
+        result = self._ready.popleft()
+        if result[0] != str(path):
+            raise RuntimeError("the import's workers returned files out of order")
+        return result
 
 
 def import_paths(
@@ -209,50 +219,53 @@ def import_paths(
 ) -> ImportSummary:
     summary = ImportSummary()
     files = list(_files(paths))
-    pool: ProcessPoolExecutor | None = None
+    prepared = _prepare(files)
     lists = [(str(b.path), dict(b.names)) for b in blocklists.installed(ws)]
-    _use_lists(lists)
-    # Many small files share a commit (each file is a savepoint of its own, stored whole or not
-    # at all; a kill or a cancel loses at most the files of the group not yet committed).
-    group = contextlib.ExitStack()
-    in_group, opened_at = 0, 0.0
+    workers.use_lists(lists)
+    pools: list[ProcessPoolExecutor] = []
+
+    def pool() -> ProcessPoolExecutor:
+        if not pools:
+            pools.append(_start_pool(lists, ws.path / DB_NAME))
+        return pools[0]
+
+    small = _SmallFiles(pool(), prepared.small) if prepared.small else None
+    group = _Group(ws)
     try:
-        for number, path in enumerate(files, start=1):
-            if in_group and (in_group >= GROUP_FILES or time.monotonic() - opened_at >= GROUP_S):
-                group.close()
-                in_group = 0
-            if in_group == 0:
-                group = contextlib.ExitStack()
-                group.enter_context(ws.db.atomic())
-                opened_at = time.monotonic()
-            in_group += 1
+        for index, path in enumerate(files):
+            group.begin_file()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
                 break
             summary.files += 1
+            number = index + 1
             report = _reporter(progress, number, len(files), str(path))
             report(0)
-            streamed = _streamed_bundle(path)
-            if streamed is not None:
+            if index in prepared.streamed:
                 # A large PEM bundle is read in blocks: memory stays bounded whatever its size.
-                report = _reporter(progress, number, len(files), str(path), expected=streamed)
-                if pool is None:
-                    pool = _start_pool(lists)
+                expected = prepared.streamed[index]
+                report = _reporter(progress, number, len(files), str(path), expected=expected)
                 hasher = hashlib.sha256()
-                batches = _streamed_batches(path, hasher, pool)
+                batches: Iterator[list[Parsed]] = _streamed_batches(path, hasher, pool())
                 digest = hasher.hexdigest
-            else:
+            elif index in prepared.here:
                 data = _read(path, summary)
                 if data is None:
                     continue
                 report = _reporter(progress, number, len(files), str(path), data)
                 parallel = _wants_pool(data)  # a large bundle's certificates are counted once
-                if pool is None and parallel:
-                    pool = _start_pool(lists)
-                batches = _batches(data, path.name, p12_password, pool if parallel else None)
+                batches = _batches(data, path.name, p12_password, pool() if parallel else None)
                 digest = _digest_of(data)
+            else:
+                assert small is not None  # noqa: S101 - every other file is a small one
+                _, sha256, rows = small.take(path)
+                if isinstance(rows, str):
+                    summary.refused.append((str(path), rows))
+                    continue
+                batches = iter([_parsed(rows)])
+                digest = _digest_of_hex(sha256)
             try:
-                added, duplicates = bulk_store.store(ws, path, digest, batches, report, cancelled)
+                added, duplicates = bulk_store.store(ws, batches, report, cancelled)
             except Cancelled:
                 summary.cancelled = True
                 break
@@ -260,36 +273,28 @@ def import_paths(
                 summary.refused.append((str(path), "holds no certificate"))
                 continue
             except _MALFORMED as exc:
-                summary.refused.append((str(path), _reason(exc)))
+                summary.refused.append((str(path), workers.reason(exc)))
                 continue
             except PkiError as exc:
                 summary.refused.append((str(path), str(exc)))
                 continue
+            group.stored(path, digest(), added, duplicates)
             summary.imported += added
             summary.duplicates += duplicates
     except BaseException:
-        group.__exit__(*sys.exc_info())  # the open group is rolled back
+        group.roll_back()  # the open group is rolled back, its audit entry with it
         raise
     else:
-        group.close()
+        group.commit()
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        for blocklist in _known_bad_lists:
-            blocklist.close()
-        _use_lists([])
+        for started in pools:
+            started.shutdown(cancel_futures=True)
+        workers.use_lists([])
     if summary.imported >= 1000:
         # Fresh statistics, so that each filter's query uses its index (a sampled ANALYZE: fast).
         ws.db.execute("PRAGMA analysis_limit = 1000")
         ws.db.execute("ANALYZE")
     return summary
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    if text.startswith(("not a certificate file", "it ", "a PKCS#12")):
-        return text
-    return f"not a certificate file pkiadmin can read: {plain_error(exc)}"
 
 
 def _reporter(
@@ -311,54 +316,29 @@ def _reporter(
     return report
 
 
-def _start_pool(lists: Sequence[tuple[str, dict[int, str]]]) -> ProcessPoolExecutor:
+def _start_pool(lists: Sequence[tuple[str, dict[int, str]]], db_path: Path) -> ProcessPoolExecutor:
     # 'spawn': the GUI has threads, and a forked child of a threaded process can deadlock.
     return ProcessPoolExecutor(
         max_workers=WORKERS,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(lists,),
+        initializer=workers.start_worker,
+        initargs=(lists, str(db_path)),
     )
-
-
-def _start_worker(lists: Sequence[tuple[str, dict[int, str]]]) -> None:
-    _lower_priority()
-    _use_lists(lists)
-
-
-def _lower_priority() -> None:
-    """In a worker: yield the CPU to this process, which stores what the workers read (one
-    SQLite writer is the import's critical path; the workers run ahead of it with what is left).
-    And end when this process ends, even by kill -9 (Linux: PR_SET_PDEATHSIG)."""
-    if hasattr(os, "nice"):
-        os.nice(10)
-    _die_with_parent()
-
-
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(1)
 
 
 def _digest_of(data: bytes) -> Callable[[], str]:
     return lambda: hashlib.sha256(data).hexdigest()
 
 
+def _digest_of_hex(sha256: str) -> Callable[[], str]:
+    return lambda: sha256
+
+
 def _streamed_bundle(path: Path) -> int | None:
     """The number of certificates of a PEM bundle too large to read whole (counted in a first
     pass, block by block), or None: a small file, or not a plain PEM certificate bundle."""
     try:
-        if path.stat().st_size <= STREAM_MIN_BYTES or _suffix(path.name) in {"p12", "pfx"}:
+        if path.stat().st_size <= STREAM_MIN_BYTES or workers.suffix(path.name) in {"p12", "pfx"}:
             return None
         with path.open("rb") as f:
             head = f.read(64 * 1024)
@@ -395,38 +375,29 @@ def _stream_pieces(path: Path, hasher: Any) -> Iterator[bytes]:
         yield buffer
 
 
-def _streamed_batches(
-    path: Path, hasher: Any, pool: ProcessPoolExecutor
-) -> Iterator[list[certfields.CertFields]]:
+def _streamed_batches(path: Path, hasher: Any, pool: ProcessPoolExecutor) -> Iterator[list[Parsed]]:
     """The pieces parsed in the worker processes, a few ahead of the one being stored: memory
     holds those pieces, never the file."""
-    ahead: collections.deque[Future[list[tuple[object, ...]] | str]] = collections.deque()
+    ahead: collections.deque[Future[list[workers.Row] | str]] = collections.deque()
     pieces = _stream_pieces(path, hasher)
     for piece in pieces:
-        ahead.append(pool.submit(_parse_piece, piece))
+        ahead.append(pool.submit(workers.parse_piece, piece))
         if len(ahead) >= STREAM_AHEAD:
-            yield _fields_of(ahead.popleft().result())
+            yield _parsed(ahead.popleft().result())
     while ahead:
-        yield _fields_of(ahead.popleft().result())
+        yield _parsed(ahead.popleft().result())
 
 
-def _fields_of(result: list[tuple[object, ...]] | str) -> list[certfields.CertFields]:
+def _parsed(result: list[workers.Row] | str) -> list[Parsed]:
     if isinstance(result, str):
         raise ValueError(result)  # noqa: TRY004 - a malformed certificate
-    return [certfields.CertFields._make(row) for row in result]
+    return workers.parsed_rows(result)
 
 
 def _read(path: Path, summary: ImportSummary) -> bytes | None:
     """The file's bytes, or None with the reason recorded."""
-    try:
-        size = path.stat().st_size
-        if size <= MAX_FILE_BYTES:
-            return path.read_bytes()
-        summary.refused.append(
-            (str(path), f"{size // 1_000_000} MB is far more than a certificate file")
-        )
-    except FileNotFoundError:
-        summary.refused.append((str(path), "the file disappeared before it could be read"))
-    except OSError as exc:
-        summary.refused.append((str(path), f"cannot be read ({exc.strerror})"))
-    return None
+    data = workers.read_whole(path, MAX_FILE_BYTES)
+    if isinstance(data, str):
+        summary.refused.append((str(path), data))
+        return None
+    return data

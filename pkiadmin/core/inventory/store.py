@@ -1,17 +1,19 @@
-"""Storing the certificates of one imported file: one transaction with one audit entry, or
-nothing. Duplicates (by SHA-256) are counted and skipped, a reused issuer+serial refuses the file,
-and each certificate is linked to the inventory certificate that verifiably signed it."""
+"""Storing the certificates of one imported file: whole or nothing, under a savepoint of the
+import's transaction, whose one audit entry lists every file it stored with its SHA-256.
+Duplicates (by SHA-256) are counted and skipped, a reused issuer+serial refuses the file, and
+each certificate is linked to the inventory certificate that verifiably signed it."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
 from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.inventory.import_workers import Parsed
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import fields as certfields
@@ -25,17 +27,21 @@ class NothingInFile(Exception):  # noqa: N818
     """The file holds no certificate."""
 
 
+class StoredFile(NamedTuple):
+    path: str
+    sha256: str
+    added: int
+    duplicates: int
+
+
 def store(
     ws: Workspace,
-    path: Path,
-    digest: Callable[[], str],
-    batches: Iterable[list[certfields.CertFields]],
+    batches: Iterable[list[Parsed]],
     report: Callable[[int], None],
     cancelled: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
-    """Store the file's certificates, batch by batch, in one transaction; (added, duplicates).
-    `digest`: the file's SHA-256, asked for once every batch is read (a streamed file is hashed
-    as it is read)."""
+    """Store one file's certificates, batch by batch, whole or not at all (a savepoint of the
+    import's transaction, whose audit entry the caller writes); (added, duplicates)."""
     # Only the file's CA certificates are kept until the end (to adopt what they signed):
     # memory holds a batch, not the file.
     cas: list[tuple[int, certfields.CertFields]] = []
@@ -44,9 +50,12 @@ def store(
         start = int(ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
         for batch in batches:
             total += len(batch)
-            added, left_out = inventory.insert_new(ws.db, batch, inventory.Source.IMPORTED)
+            checked = {p.fields.sha256: p for p in batch}
+            added, left_out = inventory.insert_new(
+                ws.db, [p.fields for p in batch], inventory.Source.IMPORTED
+            )
             _refuse_reused_serials(ws, left_out, start)
-            _link_issuers(ws, added)  # to issuers already stored, this batch's included
+            _link_issuers(ws, [(cert_id, checked[f.sha256]) for cert_id, f in added])
             cas += [(cert_id, f) for cert_id, f in added if f.is_ca]
             added_count += len(added)
             last = max([last, *(cert_id for cert_id, _ in added)])
@@ -59,14 +68,24 @@ def store(
         # is linked now to a CA of this file that verifiably signed it.
         links = _adopt_orphans(ws, cas, last + 1)
         ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
-        audit.append(
-            ws.db,
-            "cert.import",
-            {"file": str(path)},
-            artefacts=(audit.Artefact(str(path), digest()),),
-            details={"imported": added_count, "duplicates": total - added_count},
-        )
     return added_count, total - added_count
+
+
+def audit_files(ws: Workspace, files: Sequence[StoredFile]) -> None:
+    """One audit entry for files stored under one commit, listing each with its SHA-256."""
+    if not files:
+        return
+    audit.append(
+        ws.db,
+        "cert.import",
+        {"files": len(files)},
+        artefacts=tuple(audit.Artefact(f.path, f.sha256) for f in files),
+        details={
+            "imported": sum(f.added for f in files),
+            "duplicates": sum(f.duplicates for f in files),
+            "per_file": [[f.added, f.duplicates] for f in files],
+        },
+    )
 
 
 def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
@@ -111,31 +130,39 @@ def _refuse_reused_serials(
         )
 
 
-def _link_issuers(ws: Workspace, stored: list[tuple[int, certfields.CertFields]]) -> None:
+def _link_issuers(ws: Workspace, stored: list[tuple[int, Parsed]]) -> None:
     """Self-issued certificates link to themselves; others to the CA certificate in the inventory
-    (this file's included) with the issuer's name whose key verifies their signature."""
-    candidates: dict[str, list[tuple[int, x509.Certificate]]] = {}
+    (this file's included) with the issuer's name whose key verifies their signature. A worker
+    process has checked the CAs it could see; only the others are checked here."""
+    candidates: dict[str, list[int]] = {}
+    loaded: dict[int, x509.Certificate] = {}
     links: list[tuple[int, int]] = []
-    for cert_id, f in stored:
+    for cert_id, (f, issuer_id, tried) in stored:
         if f.self_issued:
             links.append((cert_id, cert_id))
             continue
+        if issuer_id is not None:
+            links.append((issuer_id, cert_id))
+            continue
         if f.issuer not in candidates:
             candidates[f.issuer] = [
-                (int(row[0]), inventory.load_certificate(ws.db, int(row[0])))
+                int(row[0])
                 for row in ws.db.execute(
                     "SELECT id FROM certificates WHERE subject = ? AND is_ca = 1", (f.issuer,)
                 )
             ]
-        if not candidates[f.issuer]:
+        unchecked = [i for i in candidates[f.issuer] if i not in tried]
+        if not unchecked:
             continue
         cert = x509.load_der_x509_certificate(f.der)
-        for issuer_id, issuer in candidates[f.issuer]:
+        for candidate in unchecked:
+            if candidate not in loaded:
+                loaded[candidate] = inventory.load_certificate(ws.db, candidate)
             try:
-                cert.verify_directly_issued_by(issuer)
+                cert.verify_directly_issued_by(loaded[candidate])
             except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
                 continue
-            links.append((issuer_id, cert_id))
+            links.append((candidate, cert_id))
             break
     ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
 

@@ -3,6 +3,7 @@ its reason while what was already imported stays consistent."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,7 +57,13 @@ def test_every_format_duplicates_and_issuer_links(ws: Workspace, tmp_path: Path)
     assert records["Partner Issuing CA"].issuer_cert_id == records["Partner Root"].id
     assert records["client"].issuer_cert_id == records["Partner Issuing CA"].id
     assert all(r.source is inventory.Source.IMPORTED for r in records.values())
-    assert [e.operation for e in audit.entries(ws.db)].count("cert.import") == 4
+    # One audit entry for the files stored under one commit, each file named with its SHA-256.
+    (entry,) = [e for e in audit.entries(ws.db) if e.operation == "cert.import"]
+    stored = sorted(p for p in (tmp_path / "in").rglob("*") if p.is_file())
+    assert sorted(a.name for a in entry.artefacts) == [str(p) for p in stored]
+    for artefact in entry.artefacts:
+        assert artefact.sha256 == hashlib.sha256(Path(artefact.name).read_bytes()).hexdigest()
+    assert (entry.details["imported"], entry.details["duplicates"]) == (3, 3)
 
 
 def test_bad_files_are_refused_with_reasons(ws: Workspace, tmp_path: Path) -> None:
