@@ -144,23 +144,32 @@ class IssuerLookup:
     sees what was committed when a name was first asked for."""
 
     def __init__(self, db_path: Path) -> None:
-        self._conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-        self._conn.execute("PRAGMA query_only = ON")
+        self._db_path = db_path
+        self._conn: sqlite3.Connection | None = None
         self._cas: dict[str, list[tuple[int, x509.Certificate]]] = {}
+
+    def _candidates(self, issuer: str) -> list[tuple[int, x509.Certificate]]:
+        """The CAs of that name, or none when the database cannot be read here (then the storing
+        process checks them all)."""
+        try:
+            if self._conn is None:
+                self._conn = sqlite3.connect(f"file:{self._db_path}?mode=ro", uri=True, timeout=10)
+                self._conn.execute("PRAGMA query_only = ON")
+            rows = self._conn.execute(
+                "SELECT c.id, d.der FROM certificates c JOIN certificate_der d"
+                " ON d.cert_id = c.id WHERE c.subject = ? AND c.is_ca = 1",
+                (issuer,),
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        return [(int(cert_id), x509.load_der_x509_certificate(der)) for cert_id, der in rows]
 
     def check(self, fields: certfields.CertFields, cert: x509.Certificate) -> Parsed:
         if fields.self_issued:
             return Parsed(fields)  # linked to itself by the storing process
         candidates = self._cas.get(fields.issuer)
         if candidates is None:
-            candidates = self._cas[fields.issuer] = [
-                (int(cert_id), x509.load_der_x509_certificate(der))
-                for cert_id, der in self._conn.execute(
-                    "SELECT c.id, d.der FROM certificates c JOIN certificate_der d"
-                    " ON d.cert_id = c.id WHERE c.subject = ? AND c.is_ca = 1",
-                    (fields.issuer,),
-                )
-            ]
+            candidates = self._cas[fields.issuer] = self._candidates(fields.issuer)
         for issuer_id, issuer in candidates:
             try:
                 cert.verify_directly_issued_by(issuer)

@@ -91,8 +91,9 @@ def test_readers_do_not_wait_for_a_writer(root_ws_path: Path) -> None:
 
 POOL = """
 import time
+from pathlib import Path
 from pkiadmin.core.inventory import importer as bulk_import
-pool = bulk_import._start_pool([])
+pool = bulk_import._start_pool([], Path("no-workspace") / "pkiadmin.db")
 futures = [pool.submit(time.sleep, 60) for _ in range(2)]
 time.sleep(3)
 print(" ".join(str(p) for p in pool._processes), flush=True)
