@@ -45,7 +45,6 @@ FILES_AHEAD = 8  # such pieces read ahead of the file being stored
 CHUNK = 2_500  # certificates per piece of work handed to a worker
 SERIAL_CHUNK = 250  # certificates per piece of a smaller bundle read here (its progress steps)
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-_MALFORMED = MALFORMED
 
 
 @dataclass
@@ -272,7 +271,7 @@ def import_paths(
             except bulk_store.NothingInFile:
                 summary.refused.append((str(path), "holds no certificate"))
                 continue
-            except _MALFORMED as exc:
+            except MALFORMED as exc:
                 summary.refused.append((str(path), workers.reason(exc)))
                 continue
             except PkiError as exc:
