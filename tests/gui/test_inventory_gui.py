@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from pkiadmin.core.inventory import query, view_export
 from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.gui.main_window import MainWindow
+from pkiadmin.gui.models.certificates import PROBE
 from pkiadmin.gui.worker import InlineCaWorker
 from tests.gui.conftest import MessageLog, wait_for_rows
 from tests.inventory_helpers import dated, large
@@ -92,6 +93,36 @@ def test_filter_sort_and_details_in_a_large_inventory(qtbot: QtBot, big_window: 
     assert "Select a certificate to see its details." in page.details.plain_text()
     page.clear_filters()
     wait_for_rows(qtbot, big_window, ROWS)
+
+
+def test_first_page_comes_before_the_count_of_many_matches(
+    qtbot: QtBot, big_window: MainWindow
+) -> None:
+    """A word every row holds: the view fills from a count that stops at PROBE, says so, and
+    grows to the exact count when it is done (the first page is not kept waiting for it)."""
+    page = big_window.certificates
+    qtbot.keyClick(big_window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    wait_for_rows(qtbot, big_window, ROWS)
+    seen: list[tuple[bool, int, str, bool]] = []
+    page.model.loaded.connect(
+        lambda total: seen.append(
+            (page.model.exact, total, page.count_label.text(), page.model.row(0) is not None)
+        )
+    )
+    qtbot.keyClicks(page.filter, "example")
+    qtbot.waitUntil(lambda: bool(seen) and page.model.exact, timeout=10_000)
+    wait_for_rows(qtbot, big_window, ROWS)
+    assert seen[-1] == (
+        False,
+        PROBE,
+        f"At least {PROBE:,} certificates match (of about {ROWS:,}), counting…",
+        True,
+    )
+    assert page.model.exact
+    assert page.count_label.text() == f"{ROWS:,} certificates match (of about {ROWS:,})"
+    page.table.scrollToBottom()  # the rows the count added load like any other
+    qtbot.waitUntil(lambda: page.model.row(ROWS - 1) is not None, timeout=10_000)
+    assert page.model.index(ROWS - 1, 0).data() == "1"
 
 
 def test_dashboard_counts_known_expiry_dates_and_opens_them(qtbot: QtBot, tmp_path: Path) -> None:

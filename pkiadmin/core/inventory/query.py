@@ -55,14 +55,32 @@ def _fts_terms(text: str) -> str | None:
     return " ".join(f'"{t}"*' for t in terms) if terms else None
 
 
+# A text search read from the full-text index, joined to the rows it names: SQLite then walks the
+# index's matches (in id order, when asked) and stops at a page, where `id IN (SELECT rowid ...)`
+# first collects every match (a million of them for a word every row holds).
+_FTS_SOURCE = (
+    " FROM (SELECT rowid AS fts_id FROM certificates_fts WHERE certificates_fts MATCH :match)"
+    " JOIN certificates ON id = fts_id"
+)
+
+
+def _source(f: Filter) -> tuple[str, dict[str, object]]:
+    """The FROM clause of a count or page: the full-text index joined to the rows for a text
+    search (the WHERE clause then leaves the text out), else the table."""
+    if f.text and (terms := _fts_terms(f.text)):
+        return _FTS_SOURCE, {"match": terms}
+    return " FROM certificates", {}
+
+
 def where(
-    db: Database, f: Filter, now: datetime, selective: bool = True
+    db: Database, f: Filter, now: datetime, selective: bool = True, joined: bool = False
 ) -> tuple[str, dict[str, object]]:
     """The WHERE clause (or '') and its parameters. `selective`: the filter matches a small share
-    of the rows (the finding clause then lists its certificates instead of probing every row)."""
+    of the rows (the finding clause then lists its certificates instead of probing every row).
+    `joined`: the FROM clause is _source's, which matches the text already."""
     parts: list[str] = []
     params: dict[str, object] = {"now": now.isoformat()}
-    if f.text and (terms := _fts_terms(f.text)):
+    if f.text and not joined and (terms := _fts_terms(f.text)):
         parts.append(
             "id IN (SELECT rowid FROM certificates_fts WHERE certificates_fts MATCH :match)"
         )
@@ -123,14 +141,26 @@ def where(
     return (" WHERE " + " AND ".join(f"({p})" for p in parts)) if parts else "", params
 
 
-def count(db: Database, f: Filter, now: datetime | None = None) -> int:
+def count(db: Database, f: Filter, now: datetime | None = None, up_to: int | None = None) -> int:
+    """How many certificates match. With `up_to`, counting stops there: the answer is exact when
+    it is below `up_to`, and means "at least `up_to`" otherwise (cheap at any size)."""
     now = now or datetime.now(UTC)
+    if up_to is not None:
+        source, params = _source(f)
+        clause, extra = where(db, f, now, selective=True, joined=True)
+        sql = f"SELECT COUNT(*) FROM (SELECT 1{source}{clause} LIMIT :up_to)"  # noqa: S608
+        return int(db.execute(sql, params | extra | {"up_to": up_to}).fetchone()[0])
     if f.finding and replace(f, finding=None).is_empty() and not compliance.rule(f.finding).clock:
         return compliance.count(db, f.finding)  # straight from the findings index
     if f.algorithm and replace(f, algorithm=None).is_empty():
         return _algorithm_count(db, f.algorithm)
-    clause, params = where(db, f, now, selective=True)
-    return int(db.execute(f"SELECT COUNT(*) FROM certificates{clause}", params).fetchone()[0])  # noqa: S608
+    if f.text and replace(f, text=None).is_empty() and (terms := _fts_terms(f.text)):
+        # Straight from the full-text index (its triggers keep it in step with the table).
+        sql = "SELECT COUNT(*) FROM certificates_fts WHERE certificates_fts MATCH :match"
+        return int(db.execute(sql, {"match": terms}).fetchone()[0])
+    source, params = _source(f)
+    clause, extra = where(db, f, now, selective=True, joined=True)
+    return int(db.execute(f"SELECT COUNT(*){source}{clause}", params | extra).fetchone()[0])
 
 
 ALGORITHM_COUNT_MIN = 1000  # below this many matches, they are counted directly
@@ -172,10 +202,13 @@ def rows(db: Database) -> int:
     return int(db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
 
 
-def _order(sort: Sort, descending: bool, by_index: bool) -> str:
+def _order(sort: Sort, descending: bool, by_index: bool, fts: bool = False) -> str:
     """ORDER BY; without by_index the sort column is written +column, which keeps SQLite from
-    walking the sort index (and testing every row) when the filter's own index finds few rows."""
+    walking the sort index (and testing every row) when the filter's own index finds few rows.
+    `fts`: the rows come from the full-text index, which gives them in id order itself."""
     direction = " DESC" if descending else ""
+    if sort is Sort.ID and fts and by_index:
+        return f" ORDER BY fts_id{direction}"
     mark = "" if by_index else "+"
     columns = ", ".join(f"{mark}{c}{direction}" for c in sort.value.split(", "))
     return f" ORDER BY {columns}" + ("" if sort is Sort.ID else f", id{direction}")
@@ -190,23 +223,26 @@ def page(
     offset: int = 0,
     limit: int = 200,
     total: int | None = None,
+    selective: bool | None = None,
 ) -> tuple[CertRecord, ...]:
-    """One page of the matching certificates, in the given order. `total` (the count, if known)
-    chooses the plan: few matches are found by the filter's index and sorted; many are read in
-    the sort index's order until the page is full."""
+    """One page of the matching certificates, in the given order. The plan: few matches are
+    found by the filter's index and sorted; many are read in the sort index's order until the
+    page is full. `selective` says which, else `total` (the count, if known) decides, else a
+    count."""
     now = now or datetime.now(UTC)
     if f.is_empty():
         selective = False
-    else:
+    elif selective is None:
         matches = count(db, f, now) if total is None else total
         selective = matches * 5 < rows(db)
-    clause, params = where(db, f, now, selective)
-    params |= {"limit": limit, "offset": offset}
-    order = _order(sort, descending, by_index=not selective)
-    sql = (
-        f"SELECT {inventory.COLUMNS} FROM certificates{clause}{order}"  # noqa: S608
-        " LIMIT :limit OFFSET :offset"
-    )
+    # Walking the sort index (not the text index) tests each row against the text: the text is
+    # then a set collected once (an IN clause), not a join.
+    source, params = _source(f) if sort is Sort.ID or selective else (" FROM certificates", {})
+    joined = source == _FTS_SOURCE
+    clause, extra = where(db, f, now, selective, joined=joined)
+    params |= extra | {"limit": limit, "offset": offset}
+    order = _order(sort, descending, by_index=not selective, fts=joined)
+    sql = f"SELECT {inventory.COLUMNS}{source}{clause}{order} LIMIT :limit OFFSET :offset"
     return tuple(inventory.record(r) for r in db.query(sql, params))
 
 

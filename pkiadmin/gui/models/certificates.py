@@ -2,7 +2,8 @@
 
 The GUI thread never runs a query. An InventoryReader on its own thread, with its own read-only
 SQLite connection (WAL lets it read while the CA worker writes), counts the matches of the
-current filter and loads pages of rows on demand; the model shows '…' for a row until its page
+current filter (up to PROBE first, so that the first page is shown before a count of a million
+is done) and loads pages of rows on demand; the model shows '…' for a row until its page
 arrives. A new filter or sort starts a new generation: answers for older ones are dropped, and a
 query still running for one is interrupted.
 """
@@ -37,6 +38,7 @@ from pkiadmin.core.inventory.records import CertRecord
 from pkiadmin.core.workspace import folder as workspace
 
 PAGE = 200
+PROBE = 10_000  # matches counted before the first page is shown; the exact count follows
 MAX_PAGES = 64  # pages kept in memory (about 13,000 rows)
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 _Index = QModelIndex | QPersistentModelIndex
@@ -62,9 +64,14 @@ class Request:
 
 
 class InventoryReader(QObject):
-    """Lives on its own thread; answers count and page requests for the newest generation."""
+    """Lives on its own thread; answers count and page requests for the newest generation. The
+    first page comes before the full count: a count that stops at PROBE chooses the plan and
+    fills the view, and the exact count follows (a word every row holds matches a million)."""
 
-    reset_ready = Signal(int, int, int, object)  # generation, total, rows in the table, first page
+    reset_ready = Signal(
+        int, int, int, object, bool
+    )  # generation, matches so far, rows, page, exact
+    counted = Signal(int, int)  # generation, the exact number of matches
     page_ready = Signal(int, int, object)  # generation, page number, tuple[Row, ...]
     failed = Signal(int, str)
 
@@ -73,7 +80,7 @@ class InventoryReader(QObject):
         self._path = workspace_path
         self._db: Database | None = None
         self._current: Request | None = None
-        self._total: int | None = None  # the count of the current request
+        self._selective: bool | None = None  # the plan of the current request
 
     def connection(self) -> Database:
         if self._db is None:
@@ -88,18 +95,26 @@ class InventoryReader(QObject):
     @Slot(object)
     def start(self, request: Request) -> None:
         self._current = request
-        self._total = None
         try:
             db = self.connection()
             now = request.now
-            total = query.count(db, request.filter, now)
-            self._total = total
-            first = self._rows(db, request, 0, total, now)
             rows = query.rows(db)
+            found = query.count(db, request.filter, now, up_to=PROBE)
+            exact = found < PROBE
+            self._selective = exact and found * 5 < rows
+            first = self._rows(db, request, 0, now)
         except (sqlite3.Error, PkiError) as exc:
             self._report(request.generation, exc)
             return
-        self.reset_ready.emit(request.generation, total, rows, first)
+        self.reset_ready.emit(request.generation, found, rows, first, exact)
+        if exact:
+            return
+        try:
+            total = query.count(db, request.filter, now)
+        except (sqlite3.Error, PkiError) as exc:
+            self._report(request.generation, exc)
+            return
+        self.counted.emit(request.generation, total)
 
     @Slot(int, int)
     def load(self, generation: int, page: int) -> None:
@@ -107,8 +122,7 @@ class InventoryReader(QObject):
         if request is None or request.generation != generation:
             return  # a newer filter or sort has replaced this one
         try:
-            db = self.connection()
-            rows = self._rows(db, request, page, self._total, request.now)
+            rows = self._rows(self.connection(), request, page, request.now)
         except (sqlite3.Error, PkiError) as exc:
             self._report(generation, exc)
             return
@@ -119,9 +133,7 @@ class InventoryReader(QObject):
             return  # stopped on purpose: a newer request replaced this one
         self.failed.emit(generation, workspace.read_failure(exc) or str(exc))
 
-    def _rows(
-        self, db: Database, request: Request, page: int, total: int | None, now: datetime
-    ) -> tuple[Row, ...]:
+    def _rows(self, db: Database, request: Request, page: int, now: datetime) -> tuple[Row, ...]:
         records = query.page(
             db,
             request.filter,
@@ -130,7 +142,7 @@ class InventoryReader(QObject):
             request.descending,
             offset=page * PAGE,
             limit=PAGE,
-            total=total,
+            selective=self._selective,
         )
         ids = [r.id for r in records]
         revoked = query.revoked_ids(db, ids)
@@ -198,7 +210,8 @@ class CertTableModel(QAbstractTableModel):
 
     request_start = Signal(object)  # Request, queued to the reader
     request_page = Signal(int, int)  # generation, page
-    loaded = Signal(int)  # total matches of the current filter, once its first page is in
+    loaded = Signal(int)  # matches of the current filter (so far: see `exact`), first page in
+    counted = Signal(int)  # the exact number of matches, when it came after the first page
     failed = Signal(str)
 
     def __init__(self, reader: InventoryReader, parent: QObject | None = None) -> None:
@@ -207,6 +220,7 @@ class CertTableModel(QAbstractTableModel):
         self._generation = 0
         self._stopped = False
         self._total = 0
+        self._exact = True
         self._rows_in_table = 0
         self._pages: OrderedDict[int, tuple[Row, ...]] = OrderedDict()
         self._asked: set[int] = set()
@@ -218,6 +232,7 @@ class CertTableModel(QAbstractTableModel):
         self.request_start.connect(reader.start, Qt.ConnectionType.QueuedConnection)
         self.request_page.connect(reader.load, Qt.ConnectionType.QueuedConnection)
         reader.reset_ready.connect(self._reset_ready, Qt.ConnectionType.QueuedConnection)
+        reader.counted.connect(self._counted, Qt.ConnectionType.QueuedConnection)
         reader.page_ready.connect(self._page_ready, Qt.ConnectionType.QueuedConnection)
         reader.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
 
@@ -230,6 +245,11 @@ class CertTableModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def exact(self) -> bool:
+        """Whether `total` is the exact number of matches (else: at least that many, counting)."""
+        return self._exact
 
     @property
     def rows_in_inventory(self) -> int:
@@ -282,18 +302,35 @@ class CertTableModel(QAbstractTableModel):
 
     # --- answers from the reader ---------------------------------------------------------
 
-    def _reset_ready(self, generation: int, total: int, rows: int, first: tuple[Row, ...]) -> None:
+    def _reset_ready(
+        self, generation: int, total: int, rows: int, first: tuple[Row, ...], exact: bool
+    ) -> None:
         if generation != self._generation:
             return
         self.beginResetModel()
         self._now = self._asked_at
         self._total = total
+        self._exact = exact
         self._rows_in_table = rows
         self._pages.clear()
         self._asked.clear()
         self._pages[0] = first
         self.endResetModel()
         self.loaded.emit(total)
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        if total > self._total:
+            self.beginInsertRows(QModelIndex(), self._total, total - 1)
+            self._total = total
+            self.endInsertRows()
+        elif total < self._total:  # rows deleted since the first count
+            self.beginRemoveRows(QModelIndex(), total, self._total - 1)
+            self._total = total
+            self.endRemoveRows()
+        self._exact = True
+        self.counted.emit(total)
 
     def _page_ready(self, generation: int, page: int, rows: tuple[Row, ...]) -> None:
         if generation != self._generation:

@@ -167,6 +167,7 @@ class CertificatesPage(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.clear_button.clicked.connect(self.clear_filters)
         self.model.loaded.connect(self._loaded)
+        self.model.counted.connect(self._show_count)
         self.model.failed.connect(self._failed)
         self._select_after_load: int | None = None
 
@@ -271,13 +272,21 @@ class CertificatesPage(QWidget):
         self.model.sort(column, order)
 
     def _loaded(self, total: int) -> None:
-        everything = self.model.rows_in_inventory
-        self.count_label.setText(
-            f"{total:,} certificate{'s' if total != 1 else ''}"
-            + ("" if self.model.current_filter.is_empty() else f" match (of about {everything:,})")
-        )
+        self._show_count(total)
         if self._select_after_load is not None:
             self.select_cert(self._select_after_load)
+
+    def _show_count(self, total: int) -> None:
+        everything = self.model.rows_in_inventory
+        of = "" if self.model.current_filter.is_empty() else f" (of about {everything:,})"
+        if not self.model.exact:
+            matches = " match" if of else ""
+            self.count_label.setText(f"At least {total:,} certificates{matches}{of}, counting…")
+            return
+        self.count_label.setText(
+            f"{total:,} certificate{'s' if total != 1 else ''}"
+            + ("" if self.model.current_filter.is_empty() else f" match{of}")
+        )
 
     def _failed(self, message: str) -> None:
         self.count_label.setText("The inventory could not be read.")
