@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import bytecode
+
 RUNS = 15
 TARGET_RATIO = 4.0
 CLI = str(Path(sys.executable).with_name("pkiadmin-cli"))
@@ -53,6 +55,7 @@ def _time(args: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
+    bytecode.ensure()
     with tempfile.TemporaryDirectory() as tmp:
         ws = _workspace(Path(tmp))
         env = {**os.environ, "PKIADMIN_WORKSPACE": str(ws)}

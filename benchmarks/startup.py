@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import bytecode
+
 CHILD = Path(__file__).with_name("startup_child.py")
 RUNS = 7
 TARGET_S = 1.0
@@ -48,6 +50,7 @@ def prepare_workspace(folder: Path) -> Path:
 
 
 def main() -> int:
+    bytecode.ensure()
     with tempfile.TemporaryDirectory() as tmp:
         ws = prepare_workspace(Path(tmp))
         time_child("pkiadmin", ws)  # warm the file cache once, as a second start would be

@@ -284,6 +284,29 @@ def test_help_imports_no_command_group_nor_the_domain() -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_signing_does_not_import_the_ca_lifecycle() -> None:
+    """`ca sign-csr` (#23: start-up) loads the CA group but not its lifecycle commands (renew,
+    rollover, adopt, ...), which bring much of the domain that signing does not use; they are
+    still listed and run."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pkiadmin.cli.main import cli\n"
+        "for args in (['ca', 'sign-csr', '--help'], ['ca', '--help'], ['ca', 'renew', '--help']):\n"
+        "    try:\n        cli(args, prog_name='pkiadmin-cli')\n    except SystemExit:\n        pass\n"
+        "    print('lifecycle' if 'pkiadmin.cli.commands.ca_lifecycle' in sys.modules else 'none')"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    lines = done.stdout.splitlines()
+    assert [line for line in lines if line in ("none", "lifecycle")] == [
+        "none",
+        "lifecycle",
+        "lifecycle",
+    ]
+    assert "Renew intermediate CA_ID with the same key" in done.stdout
+
+
 @pytest.mark.parametrize("command", _commands())
 def test_every_command_is_documented_in_the_cli_reference(command: str) -> None:
     reference = (ROOT / "docs" / "cli.md").read_text()

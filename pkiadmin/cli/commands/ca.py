@@ -12,7 +12,6 @@ import click
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from pkiadmin.cli.commands import ca_lifecycle
 from pkiadmin.cli.context import (
     echo_json,
     echo_table,
@@ -51,7 +50,34 @@ from pkiadmin.core.x509.names import SubjectSpec
 CA_PROFILES = {p.value for p in intermediate.CaProfile}
 
 
-@click.group("ca")
+# The CA's life after day one (cli/commands/ca_lifecycle.py): imported only when one of these
+# runs (or is listed), since the lifecycle brings much of the domain that signing does not need.
+_LIFECYCLE = {
+    "adopt": "adopt",
+    "cross-sign": "cross_sign",
+    "renew": "renew_ca",
+    "renewals": "renewals",
+    "rollover": "rollover_root",
+    "retire": "retire_ca",
+    "destroy-key": "destroy_key",
+    "verify-destruction": "verify_destruction",
+}
+
+
+class _CaGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LIFECYCLE])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LIFECYCLE:
+            from pkiadmin.cli.commands import ca_lifecycle
+
+            command: click.Command = getattr(ca_lifecycle, _LIFECYCLE[cmd_name])
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group("ca", cls=_CaGroup)
 def group() -> None:
     """Create and list certificate authorities."""
 
@@ -734,17 +760,3 @@ def index_txt(ctx: click.Context, ca_id: int, out: Path) -> None:
 
 group.add_command(make_csr)
 group.add_command(index_txt)
-
-
-# The CA's life after day one (cli/commands/ca_lifecycle.py).
-for _command in (
-    ca_lifecycle.adopt,
-    ca_lifecycle.cross_sign,
-    ca_lifecycle.renew_ca,
-    ca_lifecycle.renewals,
-    ca_lifecycle.rollover_root,
-    ca_lifecycle.retire_ca,
-    ca_lifecycle.destroy_key,
-    ca_lifecycle.verify_destruction,
-):
-    group.add_command(_command)
