@@ -1,5 +1,5 @@
 """The certificates view on a large inventory (run by inventory.py in its own process, offscreen):
-time until the view shows its first rows; time until the rest of the window (dashboard,
+time from the process's start (imports included) until the view shows its first rows; time until the rest of the window (dashboard,
 authorities, CRL calendar) is filled in, and the worst event-loop stall until then; the worst
 event-loop stall while a filter is then typed (target <= 100 ms); the time from the last keystroke
 of a search to its first page of results shown, for an exact, a prefix and an infix query (p95
@@ -10,18 +10,21 @@ Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_scale.py WORKSPAC
 
 from __future__ import annotations
 
-import os
-import resource
-import sys
 import time
-from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QTimer
-from PySide6.QtWidgets import QApplication
+PROCESS_START = time.perf_counter()  # the times to show are counted from here: imports included
 
-from pkiadmin.gui.main_window import SECTIONS, MainWindow
-from pkiadmin.gui.worker import CaWorker
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from pkiadmin.gui.main_window import SECTIONS, MainWindow  # noqa: E402
+from pkiadmin.gui.worker import CaWorker  # noqa: E402
 
 TARGET_STALL_MS = 100
 TARGET_SEARCH_MS = 200
@@ -36,7 +39,7 @@ QUERIES = (
 def main() -> None:
     path = Path(sys.argv[1])
     app = QApplication([sys.argv[0]])
-    start = time.perf_counter()
+    start = PROCESS_START
     window = MainWindow(CaWorker(path), path)
     window.resize(1280, 800)
     window.show()

@@ -18,7 +18,7 @@ import click
 from pkiadmin.cli.state import CliState
 from pkiadmin.core.base.errors import PassphraseError, PkiError
 from pkiadmin.core.workspace import folder as workspace
-from pkiadmin.core.workspace import storage
+from pkiadmin.core.workspace import location, storage
 from pkiadmin.core.workspace.folder import Workspace
 
 if TYPE_CHECKING:  # imported where used: a command that needs no CA key does not load them
@@ -30,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def workspace_path(ctx: click.Context) -> Path:
     state = ctx.find_object(CliState)
     chosen = state.workspace_path if state else None
-    return chosen if chosen is not None else workspace.default_path()
+    return chosen if chosen is not None else location.default_path()
 
 
 @contextmanager

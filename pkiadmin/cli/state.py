@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-ENV_VAR = "PKIADMIN_WORKSPACE"  # as core/workspace/folder.py reads it
+ENV_VAR = "PKIADMIN_WORKSPACE"  # as core/workspace/location.py reads it
 
 
 @dataclasses.dataclass

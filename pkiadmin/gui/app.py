@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from pkiadmin import __version__
 from pkiadmin.core.base import resources, version
-from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.workspace import location as workspace
 from pkiadmin.gui.errors import install_excepthook
 from pkiadmin.gui.main_window import MainWindow
 from pkiadmin.gui.worker import CaWorker

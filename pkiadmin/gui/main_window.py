@@ -5,10 +5,12 @@ reloads only the views an operation's Changes name."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from datetime import datetime
-from functools import partial
+from datetime import UTC, datetime
+from functools import cached_property, partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -21,39 +23,50 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core import overview
 from pkiadmin.core.base.version import version_text
-from pkiadmin.core.ceremony import store as ceremony_store
-from pkiadmin.core.inventory import query
-from pkiadmin.core.keys import pkcs11 as hsm
-from pkiadmin.core.workspace.folder import Workspace
-from pkiadmin.gui.dialogs.compliance_policy import CompliancePolicyDialog
-from pkiadmin.gui.dialogs.guides import GuidesDialog
-from pkiadmin.gui.dialogs.known_bad import KnownBadKeysDialog
 from pkiadmin.gui.errors import show_error, show_message
-from pkiadmin.gui.models.certificates import ReaderThread
-from pkiadmin.gui.operations.authorities import AuthorityOperations
-from pkiadmin.gui.operations.ceremonies import CeremonyOperations
-from pkiadmin.gui.operations.exports import ExportOperations
-from pkiadmin.gui.operations.inventory import InventoryOperations
-from pkiadmin.gui.operations.lifecycle import LifecycleOperations
-from pkiadmin.gui.operations.partners import PartnerOperations
-from pkiadmin.gui.operations.profiles import ProfileOperations
-from pkiadmin.gui.operations.requests import RequestOperations
-from pkiadmin.gui.operations.revocation import RevocationOperations
-from pkiadmin.gui.operations.workspace import WorkspaceOperations
-from pkiadmin.gui.pages.audit import AuditPage
-from pkiadmin.gui.pages.authorities import AuthoritiesPage
-from pkiadmin.gui.pages.ceremonies import CeremoniesPage
-from pkiadmin.gui.pages.certificates import CertificatesPage
 from pkiadmin.gui.pages.dashboard import DashboardPage
-from pkiadmin.gui.pages.partners import PartnersPage
-from pkiadmin.gui.pages.profiles import ProfilesPage
-from pkiadmin.gui.pages.requests import RequestsPage
-from pkiadmin.gui.pages.revocation import RevocationPage
 from pkiadmin.gui.shell import EVERYTHING, Changes
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
+if TYPE_CHECKING:
+    from pkiadmin.core import overview
+    from pkiadmin.core.inventory import query
+    from pkiadmin.core.workspace.folder import Workspace
+    from pkiadmin.gui.dialogs.compliance_policy import CompliancePolicyDialog
+    from pkiadmin.gui.dialogs.guides import GuidesDialog
+    from pkiadmin.gui.dialogs.known_bad import KnownBadKeysDialog
+    from pkiadmin.gui.models.certificates import ReaderThread
+    from pkiadmin.gui.operations.authorities import AuthorityOperations
+    from pkiadmin.gui.operations.ceremonies import CeremonyOperations
+    from pkiadmin.gui.operations.exports import ExportOperations
+    from pkiadmin.gui.operations.inventory import InventoryOperations
+    from pkiadmin.gui.operations.lifecycle import LifecycleOperations
+    from pkiadmin.gui.operations.partners import PartnerOperations
+    from pkiadmin.gui.operations.profiles import ProfileOperations
+    from pkiadmin.gui.operations.requests import RequestOperations
+    from pkiadmin.gui.operations.revocation import RevocationOperations
+    from pkiadmin.gui.operations.workspace import WorkspaceOperations
+    from pkiadmin.gui.pages.audit import AuditPage
+    from pkiadmin.gui.pages.authorities import AuthoritiesPage
+    from pkiadmin.gui.pages.ceremonies import CeremoniesPage
+    from pkiadmin.gui.pages.certificates import CertificatesPage
+    from pkiadmin.gui.pages.partners import PartnersPage
+    from pkiadmin.gui.pages.profiles import ProfilesPage
+    from pkiadmin.gui.pages.requests import RequestsPage
+    from pkiadmin.gui.pages.revocation import RevocationPage
+
+_PAGES = {  # section: the attribute its page is built by
+    "Dashboard": "dashboard",
+    "Authorities": "authorities",
+    "Certificates": "certificates",
+    "Requests": "requests",
+    "Revocation": "revocation",
+    "Partners": "partners",
+    "Ceremonies": "ceremonies",
+    "Audit log": "audit",
+    "Profiles": "profiles",
+}
 SECTIONS = (
     "Dashboard",
     "Authorities",
@@ -74,7 +87,6 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.worker = worker
         self.workspace_path = workspace_path
-        self.reader = ReaderThread(workspace_path)
         self.setWindowTitle(f"pkiadmin — {workspace_path}")
         self.setObjectName("mainWindow")
         self.resize(1200, 760)
@@ -85,29 +97,13 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(180)
         self.stack = QStackedWidget()
         self.dashboard = DashboardPage(str(workspace_path))
-        self.authorities = AuthoritiesPage()
-        self.certificates = CertificatesPage(self.reader.reader)
-        self.audit = AuditPage()
-        self.ceremonies = CeremoniesPage()
-        self.requests = RequestsPage()
-        self.revocation = RevocationPage()
-        self.partners = PartnersPage()
-        self.profiles = ProfilesPage()
         self.overview_data: overview.Overview | None = None
-        pages: dict[str, QWidget] = {
-            "Dashboard": self.dashboard,
-            "Authorities": self.authorities,
-            "Certificates": self.certificates,
-            "Requests": self.requests,
-            "Revocation": self.revocation,
-            "Partners": self.partners,
-            "Ceremonies": self.ceremonies,
-            "Audit log": self.audit,
-            "Profiles": self.profiles,
-        }
+        # The other sections' pages are built when first shown or used (at the latest when the
+        # first overview comes): until then the stack holds a blank widget in their place.
+        self._blanks = {name: QWidget() for name in SECTIONS if name != "Dashboard"}
         for name in SECTIONS:
-            self.stack.addWidget(pages[name])
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+            self.stack.addWidget(self._blanks.get(name, self.dashboard))
+        self.nav.currentRowChanged.connect(self._show_section)
         central = QWidget()
         row = QHBoxLayout(central)
         row.addWidget(self.nav)
@@ -121,37 +117,204 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
         self.worker.busy_changed.connect(self.busy.setVisible)
 
-        self.authority_ops = AuthorityOperations(self, self.certificates)
-        self.request_ops = RequestOperations(self, self.requests)
-        self.revocation_ops = RevocationOperations(self, self.revocation)
-        self.partner_ops = PartnerOperations(self, self.partners)
-        self.inventory_ops = InventoryOperations(self, self.certificates)
-        self.ceremony_ops = CeremonyOperations(self, self.ceremonies)
-        self.workspace_ops = WorkspaceOperations(self, self.audit)
-        self.profile_ops = ProfileOperations(self, self.profiles)
-        self.export_ops = ExportOperations(self)
-        self.lifecycle_ops = LifecycleOperations(self)
         self._build_actions()
         self.dashboard.start_requested.connect(self.first_step)
-        self.authorities.new_root_requested.connect(self.authority_ops.open_new_root_dialog)
-        self.authorities.new_intermediate_requested.connect(
-            self.authority_ops.open_new_intermediate_dialog
-        )
-        self.authorities.verify_key_requested.connect(self.authority_ops.ask_and_verify_key)
-        self.authorities.settings_requested.connect(self.authority_ops.open_settings_dialog)
-        self.authorities.lifecycle_requested.connect(self._lifecycle)
-        self.certificates.renew_requested.connect(self.lifecycle_ops.choose_and_renew_certificate)
-        self.authorities.verify_destruction_requested.connect(
-            self.lifecycle_ops.choose_and_verify_destruction
-        )
         self.dashboard.filter_requested.connect(self.show_certificates)
         self.nav.setCurrentRow(0)
+        # The other pages and the operations (and the dialogs, wizards and domain modules they
+        # bring) are built when first needed: a section when it is first shown, an operation
+        # when it is first asked for. Built in the background they would hold the interpreter
+        # lock while the user types (up to 450 ms measured).
         # The certificates view reads on its own thread: it starts as soon as the worker has
         # opened (and upgraded) the workspace, not after the overview, whose dashboard figures
         # take longest on a large inventory. An error opening it is reported by the overview.
         self._certificates_fresh = False
         self.worker.submit(_on_open, self._workspace_open, lambda _error: None)
         self.refresh()
+
+    # --- pages and operations: built when first needed -----------------------------------
+
+    def _show_section(self, row: int) -> None:
+        getattr(self, _PAGES[SECTIONS[row]])
+        self.stack.setCurrentIndex(row)
+
+    def _placed(self, section: str, page: QWidget) -> None:
+        """Put a page built late in the place its blank stood in."""
+        index = SECTIONS.index(section)
+        blank = self._blanks.pop(section)
+        shown = self.stack.currentWidget() is blank
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(blank)
+        blank.deleteLater()
+        if shown:
+            self.stack.setCurrentWidget(page)
+        if self.overview_data is not None:
+            _FILLS[_PAGES[section]][1](page, self.overview_data)
+
+    @cached_property
+    def authorities(self) -> AuthoritiesPage:
+        from pkiadmin.gui.pages.authorities import AuthoritiesPage
+
+        page = AuthoritiesPage()
+        # Slots of the operations are looked up when the signal comes (lambdas), so that
+        # connecting them does not build the operations.
+        page.new_root_requested.connect(
+            lambda: self.authority_ops.open_new_root_dialog()  # noqa: PLW0108 - built when called
+        )
+        page.new_intermediate_requested.connect(
+            lambda: self.authority_ops.open_new_intermediate_dialog()  # noqa: PLW0108 - built when called
+        )
+        page.verify_key_requested.connect(
+            lambda ca_id: self.authority_ops.ask_and_verify_key(ca_id)  # noqa: PLW0108 - built when called
+        )
+        page.settings_requested.connect(
+            lambda ca_id: self.authority_ops.open_settings_dialog(ca_id)  # noqa: PLW0108 - built when called
+        )
+        page.lifecycle_requested.connect(self._lifecycle)
+        page.verify_destruction_requested.connect(
+            lambda: self.lifecycle_ops.choose_and_verify_destruction()  # noqa: PLW0108 - built when called
+        )
+        self._placed("Authorities", page)
+        return page
+
+    @cached_property
+    def reader(self) -> ReaderThread:
+        from pkiadmin.gui.models.certificates import ReaderThread
+
+        return ReaderThread(self.workspace_path)
+
+    @cached_property
+    def certificates(self) -> CertificatesPage:
+        from pkiadmin.gui.pages.certificates import CertificatesPage
+
+        page = CertificatesPage(self.reader.reader)
+        page.renew_requested.connect(
+            lambda cert_id: self.lifecycle_ops.choose_and_renew_certificate(cert_id)  # noqa: PLW0108 - built when called
+        )
+        self._placed("Certificates", page)
+        from pkiadmin.gui.operations.inventory import InventoryOperations
+
+        self._inventory_ops = InventoryOperations(self, page)
+        return page
+
+    @cached_property
+    def requests(self) -> RequestsPage:
+        from pkiadmin.gui.pages.requests import RequestsPage
+
+        page = RequestsPage()
+        self._placed("Requests", page)
+        from pkiadmin.gui.operations.requests import RequestOperations
+
+        self._request_ops = RequestOperations(self, page)
+        return page
+
+    @cached_property
+    def revocation(self) -> RevocationPage:
+        from pkiadmin.gui.pages.revocation import RevocationPage
+
+        page = RevocationPage()
+        self._placed("Revocation", page)
+        from pkiadmin.gui.operations.revocation import RevocationOperations
+
+        self._revocation_ops = RevocationOperations(self, page)
+        return page
+
+    @cached_property
+    def partners(self) -> PartnersPage:
+        from pkiadmin.gui.pages.partners import PartnersPage
+
+        page = PartnersPage()
+        self._placed("Partners", page)
+        from pkiadmin.gui.operations.partners import PartnerOperations
+
+        self._partner_ops = PartnerOperations(self, page)
+        return page
+
+    @cached_property
+    def ceremonies(self) -> CeremoniesPage:
+        from pkiadmin.gui.pages.ceremonies import CeremoniesPage
+
+        page = CeremoniesPage()
+        self._placed("Ceremonies", page)
+        from pkiadmin.gui.operations.ceremonies import CeremonyOperations
+
+        self._ceremony_ops = CeremonyOperations(self, page)
+        return page
+
+    @cached_property
+    def audit(self) -> AuditPage:
+        from pkiadmin.gui.pages.audit import AuditPage
+
+        page = AuditPage()
+        self._placed("Audit log", page)
+        from pkiadmin.gui.operations.workspace import WorkspaceOperations
+
+        self._workspace_ops = WorkspaceOperations(self, page)
+        return page
+
+    @cached_property
+    def profiles(self) -> ProfilesPage:
+        from pkiadmin.gui.pages.profiles import ProfilesPage
+
+        page = ProfilesPage()
+        self._placed("Profiles", page)
+        from pkiadmin.gui.operations.profiles import ProfileOperations
+
+        self._profile_ops = ProfileOperations(self, page)
+        return page
+
+    @cached_property
+    def authority_ops(self) -> AuthorityOperations:
+        from pkiadmin.gui.operations.authorities import AuthorityOperations
+
+        return AuthorityOperations(self, self.certificates)
+
+    @property
+    def request_ops(self) -> RequestOperations:
+        self.requests  # noqa: B018 - building the page builds the operations its signals go to
+        return self._request_ops
+
+    @property
+    def revocation_ops(self) -> RevocationOperations:
+        self.revocation  # noqa: B018 - building the page builds the operations its signals go to
+        return self._revocation_ops
+
+    @property
+    def partner_ops(self) -> PartnerOperations:
+        self.partners  # noqa: B018 - building the page builds the operations its signals go to
+        return self._partner_ops
+
+    @property
+    def inventory_ops(self) -> InventoryOperations:
+        self.certificates  # noqa: B018 - building the page builds the operations its signals go to
+        return self._inventory_ops
+
+    @property
+    def ceremony_ops(self) -> CeremonyOperations:
+        self.ceremonies  # noqa: B018 - building the page builds the operations its signals go to
+        return self._ceremony_ops
+
+    @property
+    def workspace_ops(self) -> WorkspaceOperations:
+        self.audit  # noqa: B018 - building the page builds the operations its signals go to
+        return self._workspace_ops
+
+    @property
+    def profile_ops(self) -> ProfileOperations:
+        self.profiles  # noqa: B018 - building the page builds the operations its signals go to
+        return self._profile_ops
+
+    @cached_property
+    def export_ops(self) -> ExportOperations:
+        from pkiadmin.gui.operations.exports import ExportOperations
+
+        return ExportOperations(self)
+
+    @cached_property
+    def lifecycle_ops(self) -> LifecycleOperations:
+        from pkiadmin.gui.operations.lifecycle import LifecycleOperations
+
+        return LifecycleOperations(self)
 
     def _workspace_open(self, notices: tuple[str, ...]) -> None:
         if self.overview_data is None:
@@ -291,7 +454,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms)
 
     def clock(self) -> datetime:
-        return self.certificates.model.clock()
+        """The certificates view's clock (tests inject one there); now until it is built."""
+        if "certificates" in self.__dict__:
+            return self.certificates.model.clock()
+        return datetime.now(UTC)
 
     def current_overview(self) -> overview.Overview | None:
         return self.overview_data
@@ -307,6 +473,8 @@ class MainWindow(QMainWindow):
         previous = self.overview_data
 
         def operation(ws: Workspace, _progress: Progress) -> overview.Overview:
+            from pkiadmin.core import overview  # in the worker: not before the window shows
+
             if previous is None or changes == EVERYTHING:
                 return overview.load(ws.db, now)
             return overview.update(ws.db, previous, changes.areas(), now)
@@ -319,41 +487,21 @@ class MainWindow(QMainWindow):
         self.worker.submit(operation, done, self.show_failure)
 
     def _apply_overview(self, result: overview.Overview, changes: Changes) -> None:
+        """Show an overview in the dashboard and in each page built so far that shows what
+        changed (a page built later is filled when it is built)."""
         first = self.overview_data is None
         self.overview_data = result
         self.dashboard.set_overview(result)
-        self.audit.set_entries(result.audit_entries)
-        self.audit.set_verdict(result.audit_verdict)
-        if (
-            first
-            or changes.authorities
-            or changes.certificates
-            or changes.revocation
-            or changes.partners
-        ):
-            self.authorities.set_authorities(
-                result.authorities,
-                result.ca_certificates,
-                result.crl_calendar,
-                result.revoked_ids,
-                {c.cert_id: c.partner for c in result.partner_certs},
-            )
-        if first or changes.requests:
-            self.requests.set_requests(result.csrs)
-        if first or changes.certificates or changes.partners:
-            self.certificates.set_choices(result.choices, result.partners)
+        changed = set(changes.areas())
+        for name, (shows, fill) in _FILLS.items():
+            if name in self.__dict__ and (first or not shows or changed & shows):
+                fill(getattr(self, name), result)
         if self._certificates_fresh:  # loaded at start, and nothing has changed since
             self._certificates_fresh = False
-        elif first or changes.certificates or changes.revocation:
+        elif "certificates" in self.__dict__ and (
+            first or changes.certificates or changes.revocation
+        ):
             self.certificates.reload()
-        if first or changes.revocation or changes.authorities:
-            self.revocation.set_data(result.crl_calendar, result.revocations, result.crls)
-        if first or changes.partners:
-            self.partners.set_data(result.partners, result.packages, result.officer_fingerprint)
-        if first or changes.ceremonies:
-            self.ceremonies.set_ceremonies(result.ceremonies)
-        if first or changes.profiles:
-            self.profiles.set_profiles(result.profiles)
 
     def focus_filter(self) -> None:
         self.nav.setCurrentRow(SECTIONS.index("Certificates"))
@@ -364,6 +512,8 @@ class MainWindow(QMainWindow):
         show_error(self, error)
 
     def open_compliance_policy(self) -> CompliancePolicyDialog:
+        from pkiadmin.gui.dialogs.compliance_policy import CompliancePolicyDialog
+
         dialog = CompliancePolicyDialog(self.worker, self)
 
         def saved() -> None:
@@ -376,6 +526,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_known_bad_keys(self) -> KnownBadKeysDialog:
+        from pkiadmin.gui.dialogs.known_bad import KnownBadKeysDialog
+
         dialog = KnownBadKeysDialog(self.worker, self)
         dialog.refresh()
         dialog.open()
@@ -405,6 +557,8 @@ class MainWindow(QMainWindow):
             self.open_guides("ceremonies")
 
     def open_guides(self, first: str = "tour") -> GuidesDialog:
+        from pkiadmin.gui.dialogs.guides import GuidesDialog
+
         dialog = GuidesDialog(self, first)
         dialog.open()
         return dialog
@@ -418,10 +572,15 @@ class MainWindow(QMainWindow):
         self.certificates.show_filter(f)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.certificates.model.stop()
-        self.reader.stop()
+        if "certificates" in self.__dict__:  # built
+            self.certificates.model.stop()
+            self.reader.stop()
         self.worker.shutdown()
-        hsm.logout_all()  # an unlocked token key is locked again when pkiadmin closes
+        # An unlocked token key is locked again when pkiadmin closes (no token was opened if
+        # the PKCS#11 module was never imported).
+        hsm = sys.modules.get("pkiadmin.core.keys.pkcs11")
+        if hsm is not None:
+            hsm.logout_all()
         super().closeEvent(event)
 
 
@@ -429,5 +588,63 @@ def _on_open(ws: Workspace, _progress: Progress) -> tuple[str, ...]:
     """Once, when the worker has opened the workspace: a ceremony whose process died is marked
     interrupted (the one write at start-up; refreshing never writes), and the leftovers of a
     killed operation that opening tidied are reported."""
+    from pkiadmin.core.ceremony import store as ceremony_store
+
     ceremony_store.mark_interrupted(ws.db)
     return tuple(str(n) for n in ws.notices)
+
+
+def _fill_audit(page: AuditPage, result: overview.Overview) -> None:
+    page.set_entries(result.audit_entries)
+    page.set_verdict(result.audit_verdict)
+
+
+def _fill_authorities(page: AuthoritiesPage, result: overview.Overview) -> None:
+    page.set_authorities(
+        result.authorities,
+        result.ca_certificates,
+        result.crl_calendar,
+        result.revoked_ids,
+        {c.cert_id: c.partner for c in result.partner_certs},
+    )
+
+
+def _fill_requests(page: RequestsPage, result: overview.Overview) -> None:
+    page.set_requests(result.csrs)
+
+
+def _fill_certificates(page: CertificatesPage, result: overview.Overview) -> None:
+    page.set_choices(result.choices, result.partners)
+
+
+def _fill_revocation(page: RevocationPage, result: overview.Overview) -> None:
+    page.set_data(result.crl_calendar, result.revocations, result.crls)
+
+
+def _fill_partners(page: PartnersPage, result: overview.Overview) -> None:
+    page.set_data(result.partners, result.packages, result.officer_fingerprint)
+
+
+def _fill_ceremonies(page: CeremoniesPage, result: overview.Overview) -> None:
+    page.set_ceremonies(result.ceremonies)
+
+
+def _fill_profiles(page: ProfilesPage, result: overview.Overview) -> None:
+    page.set_profiles(result.profiles)
+
+
+# Each page's part of an overview: the areas whose change it shows (none: every change), and
+# how it is filled.
+_FILLS: dict[str, tuple[frozenset[str], Callable[[Any, overview.Overview], None]]] = {
+    "audit": (frozenset(), _fill_audit),
+    "authorities": (
+        frozenset({"authorities", "certificates", "revocation", "partners"}),
+        _fill_authorities,
+    ),
+    "requests": (frozenset({"requests"}), _fill_requests),
+    "certificates": (frozenset({"certificates", "partners"}), _fill_certificates),
+    "revocation": (frozenset({"revocation", "authorities"}), _fill_revocation),
+    "partners": (frozenset({"partners"}), _fill_partners),
+    "ceremonies": (frozenset({"ceremonies"}), _fill_ceremonies),
+    "profiles": (frozenset({"profiles"}), _fill_profiles),
+}

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QWidget
 
-from pkiadmin.core import overview
 from pkiadmin.gui.worker import CaWorkerApi
+
+if TYPE_CHECKING:
+    from pkiadmin.core import overview
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
-from pkiadmin.core.workspace import folder as workspace
-from pkiadmin.core.workspace.folder import Workspace
+if TYPE_CHECKING:
+    from pkiadmin.core.workspace.folder import Workspace
 
 T = TypeVar("T")  # what an operation returns
 P = TypeVar("P")  # what an operation reports while it runs (text, or a typed progress value)
@@ -92,7 +92,15 @@ class CaWorker(QObject):
         self._relay.done.connect(self._on_done)
         self._relay.progress.connect(self._on_progress)
         self._thread = threading.Thread(target=self._run, name="pkiadmin-ca-worker", daemon=True)
-        self._thread.start()
+        # Started on the event loop's first turn, once the window is shown: opening the workspace
+        # (and importing what that needs) would otherwise hold the interpreter lock while the
+        # window is built. Jobs submitted until then wait in the queue.
+        self._closed = False
+        QTimer.singleShot(0, self, self._start)
+
+    def _start(self) -> None:
+        if not self._closed and not self._thread.is_alive():
+            self._thread.start()
 
     def submit(
         self,
@@ -114,11 +122,14 @@ class CaWorker(QObject):
 
     def shutdown(self) -> None:
         """Finish the running job, close the workspace and end the thread."""
+        self._closed = True
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join()
 
     def _run(self) -> None:
+        from pkiadmin.core.workspace import folder as workspace  # here, not before the window
+
         ws: Workspace | None = None
         open_error: BaseException | None = None
         try:
@@ -155,6 +166,8 @@ class InlineCaWorker(QObject):
 
     def __init__(self, workspace_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        from pkiadmin.core.workspace import folder as workspace
+
         self._ws: Workspace | None = None
         self._open_error: Exception | None = None
         try:

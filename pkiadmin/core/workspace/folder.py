@@ -10,25 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 from sqlite_utils import Database
 
 from pkiadmin import __version__
 from pkiadmin.core.base.errors import PkiError, SchemaTooNewError, StorageError, WorkspaceError
 from pkiadmin.core.workspace import audit, leftovers, schema, storage, writer
 
-ENV_VAR = "PKIADMIN_WORKSPACE"
 DB_NAME = "pkiadmin.db"
 _PRIVATE_DIRS = ("keys", "gnupg")
 _PUBLIC_DIRS = ("exports",)
-
-
-def default_path() -> Path:
-    """$PKIADMIN_WORKSPACE, else the platform's per-user data folder."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("pkiadmin", appauthor=False)) / "workspace"
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import partial
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from pkiadmin.core.inventory.records import CertRecord
 from pkiadmin.core.issuance.authorities import Authority
-from pkiadmin.core.overview import Overview
 from pkiadmin.core.revocation.calendar import CrlState, CrlStatus
 from pkiadmin.gui.models.table import (
     Column,
@@ -37,6 +37,9 @@ CA_COLUMNS: tuple[Column[Authority], ...] = (
     Column("Valid until", lambda a: f"{a.not_after:%Y-%m-%d}", lambda a: a.not_after),
     Column("Certificate", lambda a: str(a.cert_id), lambda a: a.cert_id),
 )
+
+if TYPE_CHECKING:
+    from pkiadmin.core.overview import Overview
 
 
 STATE_COLOURS = {

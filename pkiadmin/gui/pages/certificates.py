@@ -4,6 +4,8 @@ on views: import, export of the view, edit metadata."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +25,6 @@ from PySide6.QtWidgets import (
 from pkiadmin.core.exchange.partners import Partner
 from pkiadmin.core.inventory import compliance, query
 from pkiadmin.core.inventory.records import CertRecord, Source
-from pkiadmin.core.overview import Choices
 from pkiadmin.core.x509.describe import CertDetails
 from pkiadmin.gui.errors import show_message
 from pkiadmin.gui.models.certificates import RECORD_ROLE, CertTableModel, InventoryReader
@@ -40,6 +41,9 @@ _EXPIRY: tuple[tuple[str, query.Filter], ...] = (
       for d in (1, 3, 7, 14, 30, 90, 365)),
     ("Not yet valid", query.Filter(not_yet_valid=True)),
 )  # fmt: skip
+
+if TYPE_CHECKING:
+    from pkiadmin.core.overview import Choices
 
 
 def _combo(name: str, items: list[tuple[str, object]]) -> QComboBox:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,11 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core.inventory import query
-from pkiadmin.core.inventory.dashboard import Figure, Month
-from pkiadmin.core.overview import Overview
-from pkiadmin.gui.pages.authorities import crl_calendar_html, partners_html, remaining
 from pkiadmin.gui.pages.expiry_chart import ExpiryChart
+
+# The dashboard is the page shown at start: it imports the domain (SQLite, cryptography, the
+# CRL calendar) only when its first figures come, which the worker has read by then.
+if TYPE_CHECKING:
+    from pkiadmin.core.inventory import query
+    from pkiadmin.core.inventory.dashboard import Figure
+    from pkiadmin.core.overview import Overview
 
 _ATTRIBUTES = {
     "dashboard_cas": "ca_list",
@@ -41,7 +45,7 @@ class FigureButton(QPushButton):
         self.setObjectName(f"dashboard_{key}")
         self.setProperty("figure", True)
         self.caption = caption
-        self.filter = query.Filter()
+        self.filter: query.Filter | None = None  # what it counts, once it has a figure
         self.count = 0
         self.setMinimumHeight(56)
         self.show_count(0)
@@ -180,11 +184,17 @@ class DashboardPage(QWidget):
 
     def _button(self, key: str, caption: str) -> FigureButton:
         button = FigureButton(key, caption)
-        button.clicked.connect(lambda: self.filter_requested.emit(button.filter))
+        button.clicked.connect(lambda: self._open(button))
         self.buttons[key] = button
         return button
 
+    def _open(self, button: FigureButton) -> None:
+        if button.filter is not None:
+            self.filter_requested.emit(button.filter)
+
     def _month_clicked(self, month: object) -> None:
+        from pkiadmin.core.inventory.dashboard import Month
+
         if isinstance(month, Month):
             self.filter_requested.emit(month.filter)
 
@@ -194,6 +204,9 @@ class DashboardPage(QWidget):
         button.show_count(figure.count, colour)
 
     def set_overview(self, overview: Overview) -> None:
+        from pkiadmin.core.inventory import query
+        from pkiadmin.gui.pages.authorities import crl_calendar_html, partners_html, remaining
+
         stats = overview.stats
         now = stats.at
         self.figures["authorities"].setText(str(len(overview.authorities)))

@@ -3,6 +3,8 @@ Clicking a month's bar asks for the certificates it counts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
@@ -15,7 +17,8 @@ from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
-from pkiadmin.core.inventory.dashboard import Month
+if TYPE_CHECKING:
+    from pkiadmin.core.inventory.dashboard import Month
 
 
 def axis_scale(largest: int) -> tuple[int, int]:

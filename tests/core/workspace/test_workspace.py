@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pkiadmin.core.base.errors import SchemaTooNewError, StorageError, WorkspaceError
-from pkiadmin.core.workspace import audit, schema
+from pkiadmin.core.workspace import audit, location, schema
 from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.workspace.folder import Workspace
 
@@ -115,10 +115,10 @@ def test_failed_create_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_default_path_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(workspace.ENV_VAR, str(tmp_path / "elsewhere"))
-    assert workspace.default_path() == tmp_path / "elsewhere"
-    monkeypatch.delenv(workspace.ENV_VAR)
-    assert workspace.default_path().name == "workspace"
+    monkeypatch.setenv(location.ENV_VAR, str(tmp_path / "elsewhere"))
+    assert location.default_path() == tmp_path / "elsewhere"
+    monkeypatch.delenv(location.ENV_VAR)
+    assert location.default_path().name == "workspace"
 
 
 def test_open_or_create_creates_only_when_missing_or_empty(tmp_path: Path) -> None:
