@@ -93,6 +93,10 @@ def issue(
         draft = crl.prepare(ws, ca_id)
         for line in draft.describe():
             click.echo(line)
+        ca_name = draft.ca_name
+        # Signing prepares the draft again (the revocations as they are then): this one's
+        # entries (100,000 of them on a large CRL) need not be held meanwhile.
+        del draft
         secret, words = issuer_secret(
             authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
         )
@@ -108,7 +112,7 @@ def issue(
         issued = published.crl
         exported = crl_status.export(ws, issued.crl_id, export_dir) if export_dir else None
     sha = hashlib.sha256(issued.signed.der).digest()
-    click.echo(f"Signed CRL {issued.signed.number} of '{draft.ca_name}' (id {issued.crl_id}).")
+    click.echo(f"Signed CRL {issued.signed.number} of '{ca_name}' (id {issued.crl_id}).")
     click.echo(f"  SHA-256:   {fingerprint.grouped_hex(sha)}")
     click.echo(f"  PGP words: {' '.join(fingerprint.pgp_words(sha))}")
     click.echo(
