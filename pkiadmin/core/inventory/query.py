@@ -66,8 +66,11 @@ _FTS_SOURCE = (
 
 def _source(f: Filter) -> tuple[str, dict[str, object]]:
     """The FROM clause of a count or page: the full-text index joined to the rows for a text
-    search (the WHERE clause then leaves the text out), else the table."""
-    if f.text and (terms := _fts_terms(f.text)):
+    search alone (the WHERE clause then leaves the text out), else the table. With other filters
+    SQLite may walk their index and look each row up in the full-text index, which repeats the
+    text's whole match for every row (a prefix: 0.9 s at 100,000 rows, measured): there the
+    matches are collected once, by `id IN`."""
+    if f.text and replace(f, text=None).is_empty() and (terms := _fts_terms(f.text)):
         return _FTS_SOURCE, {"match": terms}
     return " FROM certificates", {}
 
@@ -147,7 +150,7 @@ def count(db: Database, f: Filter, now: datetime | None = None, up_to: int | Non
     now = now or datetime.now(UTC)
     if up_to is not None:
         source, params = _source(f)
-        clause, extra = where(db, f, now, selective=True, joined=True)
+        clause, extra = where(db, f, now, selective=True, joined=source == _FTS_SOURCE)
         sql = f"SELECT COUNT(*) FROM (SELECT 1{source}{clause} LIMIT :up_to)"  # noqa: S608
         return int(db.execute(sql, params | extra | {"up_to": up_to}).fetchone()[0])
     if f.finding and replace(f, finding=None).is_empty() and not compliance.rule(f.finding).clock:
@@ -158,9 +161,8 @@ def count(db: Database, f: Filter, now: datetime | None = None, up_to: int | Non
         # Straight from the full-text index (its triggers keep it in step with the table).
         sql = "SELECT COUNT(*) FROM certificates_fts WHERE certificates_fts MATCH :match"
         return int(db.execute(sql, {"match": terms}).fetchone()[0])
-    source, params = _source(f)
-    clause, extra = where(db, f, now, selective=True, joined=True)
-    return int(db.execute(f"SELECT COUNT(*){source}{clause}", params | extra).fetchone()[0])
+    clause, params = where(db, f, now, selective=True)
+    return int(db.execute(f"SELECT COUNT(*) FROM certificates{clause}", params).fetchone()[0])  # noqa: S608
 
 
 ALGORITHM_COUNT_MIN = 1000  # below this many matches, they are counted directly
