@@ -48,7 +48,8 @@ def _workspace(folder: Path) -> Path:
     return path
 
 
-def _time(args: list[str], env: dict[str, str]) -> float:
+def time_command(args: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of one run of a command (its output discarded)."""
     start = time.perf_counter()
     subprocess.run(args, env=env, capture_output=True, check=True)
     return time.perf_counter() - start
@@ -66,11 +67,11 @@ def main() -> None:
             "pkiadmin-cli cert list --limit 10": [CLI, "cert", "list", "--limit", "10"],
         }
         for args in commands.values():  # warm the page cache and the .pyc files
-            _time(args, env)
+            time_command(args, env)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(RUNS):
             for name, args in commands.items():
-                times[name].append(_time(args, env))
+                times[name].append(time_command(args, env))
     base = statistics.median(times["python -c pass (reference)"])
     print(f"CLI start-up, {RUNS} runs each in turns, Python {sys.version.split()[0]}")
     print(f"{'what':40} {'median':>8} {'min':>8} {'x python':>9}")

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import bytecode
+from cli_startup import time_command
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -54,12 +53,6 @@ def _csr(key: ec.EllipticCurvePrivateKey, n: int) -> bytes:
     return csr.public_bytes(serialization.Encoding.PEM)
 
 
-def _time(args: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(args, env=env, capture_output=True, check=True)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     bytecode.ensure()
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,13 +83,13 @@ def main() -> None:
                     "-days", "3650", "-extfile", str(ext_file),
                     "-set_serial", f"0x{secrets.token_hex(16)}", "-out", str(folder / "o.pem")]  # fmt: skip
 
-        _time(pkiadmin(csr_ids[0]), env)  # warm the page cache and the .pyc files
-        _time(openssl(), env)
+        time_command(pkiadmin(csr_ids[0]), env)  # warm the page cache and the .pyc files
+        time_command(openssl(), env)
         ours: list[float] = []
         theirs: list[float] = []
         for csr_id in csr_ids[1:]:
-            theirs.append(_time(openssl(), env))
-            ours.append(_time(pkiadmin(csr_id), env))
+            theirs.append(time_command(openssl(), env))
+            ours.append(time_command(pkiadmin(csr_id), env))
     reference = statistics.median(theirs)
     median = statistics.median(ours)
     print(f"ca sign-csr, EC P-384 root key file (PBKDF2), {RUNS} runs each in turns")

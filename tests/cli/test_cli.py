@@ -269,42 +269,43 @@ def test_the_groups_help_lines_are_their_own() -> None:
         assert (group.name, group.help) == (name, text)
 
 
-def test_help_imports_no_command_group_nor_the_domain() -> None:
-    """`pkiadmin-cli --help` (#23: start-up) loads click and the entry point, nothing else."""
+def _fresh_interpreter(code: str) -> str:
+    """What `code` prints in a new Python process (the modules it imports are its own)."""
     import subprocess
     import sys
 
-    probe = (
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_help_imports_no_command_group_nor_the_domain() -> None:
+    """`pkiadmin-cli --help` (#23: start-up) loads click and the entry point, nothing else."""
+    said = _fresh_interpreter(
         "import sys; from pkiadmin.cli.main import cli\n"
         "try:\n    cli(['--help'], prog_name='pkiadmin-cli')\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in sys.modules if m.startswith(('pkiadmin.core', 'pkiadmin.cli.commands',"
         " 'cryptography', 'sqlite_utils', 'pkilint'))))"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert said.strip().splitlines()[-1] == "[]"
 
 
 def test_signing_does_not_import_the_ca_lifecycle() -> None:
     """`ca sign-csr` (#23: start-up) loads the CA group but not its lifecycle commands (renew,
     rollover, adopt, ...), which bring much of the domain that signing does not use; they are
     still listed and run."""
-    import subprocess
-    import sys
-
-    probe = (
+    said = _fresh_interpreter(
         "import sys; from pkiadmin.cli.main import cli\n"
         "for args in (['ca', 'sign-csr', '--help'], ['ca', '--help'], ['ca', 'renew', '--help']):\n"
         "    try:\n        cli(args, prog_name='pkiadmin-cli')\n    except SystemExit:\n        pass\n"
         "    print('lifecycle' if 'pkiadmin.cli.commands.ca_lifecycle' in sys.modules else 'none')"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    lines = done.stdout.splitlines()
+    lines = said.splitlines()
     assert [line for line in lines if line in ("none", "lifecycle")] == [
         "none",
         "lifecycle",
         "lifecycle",
     ]
-    assert "Renew intermediate CA_ID with the same key" in done.stdout
+    assert "Renew intermediate CA_ID with the same key" in said
 
 
 @pytest.mark.parametrize("command", _commands())
