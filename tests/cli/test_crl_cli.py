@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from pkiadmin.cli.main import cli
@@ -96,3 +97,29 @@ def test_confirm_clock_is_recorded(root_ws_path: Path) -> None:
     )
     listed = runner.invoke(cli, ["--workspace", str(root_ws_path), "audit", "list", "--json"])
     assert '"clock.confirmed"' in listed.output
+
+
+def test_the_crl_signed_is_the_one_shown(
+    root_ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`crl issue` shows the draft, then signs that draft (signing checks that it still lists
+    every revocation recorded), not one prepared again after the passphrase was typed: what
+    was shown is what is signed, and a 100,000-entry CRL is not read twice."""
+    from pkiadmin.core.revocation import crl
+
+    prepared: list[crl.CrlDraft] = []
+    real = crl.prepare
+
+    def spy(*args: object, **kwargs: object) -> crl.CrlDraft:
+        draft = real(*args, **kwargs)  # type: ignore[arg-type]
+        prepared.append(draft)
+        return draft
+
+    monkeypatch.setattr(crl, "prepare", spy)
+    issued = run(root_ws_path, "crl", "issue", "1", "--passphrase-env", "P")
+    assert issued.exit_code == 0, issued.output
+    assert len(prepared) == 1
+    shown = prepared[0]
+    assert f"thisUpdate {shown.this_update:%Y-%m-%d %H:%M:%S} UTC" in issued.output
+    signed = json.loads(run(root_ws_path, "crl", "show", "1", "--json").output)
+    assert signed["crl"]["this_update"].startswith(f"{shown.this_update:%Y-%m-%dT%H:%M:%S}")

@@ -91,15 +91,16 @@ def issue(
     of what it issued (quick mode, audited as unwitnessed)."""
     with opened_workspace(ctx) as ws, user_errors():
         draft = crl.prepare(ws, ca_id)
-        for line in draft.describe():
-            click.echo(line)
+        lines = draft.describe()  # a line per entry: written 1,000 at a time, not one by one
+        for start in range(0, len(lines), 1000):
+            click.echo("\n".join(lines[start : start + 1000]))
+        del lines
         ca_name = draft.ca_name
-        # Signing prepares the draft again (the revocations as they are then): this one's
-        # entries (100,000 of them on a large CRL) need not be held meanwhile.
-        del draft
         secret, words = issuer_secret(
             authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
         )
+        # The CRL signed is the one just shown (signing checks it still lists every revocation
+        # recorded); it is not prepared a second time, nor held twice (100,000 entries).
         published = publish.issue(
             ws,
             ca_id,
@@ -108,6 +109,7 @@ def issue(
             ocsp_folder=ocsp_dir,
             with_ocsp=with_ocsp,
             ocsp_days=ocsp_days,
+            draft=draft,
         )
         issued = published.crl
         exported = crl_status.export(ws, issued.crl_id, export_dir) if export_dir else None

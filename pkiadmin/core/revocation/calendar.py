@@ -217,8 +217,8 @@ def export(ws: Workspace, crl_id: int, folder: Path | None = None) -> CrlExport:
         )
     folder = folder or ws.exports_dir / "crls"
     folder.mkdir(parents=True, exist_ok=True)
-    signed = crl.load(ws.db, crl_id)
-    der = signed.public_bytes(serialization.Encoding.DER)
+    der = crl.load_der(ws.db, crl_id)
+    signed = x509.load_der_x509_crl(der)
     stem = file_stem(record.ca_name)
     der_path, pem_path = folder / f"{stem}.crl", folder / f"{stem}.crl.pem"
     pem = signed.public_bytes(serialization.Encoding.PEM)

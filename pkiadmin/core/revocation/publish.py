@@ -28,13 +28,14 @@ def issue(
     ocsp_folder: Path | None = None,
     with_ocsp: bool = True,
     ocsp_days: int | None = None,
+    draft: crl.CrlDraft | None = None,
 ) -> Published:
-    """The CRL is signed and stored first; the OCSP responses after it, with the same key, valid
-    for `ocsp_days` (default: the CRL period). If the responses fail (a full disk), the CRL
-    stands and the error says so."""
+    """The CRL (`draft`, the one shown, else prepared now) is signed and stored first; the OCSP
+    responses after it, with the same key, valid for `ocsp_days` (default: the CRL period). If
+    the responses fail (a full disk), the CRL stands and the error says so."""
     key = intermediate.unlock_issuer_key(ws, ca_id, key_passphrase, share_words)
     try:
-        issued = crl.issue_with_key(ws, ca_id, key, waivers)
+        issued = crl.issue_with_key(ws, ca_id, key, waivers, draft=draft)
         responses = None
         if with_ocsp and ocsp.has_certificates(ws.db, ca_id):
             try:
