@@ -98,8 +98,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.dashboard = DashboardPage(str(workspace_path))
         self.overview_data: overview.Overview | None = None
-        # The other sections' pages are built when first shown or used (at the latest when the
-        # first overview comes): until then the stack holds a blank widget in their place.
+        # The other sections' pages are built when first shown or used: until then the stack
+        # holds a blank widget in their place.
         self._blanks = {name: QWidget() for name in SECTIONS if name != "Dashboard"}
         for name in SECTIONS:
             self.stack.addWidget(self._blanks.get(name, self.dashboard))
@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
     # --- pages and operations: built when first needed -----------------------------------
 
     def _show_section(self, row: int) -> None:
+        if not 0 <= row < len(SECTIONS):
+            return
         getattr(self, _PAGES[SECTIONS[row]])
         self.stack.setCurrentIndex(row)
 
