@@ -75,6 +75,17 @@ def _source(f: Filter) -> tuple[str, dict[str, object]]:
     return " FROM certificates", {}
 
 
+def _selection(
+    db: Database, f: Filter, now: datetime, selective: bool, join_text: bool = True
+) -> tuple[str, dict[str, object], bool]:
+    """FROM and WHERE of a count or page, their parameters, and whether the rows come from the
+    full-text index (in id order). `join_text`: a text search alone may be joined."""
+    source, params = _source(f) if join_text else (" FROM certificates", {})
+    joined = source == _FTS_SOURCE
+    clause, extra = where(db, f, now, selective, joined=joined)
+    return source + clause, params | extra, joined
+
+
 def where(
     db: Database, f: Filter, now: datetime, selective: bool = True, joined: bool = False
 ) -> tuple[str, dict[str, object]]:
@@ -149,10 +160,9 @@ def count(db: Database, f: Filter, now: datetime | None = None, up_to: int | Non
     it is below `up_to`, and means "at least `up_to`" otherwise (cheap at any size)."""
     now = now or datetime.now(UTC)
     if up_to is not None:
-        source, params = _source(f)
-        clause, extra = where(db, f, now, selective=True, joined=source == _FTS_SOURCE)
-        sql = f"SELECT COUNT(*) FROM (SELECT 1{source}{clause} LIMIT :up_to)"  # noqa: S608
-        return int(db.execute(sql, params | extra | {"up_to": up_to}).fetchone()[0])
+        selection, params, _ = _selection(db, f, now, selective=True)
+        sql = f"SELECT COUNT(*) FROM (SELECT 1{selection} LIMIT :up_to)"  # noqa: S608 - fixed text
+        return int(db.execute(sql, params | {"up_to": up_to}).fetchone()[0])
     if f.finding and replace(f, finding=None).is_empty() and not compliance.rule(f.finding).clock:
         return compliance.count(db, f.finding)  # straight from the findings index
     if f.algorithm and replace(f, algorithm=None).is_empty():
@@ -239,12 +249,12 @@ def page(
         selective = matches * 5 < rows(db)
     # Walking the sort index (not the text index) tests each row against the text: the text is
     # then a set collected once (an IN clause), not a join.
-    source, params = _source(f) if sort is Sort.ID or selective else (" FROM certificates", {})
-    joined = source == _FTS_SOURCE
-    clause, extra = where(db, f, now, selective, joined=joined)
-    params |= extra | {"limit": limit, "offset": offset}
+    selection, params, joined = _selection(
+        db, f, now, selective, join_text=sort is Sort.ID or selective
+    )
+    params |= {"limit": limit, "offset": offset}
     order = _order(sort, descending, by_index=not selective, fts=joined)
-    sql = f"SELECT {inventory.COLUMNS}{source}{clause}{order} LIMIT :limit OFFSET :offset"
+    sql = f"SELECT {inventory.COLUMNS}{selection}{order} LIMIT :limit OFFSET :offset"
     return tuple(inventory.record(r) for r in db.query(sql, params))
 
 
