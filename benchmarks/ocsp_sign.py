@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp as x509_ocsp
 
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.revocation import ocsp
@@ -60,7 +61,7 @@ def issue_certificates(
             inventory.insert_fields(
                 ws.db,
                 [(read_fields(c), issuer_cert_id) for c in certs[start : start + 5000]],
-                inventory.Source.ISSUED,
+                certrecord.Source.ISSUED,
             )
 
 

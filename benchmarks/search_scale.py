@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from pkiadmin.core.inventory import compliance, query
-from pkiadmin.core.inventory.records import Source
+from pkiadmin.core.inventory.certrecord import Source
 
 _COPY_COLUMNS = (
     "issuer_hash, issuer_no, issuer, not_before, not_after, key_algorithm, key_size, signature_algorithm, sha1,"

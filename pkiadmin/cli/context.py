@@ -17,12 +17,12 @@ import click
 
 from pkiadmin.cli.state import CliState
 from pkiadmin.core.base.errors import PassphraseError, PkiError
-from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.workspace import location, storage
-from pkiadmin.core.workspace.folder import Workspace
 
 if TYPE_CHECKING:  # imported where used: a command that needs no CA key does not load them
     from pkiadmin.core.issuance import authorities
+    from pkiadmin.core.workspace.folder import Workspace
+    from pkiadmin.core.workspace.rows import Rows
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,10 +35,29 @@ def workspace_path(ctx: click.Context) -> Path:
 
 @contextmanager
 def opened_workspace(ctx: click.Context) -> Iterator[Workspace]:
+    from pkiadmin.core.workspace import folder as workspace
+
     with user_errors(), workspace.open_workspace(workspace_path(ctx)) as ws:
         for notice in ws.notices:
             click.echo(f"Note: {notice}", err=True)
         yield ws
+
+
+@contextmanager
+def read_workspace(ctx: click.Context) -> Iterator[Rows]:
+    """The workspace's database for a command that only reads: a read-only connection without
+    sqlite-utils when the workspace is ready as it is, else the workspace opened as
+    opened_workspace opens it (to upgrade its schema or deal with leftovers first)."""
+    from pkiadmin.core.workspace import reader
+
+    with user_errors():
+        db = reader.open_read_only(workspace_path(ctx).expanduser().absolute())
+    if db is not None:
+        with user_errors(), db:
+            yield db
+        return
+    with opened_workspace(ctx) as ws:
+        yield ws.db
 
 
 @contextmanager

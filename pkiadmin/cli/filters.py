@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
-from sqlite_utils import Database
 
-from pkiadmin.core.exchange import partners
 from pkiadmin.core.inventory import compliance, query
-from pkiadmin.core.inventory.records import Source
+from pkiadmin.core.inventory.certrecord import Source
+
+if TYPE_CHECKING:
+    from pkiadmin.core.workspace.rows import Rows
 
 F = TypeVar("F", bound=Callable[..., object])
 _YES_NO = {"yes": True, "no": False}
@@ -30,7 +31,7 @@ def filter_options(func: F) -> F:
     )(func)
 
 
-def parse_filter(db: Database, search: str | None, filters: tuple[str, ...]) -> query.Filter:
+def parse_filter(db: Rows, search: str | None, filters: tuple[str, ...]) -> query.Filter:
     values: dict[str, object] = {"text": search}
     for item in filters:
         key, _, value = item.partition("=")
@@ -51,6 +52,8 @@ def parse_filter(db: Database, search: str | None, filters: tuple[str, ...]) -> 
                 raise click.UsageError("issuer-id takes a certificate id.")
             values[key] = int(value)
         elif key == "partner":
+            from pkiadmin.core.exchange import partners
+
             values["partner_id"] = partners.get(db, value).id
         elif key == "finding":
             values[key] = compliance.rule(value).code

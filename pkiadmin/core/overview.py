@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, TypeVar
 
 from pkiadmin.core.ceremony import store as ceremony_store
 from pkiadmin.core.exchange import partners
 from pkiadmin.core.exchange import trust_store as trust
 from pkiadmin.core.integrity import audit_replay
-from pkiadmin.core.inventory import dashboard
-from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.inventory import certrecord, dashboard
 from pkiadmin.core.issuance import authorities, profiles, requests
 from pkiadmin.core.lifecycle import renew, rollover
 from pkiadmin.core.revocation import calendar as crl_status
@@ -23,13 +20,16 @@ from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.x509.cert_profiles import CertProfile
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Overview:
-    ca_certificates: tuple[inventory.CertRecord, ...]
-    revocable_certificates: tuple[inventory.CertRecord, ...]
+    ca_certificates: tuple[certrecord.CertRecord, ...]
+    revocable_certificates: tuple[certrecord.CertRecord, ...]
     stats: dashboard.DashboardStats
     choices: Choices
     authorities: tuple[authorities.Authority, ...]
@@ -83,22 +83,22 @@ def choices(db: Database) -> Choices:
     )
 
 
-def _revocable(db: Database) -> tuple[inventory.CertRecord, ...]:
+def _revocable(db: Database) -> tuple[certrecord.CertRecord, ...]:
     return tuple(
-        inventory.record(r)
+        certrecord.record(r)
         for r in db.query(
-            f"SELECT {inventory.COLUMNS} FROM certificates"  # noqa: S608 - fixed column list
+            f"SELECT {certrecord.COLUMNS} FROM certificates"  # noqa: S608 - fixed column list
             " WHERE issuer_cert_id IN (SELECT cert_id FROM authorities) AND issuer_cert_id != id"
             " AND id NOT IN (SELECT cert_id FROM revocations) ORDER BY id LIMIT 10000"
         )
     )
 
 
-def _ca_certificates(db: Database) -> tuple[inventory.CertRecord, ...]:
+def _ca_certificates(db: Database) -> tuple[certrecord.CertRecord, ...]:
     return tuple(
-        inventory.record(r)
+        certrecord.record(r)
         for r in db.query(
-            f"SELECT {inventory.COLUMNS} FROM certificates WHERE is_ca = 1 ORDER BY id"  # noqa: S608
+            f"SELECT {certrecord.COLUMNS} FROM certificates WHERE is_ca = 1 ORDER BY id"  # noqa: S608
         )
     )
 

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from pkiadmin.core.base.atomicfile import write_new_file
 from pkiadmin.core.base.errors import StorageError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.keys.signer import FileSigner
@@ -70,12 +71,12 @@ def test_serial_is_unique_per_issuer_in_the_database(ws: Workspace) -> None:
         )
 
     with ws.db.atomic():
-        inventory.insert_certificate(ws.db, cert(10), inventory.Source.IMPORTED)
+        inventory.insert_certificate(ws.db, cert(10), certrecord.Source.IMPORTED)
     with (
         pytest.raises(sqlite3.IntegrityError, match=r"issuer_hash, certificates\.serial_hex"),
         ws.db.atomic(),
     ):
-        inventory.insert_certificate(ws.db, cert(11), inventory.Source.IMPORTED)
+        inventory.insert_certificate(ws.db, cert(11), certrecord.Source.IMPORTED)
 
 
 def test_files_are_never_overwritten(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """`pkiadmin-cli ca ...`: certificate authorities held in this workspace.
 
 Also `ca make-csr` (a CSR for a CA to be signed elsewhere) and `ca index-txt` (openssl ca's
-database of what a CA issued)."""
+database of what a CA issued). What only some commands need is imported in those commands, so
+that signing a CSR does not load batches, key generation for services or tokens."""
 
 from __future__ import annotations
 
@@ -26,24 +27,10 @@ from pkiadmin.cli.context import (
 from pkiadmin.core.base import fingerprint
 from pkiadmin.core.base.display import safe
 from pkiadmin.core.base.errors import ValidationError
-from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.issuance import (
-    authorities,
-    batch,
-    ca_csr,
-    end_entity,
-    held_ca,
-    intermediate,
-    key_and_cert,
-    openssl_index,
-    profiles,
-    requests,
-)
+from pkiadmin.core.inventory import certrecord
+from pkiadmin.core.issuance import authorities, intermediate, requests
 from pkiadmin.core.issuance import root as rootca
-from pkiadmin.core.issuance import root_on_token as token_root
 from pkiadmin.core.keys import files as keys
-from pkiadmin.core.keys import pkcs11 as hsm
-from pkiadmin.core.x509 import san_text
 from pkiadmin.core.x509.keyid import SkiMethod
 from pkiadmin.core.x509.names import SubjectSpec
 
@@ -147,6 +134,9 @@ def create_root(
 ) -> None:
     """Create a self-signed root CA with a new key, stored encrypted under a passphrase, or
     generated on a PKCS#11 token (--token) where it never leaves."""
+    from pkiadmin.core.issuance import root_on_token as token_root
+    from pkiadmin.core.keys import pkcs11 as hsm
+
     request = rootca.RootCaRequest(
         subject=SubjectSpec(
             common_name, organization, organizational_unit, country, state, locality
@@ -190,7 +180,7 @@ def create_root(
     click.echo(f"  key file:       {result.key_path} (encrypted)")
 
 
-def _describe_root(ca_id: int, record: inventory.CertRecord) -> None:
+def _describe_root(ca_id: int, record: certrecord.CertRecord) -> None:
     digest = bytes.fromhex(record.sha256)
     click.echo(f"Created root CA {ca_id}: {record.subject}")
     click.echo(f"  certificate id: {record.id}")
@@ -397,6 +387,8 @@ def _sign_end_entity(
     shares_file: Path | None,
     yes: bool,
 ) -> None:
+    from pkiadmin.core.issuance import end_entity, profiles
+
     with opened_workspace(ctx) as ws, user_errors():
         record = requests.get(ws, csr_id)
         if record.status != "pending":
@@ -459,6 +451,8 @@ def sign_batch(
 ) -> None:
     """Sign every CSR in FOLDER (*.csr, *.pem, *.req, *.der) under one end-entity profile: the
     plan of every certificate first, one confirmation, one unlock of the CA key."""
+    from pkiadmin.core.issuance import batch, profiles
+
     with opened_workspace(ctx) as ws, user_errors():
         plan = batch.plan_folder(
             ws, ca_id, folder, profiles.get(ws.db, profile_name), validity_days
@@ -487,6 +481,8 @@ def sign_batch(
 
 
 def _general_names(values: tuple[str, ...]) -> list[x509.GeneralName]:
+    from pkiadmin.core.x509 import san_text
+
     try:
         return san_text.parse(values)
     except ValidationError as exc:
@@ -555,6 +551,8 @@ def issue_with_key(
 ) -> None:
     """Generate a key here and issue its certificate under an end-entity profile (rehearsals,
     small installations); the key leaves encrypted under a password and is not kept."""
+    from pkiadmin.core.issuance import key_and_cert, profiles
+
     sans = _general_names(san)
     password = read_passphrase(
         password_env, password_fd, new=True, prompt="Password for the exported key"
@@ -643,6 +641,8 @@ def create_intermediate(
     passphrase_fd: int | None,
 ) -> None:
     """Generate an intermediate CA's key here, sign it, and keep the key encrypted (it can sign the next tier)."""
+    from pkiadmin.core.issuance import held_ca
+
     request = _request(
         profile_name, validity_days, permitted_dns, excluded_dns, eku, policy_oid, cps_uri
     )
@@ -736,6 +736,8 @@ def make_csr(
     shares_file: Path | None,
 ) -> None:
     """Write a CSR for CA_ID signed by its key, for a cross-signature by another organisation's root."""
+    from pkiadmin.core.issuance import ca_csr
+
     with opened_workspace(ctx) as ws, user_errors():
         secret, words = issuer_secret(
             authorities.get_authority(ws.db, ca_id), passphrase_env, passphrase_fd, shares_file
@@ -753,6 +755,8 @@ def make_csr(
 @click.pass_context
 def index_txt(ctx: click.Context, ca_id: int, out: Path) -> None:
     """Write the OpenSSL CA database (index.txt) of what this CA issued, for an `openssl ca` setup."""
+    from pkiadmin.core.issuance import openssl_index
+
     with opened_workspace(ctx) as ws, user_errors():
         entries = openssl_index.write_index_txt(ws, ca_id, out)
     click.echo(f"Wrote {out} with {entries} entr{'y' if entries == 1 else 'ies'}.")

@@ -39,7 +39,7 @@ from pkiadmin.core.ceremony.step_run import StepLike
 from pkiadmin.core.ceremony.store import CeremonyStatus
 from pkiadmin.core.issuance import lint_then_sign as issuance
 from pkiadmin.core.keys.shares import CustodianShare
-from pkiadmin.core.workspace import folder as workspace
+from pkiadmin.core.workspace import checks
 
 
 @click.group("ceremony")
@@ -259,7 +259,7 @@ def verify_report(ctx: click.Context, folder: Path, as_json: bool) -> None:
             verdict = keyuse_report.verify(folder)
         else:
             verdict = ceremony_report.verify(folder)
-        if workspace.is_workspace(workspace_path(ctx)):
+        if checks.is_workspace(workspace_path(ctx)):
             with opened_workspace(ctx) as ws:
                 problem = ceremony_store.report_problem(ws.db, folder)
             if problem:

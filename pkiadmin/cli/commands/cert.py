@@ -15,14 +15,14 @@ from pkiadmin.cli.context import (
     issuer_secret,
     opened_workspace,
     passphrase_options,
+    read_workspace,
     shares_file_option,
     user_errors,
 )
 from pkiadmin.cli.filters import filter_options, parse_filter
 from pkiadmin.core.base.display import safe
 from pkiadmin.core.inventory import query
-from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.revocation import records as revocation
+from pkiadmin.core.revocation import reasons
 
 
 @click.group("cert")
@@ -53,15 +53,15 @@ def list_certs(
     as_json: bool,
 ) -> None:
     """List the certificates in the inventory, all or those matching the search and filters."""
-    with opened_workspace(ctx) as ws, user_errors():
-        wanted = parse_filter(ws.db, search, filters)
+    with read_workspace(ctx) as db, user_errors():
+        wanted = parse_filter(db, search, filters)
         if sort == "id" and not ascending and limit is None:
-            records = tuple(query.iterate(ws.db, wanted))
+            records = tuple(query.iterate(db, wanted))
         else:
             records = query.page(
-                ws.db, wanted, sort=_SORTS[sort], descending=not ascending, limit=limit or -1
+                db, wanted, sort=_SORTS[sort], descending=not ascending, limit=limit or -1
             )
-        revoked = {r.cert_id for r in revocation.list_revocations(ws.db)}
+        revoked = query.revoked_ids(db, [r.id for r in records])
     if as_json:
         echo_json(records)
         return
@@ -88,6 +88,8 @@ def list_certs(
 @click.pass_context
 def show(ctx: click.Context, cert_id: int, as_json: bool) -> None:
     """Show one certificate: names, validity, key, fingerprints and every extension."""
+    from pkiadmin.core.inventory import records as inventory
+    from pkiadmin.core.revocation import records as revocation
     from pkiadmin.core.x509 import describe as certinfo
 
     with opened_workspace(ctx) as ws:
@@ -220,7 +222,7 @@ def renew(
 )
 @click.option(
     "--reason",
-    type=click.Choice(list(revocation.REASONS)),
+    type=click.Choice(list(reasons.NAMES)),
     required=True,
     help="RFC 5280 reason code. A CA certificate needs a meaningful one (not unspecified; "
     "BR 7.2.2); cACompromise is for CA certificates only.",
@@ -268,6 +270,9 @@ def revoke(
     """Record the revocation of a certificate issued by a CA held here, or of many as one
     operation (--serials-file, --issued-by); published in the issuer's next CRL, which must be
     signed within 24 hours (see crl status)."""
+    from pkiadmin.core.inventory import records as inventory
+    from pkiadmin.core.revocation import records as revocation
+
     many = serials_file is not None or issued_by is not None
     if many:
         if cert_id is not None or serial is not None:
@@ -314,6 +319,8 @@ def _revoke_many(
     note: str,
     yes: bool,
 ) -> None:
+    from pkiadmin.core.revocation import records as revocation
+
     with opened_workspace(ctx) as ws, user_errors():
         ids = revocation.select_for_revocation(
             ws.db,

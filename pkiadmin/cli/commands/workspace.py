@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pkiadmin.cli.context import echo_json, opened_workspace, user_errors, workspace_path
-from pkiadmin.core.workspace import audit, schema
+from pkiadmin.core.workspace import audit, checks, schema
 from pkiadmin.core.workspace import folder as workspace
 
 
@@ -19,7 +19,7 @@ def group() -> None:
 def init(ctx: click.Context) -> None:
     """Create a new workspace (database, keys/, gnupg/, exports/) in a new or empty folder."""
     path = workspace_path(ctx)
-    if workspace.is_workspace(path):
+    if checks.is_workspace(path):
         click.echo(f"{path} is already a pkiadmin workspace.")
         return
     with user_errors(), workspace.create(path) as ws:

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from pkiadmin.core.base.errors import NotFoundError
 from pkiadmin.core.workspace import audit
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 class CeremonyStatus(enum.Enum):

@@ -9,9 +9,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from pkiadmin.core.base.display import safe
 from pkiadmin.core.base.errors import ValidationError
@@ -19,6 +17,9 @@ from pkiadmin.core.exchange import partners, pgp
 from pkiadmin.core.exchange.call import Comparison, Value
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DIRECTIONS = ("we-read", "they-read")
 

@@ -7,15 +7,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
 from pkiadmin.core.exchange import pgp
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from pkiadmin.core.workspace.rows import Rows
 
 OFFICER_KEY = "officer_pgp_fingerprint"
 
@@ -43,7 +46,7 @@ def keyring(ws: Workspace) -> pgp.Keyring:
     return pgp.Keyring.for_home(ws.gnupg_dir)
 
 
-def _partner(db: Database, row: Mapping[str, Any]) -> Partner:
+def _partner(db: Rows, row: Mapping[str, Any]) -> Partner:
     contacts = tuple(
         Contact(c["name"], c["role"], c["phone"], c["phone_source"])
         for c in db.query(
@@ -65,7 +68,7 @@ def list_partners(db: Database) -> tuple[Partner, ...]:
     return tuple(_partner(db, r) for r in db.query("SELECT * FROM partners ORDER BY name"))
 
 
-def get(db: Database, name_or_id: str | int) -> Partner:
+def get(db: Rows, name_or_id: str | int) -> Partner:
     column = "id" if isinstance(name_or_id, int) or str(name_or_id).isdigit() else "name"
     rows = list(db.query(f"SELECT * FROM partners WHERE {column} = ?", [name_or_id]))  # noqa: S608
     if not rows:

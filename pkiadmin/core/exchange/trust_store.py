@@ -9,18 +9,22 @@ import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from sqlite_utils import Database
 
 from pkiadmin.core.base import atomicfile, fingerprint
 from pkiadmin.core.base.display import safe
 from pkiadmin.core.base.errors import CheckFailedError, StorageError, ValidationError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def store_partner_certificates(
         cert_id = (
             int(row[0])
             if row
-            else inventory.insert_certificate(ws.db, cert, inventory.Source.IMPORTED)
+            else inventory.insert_certificate(ws.db, cert, certrecord.Source.IMPORTED)
         )
         seen.add(cert_id)
         ws.db.execute(

@@ -13,13 +13,14 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from pkiadmin.core.base.errors import CheckFailedError
 from pkiadmin.core.integrity import checkpoint
 from pkiadmin.core.workspace import audit
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _OPERATIONS = (
     "cert.revoke",

@@ -15,14 +15,17 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
-from sqlite_utils import Database
 
 from pkiadmin.core.base.display import safe
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.keys import files as keys
 from pkiadmin.core.workspace import audit
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 KIND = "pkiadmin-audit-checkpoint/1"
 SUFFIX = ".checkpoint.json"

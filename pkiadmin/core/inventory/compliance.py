@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from pkiadmin.core.base.errors import ValidationError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from pkiadmin.core.workspace.rows import Rows
 
 POLICY_KEY = "compliance_policy"
 
@@ -155,19 +159,19 @@ def clause(code: str, now: datetime, selective: bool = True) -> tuple[str, dict[
     )
 
 
-def count(db: Database, code: str) -> int:
+def count(db: Rows, code: str) -> int:
     """How many certificates have this (clock-free) finding."""
     return int(
         db.execute("SELECT COUNT(*) FROM cert_findings WHERE code = ?", (code,)).fetchone()[0]
     )
 
 
-def findings_of(db: Database, cert_id: int, now: datetime) -> tuple[str, ...]:
+def findings_of(db: Rows, cert_id: int, now: datetime) -> tuple[str, ...]:
     """Every finding of one certificate, in RULES order."""
     return findings_for(db, [cert_id], now).get(cert_id, ())
 
 
-def summary(db: Database, now: datetime) -> dict[str, int]:
+def summary(db: Rows, now: datetime) -> dict[str, int]:
     """How many certificates have each finding."""
     counts = {
         str(r[0]): int(r[1])
@@ -180,7 +184,7 @@ def summary(db: Database, now: datetime) -> dict[str, int]:
     return {code: counts.get(code, 0) for code in CODES}
 
 
-def findings_for(db: Database, ids: list[int], now: datetime) -> dict[int, tuple[str, ...]]:
+def findings_for(db: Rows, ids: list[int], now: datetime) -> dict[int, tuple[str, ...]]:
     """The findings of many certificates at once (exports, the table's badges)."""
     found: dict[int, set[str]] = {i: set() for i in ids}
     for start in range(0, len(ids), 900):

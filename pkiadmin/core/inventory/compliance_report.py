@@ -11,13 +11,15 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from pkiadmin.core.base import atomicfile, pdf
 from pkiadmin.core.inventory import compliance
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MAX_PDF_ROWS = 5000  # the PDF lists this many certificates; CSV and JSON list all
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from pkiadmin.core.inventory import compliance, query
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 THRESHOLDS = (1, 3, 7, 14, 30)
 

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.errors import StorageError, ValidationError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
@@ -38,7 +39,7 @@ class ExportResult:
     sha256: str
 
 
-def default_file_name(record: inventory.CertRecord, fmt: CertFormat) -> str:
+def default_file_name(record: certrecord.CertRecord, fmt: CertFormat) -> str:
     """A stable, readable name: '<common-name>-<first 8 hex of the serial>.<pem|crt>'."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", record.common_name).strip("-").lower() or "certificate"
     suffix = fmt.value

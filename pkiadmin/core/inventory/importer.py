@@ -27,7 +27,8 @@ from pkiadmin.core.inventory import store as bulk_store
 from pkiadmin.core.inventory.import_workers import MALFORMED, Parsed, parse
 from pkiadmin.core.inventory.store import Cancelled
 from pkiadmin.core.workspace import blocklists
-from pkiadmin.core.workspace.folder import DB_NAME, Workspace
+from pkiadmin.core.workspace.checks import DB_NAME
+from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import pembundle
 
 __all__ = ["ImportProgress", "ImportSummary", "import_paths", "parse"]

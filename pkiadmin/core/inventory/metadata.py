@@ -4,13 +4,16 @@ partner, tags, note): edited with an audit entry in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MAX_LENGTH = 2000
 
@@ -38,7 +41,7 @@ def _clean(field: str, value: str) -> str:
     return value
 
 
-def set_metadata(ws: Workspace, cert_id: int, change: MetadataChange) -> inventory.CertRecord:
+def set_metadata(ws: Workspace, cert_id: int, change: MetadataChange) -> certrecord.CertRecord:
     """Apply the change (validated first: a bad value changes nothing) and audit it."""
     before = inventory.get_record(ws.db, cert_id)
     values: dict[str, object] = {}

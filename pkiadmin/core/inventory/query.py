@@ -8,12 +8,13 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+from pkiadmin.core.inventory import certrecord, compliance
+from pkiadmin.core.inventory.certrecord import CertRecord, Source
 
-from pkiadmin.core.inventory import compliance
-from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.inventory.records import CertRecord, Source
+if TYPE_CHECKING:
+    from pkiadmin.core.workspace.rows import Rows
 
 
 class Sort(enum.Enum):
@@ -76,7 +77,7 @@ def _source(f: Filter) -> tuple[str, dict[str, object]]:
 
 
 def _selection(
-    db: Database, f: Filter, now: datetime, selective: bool, join_text: bool = True
+    db: Rows, f: Filter, now: datetime, selective: bool, join_text: bool = True
 ) -> tuple[str, dict[str, object], bool]:
     """FROM and WHERE of a count or page, their parameters, and whether the rows come from the
     full-text index (in id order). `join_text`: a text search alone may be joined."""
@@ -87,7 +88,7 @@ def _selection(
 
 
 def where(
-    db: Database, f: Filter, now: datetime, selective: bool = True, joined: bool = False
+    db: Rows, f: Filter, now: datetime, selective: bool = True, joined: bool = False
 ) -> tuple[str, dict[str, object]]:
     """The WHERE clause (or '') and its parameters. `selective`: the filter matches a small share
     of the rows (the finding clause then lists its certificates instead of probing every row).
@@ -155,7 +156,7 @@ def where(
     return (" WHERE " + " AND ".join(f"({p})" for p in parts)) if parts else "", params
 
 
-def count(db: Database, f: Filter, now: datetime | None = None, up_to: int | None = None) -> int:
+def count(db: Rows, f: Filter, now: datetime | None = None, up_to: int | None = None) -> int:
     """How many certificates match. With `up_to`, counting stops there: the answer is exact when
     it is below `up_to`, and means "at least `up_to`" otherwise (cheap at any size)."""
     now = now or datetime.now(UTC)
@@ -178,7 +179,7 @@ def count(db: Database, f: Filter, now: datetime | None = None, up_to: int | Non
 ALGORITHM_COUNT_MIN = 1000  # below this many matches, they are counted directly
 
 
-def _algorithm_count(db: Database, algorithm: str) -> int:
+def _algorithm_count(db: Rows, algorithm: str) -> int:
     """How many keys of this algorithm (and size). One algorithm is often nearly every row, and
     counting it reads most of the key index: when the count passes an eighth of the rows, the
     rest is found as all rows less those before and after it in the key index instead."""
@@ -209,7 +210,7 @@ def _algorithm_count(db: Database, algorithm: str) -> int:
     return total - others
 
 
-def rows(db: Database) -> int:
+def rows(db: Rows) -> int:
     """The number of rows, near enough (the largest id): cheap at any size."""
     return int(db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
 
@@ -227,7 +228,7 @@ def _order(sort: Sort, descending: bool, by_index: bool, fts: bool = False) -> s
 
 
 def page(
-    db: Database,
+    db: Rows,
     f: Filter,
     now: datetime | None = None,
     sort: Sort = Sort.ID,
@@ -254,12 +255,12 @@ def page(
     )
     params |= {"limit": limit, "offset": offset}
     order = _order(sort, descending, by_index=not selective, fts=joined)
-    sql = f"SELECT {inventory.COLUMNS}{selection}{order} LIMIT :limit OFFSET :offset"
-    return tuple(inventory.record(r) for r in db.query(sql, params))
+    sql = f"SELECT {certrecord.COLUMNS}{selection}{order} LIMIT :limit OFFSET :offset"
+    return tuple(certrecord.record(r) for r in db.query(sql, params))
 
 
 def search(
-    db: Database, f: Filter, now: datetime | None = None, limit: int | None = None
+    db: Rows, f: Filter, now: datetime | None = None, limit: int | None = None
 ) -> tuple[CertRecord, ...]:
     """The matching certificates, newest first (all of them, or the first `limit`)."""
     if limit is not None:
@@ -268,7 +269,7 @@ def search(
 
 
 def iterate(
-    db: Database, f: Filter, now: datetime | None = None, batch: int = 5000
+    db: Rows, f: Filter, now: datetime | None = None, batch: int = 5000
 ) -> Iterator[CertRecord]:
     """Every matching certificate, newest first, read in batches by id (exports of any size in
     little memory, without the cost of deep OFFSETs)."""
@@ -278,11 +279,11 @@ def iterate(
     while True:
         keyset = "" if last is None else f"{joiner}id < :last"
         sql = (
-            f"SELECT {inventory.COLUMNS} FROM certificates{clause}{keyset}"  # noqa: S608
+            f"SELECT {certrecord.COLUMNS} FROM certificates{clause}{keyset}"  # noqa: S608
             " ORDER BY id DESC LIMIT :batch"
         )
         rows = tuple(
-            inventory.record(r) for r in db.query(sql, params | {"last": last, "batch": batch})
+            certrecord.record(r) for r in db.query(sql, params | {"last": last, "batch": batch})
         )
         yield from rows
         if len(rows) < batch:
@@ -290,7 +291,7 @@ def iterate(
         last = rows[-1].id
 
 
-def revoked_ids(db: Database, ids: list[int]) -> set[int]:
+def revoked_ids(db: Rows, ids: list[int]) -> set[int]:
     """Which of these certificates have a revocation recorded."""
     found: set[int] = set()
     for start in range(0, len(ids), 900):

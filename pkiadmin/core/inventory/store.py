@@ -12,6 +12,7 @@ from typing import NamedTuple
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.inventory.import_workers import Parsed
 from pkiadmin.core.workspace import audit
@@ -52,7 +53,7 @@ def store(
             total += len(batch)
             checked = {p.fields.sha256: p for p in batch}
             added, left_out = inventory.insert_new(
-                ws.db, [p.fields for p in batch], inventory.Source.IMPORTED
+                ws.db, [p.fields for p in batch], certrecord.Source.IMPORTED
             )
             _refuse_reused_serials(ws, left_out, start)
             _link_issuers(ws, [(cert_id, checked[f.sha256]) for cert_id, f in added])

@@ -12,14 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.inventory import compliance, query
-from pkiadmin.core.inventory.records import CertRecord
+from pkiadmin.core.inventory.certrecord import CertRecord
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 FIELDS = (
     "id", "common_name", "subject", "issuer", "serial_hex", "not_before", "not_after", "status",

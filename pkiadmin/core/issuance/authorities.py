@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import (
     CheckFailedError,
@@ -20,11 +20,14 @@ from pkiadmin.core.base.errors import (
     ValidationError,
 )
 from pkiadmin.core.integrity import audit_replay
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.keys import files as keys
-from pkiadmin.core.keys import shares
 from pkiadmin.core.workspace import audit, clock
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def insert_root(
 
     Returns (certificate id, CA id).
     """
-    cert_id = inventory.insert_certificate(db, cert, inventory.Source.ISSUED)
+    cert_id = inventory.insert_certificate(db, cert, certrecord.Source.ISSUED)
     db.execute("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", (cert_id, cert_id))
     cursor = db.execute(
         "INSERT INTO authorities (cert_id, name, kind, key_backend, key_ref, ski_method, created_at,"
@@ -190,6 +193,8 @@ def unlock_passphrase(
             raise PassphraseError(
                 f"The key of '{authority.name}' is protected by custodian shares: a quorum of custodians must enter theirs."
             )
+        from pkiadmin.core.keys import shares  # ceremony CAs only: most unlocks do without it
+
         return shares.passphrase_for(shares.combine(share_words))
     if key_passphrase is None:
         what = "the PIN of its token" if authority.on_token else "its passphrase"

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkiadmin.core.base.errors import CheckFailedError, PkiError, ValidationError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance import lint_then_sign as issuance
@@ -538,7 +539,7 @@ def insert_issued_many(ws: Workspace, issued: Sequence[Issued]) -> list[int]:
         cert_ids = inventory.insert_certificates(
             ws.db,
             [(i.certificate, i.issuer_cert_id, i.fields) for i in issued],
-            inventory.Source.ISSUED,
+            certrecord.Source.ISSUED,
         )
     except sqlite3.IntegrityError as exc:
         if "serial_hex" not in str(exc):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
-from sqlite_utils import Database
 
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.errors import ValidationError
@@ -15,6 +15,9 @@ from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def _openssl_time(when: datetime) -> str:

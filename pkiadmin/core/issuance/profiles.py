@@ -6,8 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from pkiadmin.core.base import atomicfile, strict_toml
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
@@ -15,6 +14,9 @@ from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import cert_profiles
 from pkiadmin.core.x509.cert_profiles import CertProfile, ProfileError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def all_profiles(db: Database) -> dict[str, CertProfile]:

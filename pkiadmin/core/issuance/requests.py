@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
 from pkiadmin.core.keys import known_bad
 from pkiadmin.core.workspace import audit, blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import csr
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)

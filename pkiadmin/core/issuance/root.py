@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.errors import CheckFailedError, StorageError, ValidationError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance import lint_then_sign as issuance
@@ -58,7 +59,7 @@ class RootCaRequest:
 @dataclass(frozen=True)
 class RootCaResult:
     ca_id: int
-    record: inventory.CertRecord
+    record: certrecord.CertRecord
     key_path: Path
     audit_seq: int
 

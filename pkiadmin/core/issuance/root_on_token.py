@@ -11,6 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.base.errors import StorageError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance import lint_then_sign as issuance
@@ -24,7 +25,7 @@ from pkiadmin.core.workspace.folder import Workspace
 @dataclass(frozen=True)
 class TokenRootResult:
     ca_id: int
-    record: inventory.CertRecord
+    record: certrecord.CertRecord
     key_uri: str
     token: hsm.TokenInfo
     key: hsm.TokenKey

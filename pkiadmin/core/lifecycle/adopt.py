@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.display import plain_error, safe
 from pkiadmin.core.base.errors import PassphraseError, ValidationError
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.keys import files as keys
@@ -414,7 +415,7 @@ def adopt(ws: Workspace, found: Plan, new_passphrase: str) -> Adopted:
             cert_id = found.existing_cert_id
             if cert_id is None:
                 cert_id = inventory.insert_certificate(
-                    ws.db, cert, inventory.Source.IMPORTED, found.issuer_cert_id
+                    ws.db, cert, certrecord.Source.IMPORTED, found.issuer_cert_id
                 )
             if found.kind == "root":
                 ws.db.execute(
@@ -496,7 +497,7 @@ def _store_issued(ws: Workspace, found: Plan, ca_cert_id: int) -> dict[str, int]
             by_serial[serial] = int(row[0])
         else:
             new.append((certfields.read_fields(cert, cert_der=der), ca_cert_id))
-    ids = inventory.insert_fields(ws.db, new, inventory.Source.IMPORTED) if new else []
+    ids = inventory.insert_fields(ws.db, new, certrecord.Source.IMPORTED) if new else []
     for (fields, _), cert_id in zip(new, ids, strict=True):
         by_serial[fields.serial_hex] = cert_id
     return by_serial

@@ -11,12 +11,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtensionOID
-from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import CheckFailedError, ValidationError
 from pkiadmin.core.inventory import records as inventory
@@ -26,6 +26,9 @@ from pkiadmin.core.issuance.intermediate import Decision
 from pkiadmin.core.lifecycle import ca_signing
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DEFAULT_RENEW_AT = 1 / 3  # of the validity left when a renewal is due
 # Set afresh on the new certificate (from the issuer and its current settings), not copied.

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from sqlite_utils import Database
 
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.errors import CheckFailedError, ValidationError
@@ -35,6 +35,9 @@ from pkiadmin.core.keys.signer import FileSigner
 from pkiadmin.core.revocation import crl
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 STATEMENT = "certificate-of-destruction.txt"
 SIGNATURE = "certificate-of-destruction.sig"

@@ -14,11 +14,11 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from sqlite_utils import Database
 
 from pkiadmin.core.base import atomicfile
 from pkiadmin.core.base.errors import CheckFailedError, ValidationError
@@ -33,6 +33,9 @@ from pkiadmin.core.keys.signer import FileSigner
 from pkiadmin.core.workspace import audit, blocklists
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint, profile
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 TRUST_YEARS = 15  # Mozilla root store policy 3.1: websites trust bit removed after this
 PLAN_AHEAD_YEARS = 3  # when to plan the rollover ceremony: before inclusion of the new root

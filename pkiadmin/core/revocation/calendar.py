@@ -10,10 +10,10 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import StorageError, ValidationError
 from pkiadmin.core.integrity import checkpoint
@@ -23,6 +23,9 @@ from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.revocation.records import Revocation
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DUE_SOON = timedelta(days=14)  # warn this long before the ceremony is due
 

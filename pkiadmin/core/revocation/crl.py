@@ -9,11 +9,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import CheckFailedError, ValidationError
 from pkiadmin.core.integrity import checkpoint
@@ -28,6 +27,9 @@ from pkiadmin.core.revocation.records import Revocation
 from pkiadmin.core.workspace import audit, clock
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import crl_entries, lint
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MAX_PERIOD_DAYS = 365  # BR 4.9.7: an offline CA's nextUpdate at most twelve months after thisUpdate
 

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
-from sqlite_utils import Database
 
 from pkiadmin.core.base.display import plain_error
 from pkiadmin.core.base.errors import CheckFailedError, StorageError, ValidationError
@@ -44,6 +43,9 @@ from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import lint
 from pkiadmin.core.x509.keyid import subject_public_key_bits
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 FORMAT = "pkiadmin-ocsp-responses/1"
 MANIFEST = "manifest.json"

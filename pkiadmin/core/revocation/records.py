@@ -7,32 +7,28 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import NotFoundError, ValidationError
 from pkiadmin.core.integrity import audit_replay
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import authorities
 from pkiadmin.core.issuance.authorities import Authority
+from pkiadmin.core.revocation import reasons
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 CRL_DEADLINE = timedelta(hours=24)
 # RFC 5280 5.3.1 reason codes a CA here may use. certificateHold and removeFromCRL are left out:
 # an offline root cannot un-revoke in time, and the Baseline Requirements forbid holds.
-REASONS: Mapping[str, x509.ReasonFlags] = {
-    "unspecified": x509.ReasonFlags.unspecified,
-    "keyCompromise": x509.ReasonFlags.key_compromise,
-    "cACompromise": x509.ReasonFlags.ca_compromise,
-    "affiliationChanged": x509.ReasonFlags.affiliation_changed,
-    "superseded": x509.ReasonFlags.superseded,
-    "cessationOfOperation": x509.ReasonFlags.cessation_of_operation,
-    "privilegeWithdrawn": x509.ReasonFlags.privilege_withdrawn,
-}
+REASONS: Mapping[str, x509.ReasonFlags] = {name: x509.ReasonFlags(name) for name in reasons.NAMES}
 
 
 # CA/Browser Forum TLS Baseline Requirements 7.2.2 (and 7.3 for OCSP): a CA certificate's
@@ -179,7 +175,7 @@ def find_by_serial(db: Database, serial: str) -> int:
     return matches[0]
 
 
-def _issuer_held_here(ws: Workspace, cert_id: int, record: inventory.CertRecord) -> Authority:
+def _issuer_held_here(ws: Workspace, cert_id: int, record: certrecord.CertRecord) -> Authority:
     """The CA held here that issued the certificate: the one recorded, or, for an imported
     certificate, the one whose key verifiably signed it (the proof that it chains to that CA)."""
     cert = inventory.load_certificate(ws.db, cert_id)

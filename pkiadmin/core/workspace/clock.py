@@ -10,11 +10,13 @@ it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from pkiadmin.core.base.errors import CheckFailedError
 from pkiadmin.core.workspace import audit
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MAX_GAP = timedelta(days=30)
 TOLERANCE = timedelta(minutes=5)

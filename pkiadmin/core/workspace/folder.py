@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +12,17 @@ from sqlite_utils import Database
 
 from pkiadmin import __version__
 from pkiadmin.core.base.errors import PkiError, SchemaTooNewError, StorageError, WorkspaceError
-from pkiadmin.core.workspace import audit, leftovers, schema, storage, writer
+from pkiadmin.core.workspace import (
+    audit,
+    checks,
+    leftovers,
+    schema,
+    storage,
+    upgrade_hooks,
+    writer,
+)
+from pkiadmin.core.workspace.checks import DB_NAME, PRIVATE_DIRS
 
-DB_NAME = "pkiadmin.db"
-_PRIVATE_DIRS = ("keys", "gnupg")
 _PUBLIC_DIRS = ("exports",)
 
 
@@ -51,14 +56,10 @@ class Workspace:
         self.close()
 
 
-def is_workspace(path: Path) -> bool:
-    return (path / DB_NAME).is_file()
-
-
 def create(path: Path) -> Workspace:
     """Create a workspace in a new or empty folder."""
     path = path.expanduser().absolute()
-    if is_workspace(path):
+    if checks.is_workspace(path):
         raise WorkspaceError(f"{path} is already a pkiadmin workspace; open it instead.")
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise WorkspaceError(
@@ -66,7 +67,7 @@ def create(path: Path) -> Workspace:
         )
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for name in _PRIVATE_DIRS:
+        for name in PRIVATE_DIRS:
             (path / name).mkdir(mode=0o700)
         for name in _PUBLIC_DIRS:
             (path / name).mkdir(mode=0o755)
@@ -117,18 +118,9 @@ def read_failure(exc: BaseException) -> str | None:
 def open_workspace(path: Path) -> Workspace:
     """Open an existing workspace, migrating its schema forward if it is older than this pkiadmin."""
     path = path.expanduser().absolute()
-    if not path.exists():
-        raise WorkspaceError(
-            f"There is no workspace at {path}. Create one with: pkiadmin-cli workspace init"
-        )
-    if not is_workspace(path):
-        raise WorkspaceError(
-            f"{path} is not a pkiadmin workspace (it has no {DB_NAME}). "
-            "Create one with: pkiadmin-cli workspace init, or choose the right folder."
-        )
-    _check_private_dirs(path)
+    db_path = checks.database_path(path)
     try:
-        db = _connect(path / DB_NAME)
+        db = _connect(db_path)
         app_id = schema.application_id(db)
         version = schema.user_version(db)
     except sqlite3.DatabaseError as exc:
@@ -143,10 +135,7 @@ def open_workspace(path: Path) -> Workspace:
         )
     if version > schema.SCHEMA_VERSION:
         db.close()
-        raise SchemaTooNewError(
-            f"This workspace was written by a newer pkiadmin (schema {version}; this version {__version__} "
-            f"knows up to {schema.SCHEMA_VERSION}). Open it with that newer version; nothing was changed."
-        )
+        raise SchemaTooNewError(schema.too_new(version))
     if version < schema.SCHEMA_VERSION:
         _migrate_with_backup(path, db, version)
     try:
@@ -160,7 +149,7 @@ def open_workspace(path: Path) -> Workspace:
 def open_or_create(path: Path) -> Workspace:
     """Open the workspace, creating it first if the folder is missing or empty (first start)."""
     path = path.expanduser().absolute()
-    if not is_workspace(path) and (
+    if not checks.is_workspace(path) and (
         not path.exists() or (path.is_dir() and not any(path.iterdir()))
     ):
         return create(path)
@@ -192,16 +181,6 @@ def _connect(db_path: Path, new: bool = False) -> writer.LockedDatabase:
     return db
 
 
-_AFTER_UPGRADE: list[Callable[[Database], object]] = []
-
-
-def after_upgrade(fill: Callable[[Database], object]) -> None:
-    """Run `fill` in the upgrade's transaction when a migration asks for derived columns to be
-    refilled. Upper layers register here, so the workspace never imports them."""
-    if fill not in _AFTER_UPGRADE:
-        _AFTER_UPGRADE.append(fill)
-
-
 def _migrate_with_backup(path: Path, db: Database, version: int) -> None:
     backup = path / f"{DB_NAME}.schema-{version}.bak"
     try:
@@ -211,12 +190,12 @@ def _migrate_with_backup(path: Path, db: Database, version: int) -> None:
         schema.migrate(db, version)
         with db.atomic():
             if (
-                _AFTER_UPGRADE
+                upgrade_hooks.AFTER_UPGRADE
                 and db.execute("SELECT 1 FROM meta WHERE key = 'refresh_fields'").fetchone()
             ):
                 # Columns added by the upgrade are filled from each certificate's DER by the
-                # domains that own them (registered with after_upgrade; the inventory does).
-                for fill in _AFTER_UPGRADE:
+                # domains that own them (registered in upgrade_hooks; the inventory does).
+                for fill in upgrade_hooks.AFTER_UPGRADE:
                     fill(db)
                 db.execute("DELETE FROM meta WHERE key = 'refresh_fields'")
             audit.append(
@@ -233,23 +212,9 @@ def _migrate_with_backup(path: Path, db: Database, version: int) -> None:
         ) from exc
 
 
-def _check_private_dirs(path: Path) -> None:
-    for name in _PRIVATE_DIRS:
-        folder = path / name
-        if not folder.is_dir():
-            raise WorkspaceError(
-                f"The workspace folder {folder} is missing. Restore it from a backup."
-            )
-        mode = stat.S_IMODE(folder.stat().st_mode)
-        if mode & 0o077:
-            raise WorkspaceError(
-                f"{folder} can be read by other users (mode {mode:04o}). Run: chmod 700 '{folder}'"
-            )
-
-
 def _remove_partial(path: Path) -> None:
     """Remove what create() made before it failed, and only that."""
-    for name in (*_PRIVATE_DIRS, *_PUBLIC_DIRS):
+    for name in (*PRIVATE_DIRS, *_PUBLIC_DIRS):
         folder = path / name
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()

@@ -17,17 +17,18 @@ import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
-from pkiadmin.core.base import atomicfile
-from pkiadmin.core.workspace import audit, writer
+    from pkiadmin.core.workspace.rows import Rows
 
 _TEMP = re.compile(r"^\..+\.[0-9a-f]{16}\.tmp$")
 _PARTIAL = re.compile(r"^\.(.+)\.partial$")
 
 
-def _referenced(db: Database) -> set[str]:
+def _referenced(db: Rows) -> set[str]:
     return {
         str(r[0])
         for r in db.execute(
@@ -59,7 +60,9 @@ def _destroyed(db: Database) -> set[str]:
     }
 
 
-def _found(path: Path, db: Database) -> tuple[list[Path], list[Path], list[Path]]:
+def found(path: Path, db: Rows) -> tuple[list[Path], list[Path], list[Path]]:
+    """What interrupted operations left: (key files no CA names, staged reports and packages,
+    temporary files of atomic writes)."""
     keys_dir = path / "keys"
     referenced = _referenced(db)
     # A destroyed CA's key file (the destruction was killed between its commit and the shredding)
@@ -83,9 +86,13 @@ def _found(path: Path, db: Database) -> tuple[list[Path], list[Path], list[Path]
 def tidy(path: Path, db: Database) -> tuple[str, ...]:
     """Deal with leftovers (see the module's text); () when there were none or another process
     is writing (it may be the one whose files these are)."""
-    orphans, partial, temps = _found(path, db)
+    orphans, partial, temps = found(path, db)
     if not (orphans or partial or temps):
         return ()
+    # Imported only here: a reader that finds no leftovers does not load them.
+    from pkiadmin.core.base import atomicfile
+    from pkiadmin.core.workspace import audit, writer
+
     if not isinstance(db, writer.LockedDatabase):
         return ()
     notices: list[str] = []
@@ -93,7 +100,7 @@ def tidy(path: Path, db: Database) -> tuple[str, ...]:
     db.wait_s = 0.5
     try:
         with db.atomic():
-            orphans, partial, temps = _found(path, db)  # again, under the lock
+            orphans, partial, temps = found(path, db)  # again, under the lock
             completed = _completed_reports(db) | _recorded_packages(db)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             quarantine = path / "keys" / "orphaned"

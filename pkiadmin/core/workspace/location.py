@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 ENV_VAR = "PKIADMIN_WORKSPACE"
 
 
@@ -16,4 +14,6 @@ def default_path() -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env).expanduser()
+    import platformdirs  # only here: with $PKIADMIN_WORKSPACE set, it is not needed
+
     return Path(platformdirs.user_data_dir("pkiadmin", appauthor=False)) / "workspace"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 
 # 'PKIA' in ASCII: marks the SQLite file as pkiadmin's (PRAGMA application_id).
 APPLICATION_ID = 0x504B4941
@@ -391,6 +394,17 @@ MIGRATIONS: Sequence[Sequence[str]] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def too_new(version: int) -> str:
+    """What to say of a database whose schema is newer than this pkiadmin knows."""
+    from pkiadmin import __version__
+
+    return (
+        f"This workspace was written by a newer pkiadmin (schema {version}; this version "
+        f"{__version__} knows up to {SCHEMA_VERSION}). Open it with that newer version; nothing "
+        "was changed."
+    )
 
 
 def user_version(db: Database) -> int:

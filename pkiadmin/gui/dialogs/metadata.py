@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from pkiadmin.core.inventory import metadata
-from pkiadmin.core.inventory.records import CertRecord
+from pkiadmin.core.inventory.certrecord import CertRecord
 
 
 class MetadataDialog(QDialog):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core.inventory.records import CertRecord
+from pkiadmin.core.inventory.certrecord import CertRecord
 from pkiadmin.core.revocation import records as revocation
 
 

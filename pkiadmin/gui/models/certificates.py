@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -30,12 +30,14 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QBrush, QColor
-from sqlite_utils import Database
 
 from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.inventory import compliance, query
-from pkiadmin.core.inventory.records import CertRecord
+from pkiadmin.core.inventory.certrecord import CertRecord
 from pkiadmin.core.workspace import folder as workspace
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 PAGE = 200
 PROBE = 10_000  # matches counted before the first page is shown; the exact count follows

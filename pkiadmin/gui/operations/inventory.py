@@ -20,7 +20,7 @@ from pkiadmin.core.exchange import partners
 from pkiadmin.core.inventory import compliance, export, metadata, query, view_export
 from pkiadmin.core.inventory import importer as bulk_import
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.inventory.records import CertRecord
+from pkiadmin.core.inventory.certrecord import CertRecord
 from pkiadmin.core.revocation import records as revocation
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import describe as certinfo

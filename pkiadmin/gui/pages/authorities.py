@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pkiadmin.core.inventory.records import CertRecord
+from pkiadmin.core.inventory.certrecord import CertRecord
 from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.revocation.calendar import CrlState, CrlStatus
 from pkiadmin.gui.models.table import (
@@ -310,7 +310,7 @@ class AuthoritiesPage(QWidget):
 
 def _stub(ca: Authority) -> CertRecord:
     """When only the authority list is known (no inventory loaded), a minimal record for the tree."""
-    from pkiadmin.core.inventory.records import Source
+    from pkiadmin.core.inventory.certrecord import Source
 
     return CertRecord(
         ca.cert_id,

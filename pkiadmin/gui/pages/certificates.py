@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from pkiadmin.core.exchange.partners import Partner
 from pkiadmin.core.inventory import compliance, query
-from pkiadmin.core.inventory.records import CertRecord, Source
+from pkiadmin.core.inventory.certrecord import CertRecord, Source
 from pkiadmin.core.x509.describe import CertDetails
 from pkiadmin.gui.errors import show_message
 from pkiadmin.gui.models.certificates import RECORD_ROLE, CertTableModel, InventoryReader

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
+from pkiadmin.core.inventory import certrecord, query
 from pkiadmin.core.inventory import importer as bulk_import
-from pkiadmin.core.inventory import query
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
@@ -56,7 +56,7 @@ def test_every_format_duplicates_and_issuer_links(ws: Workspace, tmp_path: Path)
     records = {r.common_name: r for r in inventory.list_certificates(ws.db)}
     assert records["Partner Issuing CA"].issuer_cert_id == records["Partner Root"].id
     assert records["client"].issuer_cert_id == records["Partner Issuing CA"].id
-    assert all(r.source is inventory.Source.IMPORTED for r in records.values())
+    assert all(r.source is certrecord.Source.IMPORTED for r in records.values())
     # One audit entry for the files stored under one commit, each file named with its SHA-256.
     (entry,) = [e for e in audit.entries(ws.db) if e.operation == "cert.import"]
     stored = sorted(p for p in (tmp_path / "in").rglob("*") if p.is_file())

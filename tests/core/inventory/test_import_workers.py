@@ -19,7 +19,8 @@ from cryptography.x509.oid import NameOID
 from pkiadmin.core.inventory import import_workers, importer
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.workspace import audit
-from pkiadmin.core.workspace.folder import DB_NAME, Workspace
+from pkiadmin.core.workspace.checks import DB_NAME
+from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import fields as certfields
 from tests.package_helpers import ca_cert, partner_ca
 

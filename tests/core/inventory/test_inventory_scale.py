@@ -19,6 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pkiadmin.core.base.errors import StorageError, ValidationError
 from pkiadmin.core.exchange import partners
 from pkiadmin.core.inventory import (
+    certrecord,
     compliance,
     compliance_report,
     dashboard,
@@ -110,7 +111,7 @@ def test_issued_here_but_not_in_the_audit_log_is_a_finding(root_ws: Workspace) -
     assert compliance.findings_of(root_ws.db, cert_id, datetime.now(UTC)) == ()
     with root_ws.db.atomic():  # as if someone had inserted a certificate behind pkiadmin's back
         sneaked = inventory.insert_certificate(
-            root_ws.db, rich_leaf(ec.generate_private_key(ec.SECP256R1())), inventory.Source.ISSUED
+            root_ws.db, rich_leaf(ec.generate_private_key(ec.SECP256R1())), certrecord.Source.ISSUED
         )
     assert "not-audited" in compliance.findings_of(root_ws.db, sneaked, datetime.now(UTC))
 

@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from pkiadmin.cli.main import cli
+from pkiadmin.core.inventory import certrecord, query
 from pkiadmin.core.inventory import importer as bulk_import
-from pkiadmin.core.inventory import query
 from pkiadmin.core.inventory import records as inventory
+from pkiadmin.core.inventory.certrecord import Source
 from pkiadmin.core.inventory.query import Filter
-from pkiadmin.core.inventory.records import Source
 from pkiadmin.core.workspace.folder import Workspace
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
@@ -66,7 +66,7 @@ def stocked(ws: Workspace, tmp_path: Path) -> dict[str, int]:
     return {r.common_name: r.id for r in inventory.list_certificates(ws.db)}
 
 
-def names(records: tuple[inventory.CertRecord, ...]) -> set[str]:
+def names(records: tuple[certrecord.CertRecord, ...]) -> set[str]:
     return {r.common_name for r in records}
 
 

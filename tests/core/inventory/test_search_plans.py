@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pkiadmin.core.inventory import query
+from pkiadmin.core.inventory.certrecord import CertRecord
 from pkiadmin.core.inventory.query import Filter, Sort
-from pkiadmin.core.inventory.records import CertRecord
 from pkiadmin.core.workspace import folder as workspace
 from tests.inventory_helpers import large
 

@@ -19,6 +19,7 @@ from pkiadmin.core.ceremony.keyuse import report as keyuse_report
 from pkiadmin.core.ceremony.keyuse import tasks as keyuse_tasks
 from pkiadmin.core.ceremony.keyuse.driver import drive
 from pkiadmin.core.ceremony.keyuse.run import KeyUseRun
+from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.issuance import intermediate, requests
 from pkiadmin.core.issuance.held_ca import create_intermediate
@@ -108,7 +109,7 @@ def test_bad_revocations_change_nothing(root_ws: Workspace) -> None:
     # A partner's certificate, in the inventory but issued by a CA whose key is elsewhere.
     other = workspace_root_cert()
     with root_ws.db.atomic():
-        foreign = inventory.insert_certificate(root_ws.db, other, inventory.Source.IMPORTED)
+        foreign = inventory.insert_certificate(root_ws.db, other, certrecord.Source.IMPORTED)
     before = counts(root_ws)
     with pytest.raises(
         ValidationError, match="was not issued by a CA whose key this workspace holds"
@@ -123,7 +124,7 @@ def test_an_imported_certificate_is_revoked_with_proof_it_chains(root_ws: Worksp
     with root_ws.db.atomic():  # as if it had come back from the online side, unlinked
         root_ws.db.execute("UPDATE csrs SET cert_id = NULL")
         root_ws.db.execute("DELETE FROM certificates WHERE id = ?", (cert_id,))
-        imported = inventory.insert_certificate(root_ws.db, copy, inventory.Source.IMPORTED)
+        imported = inventory.insert_certificate(root_ws.db, copy, certrecord.Source.IMPORTED)
     assert inventory.get_record(root_ws.db, imported).issuer_cert_id is None
     done = revocation.revoke(root_ws, imported, "superseded")
     assert done.ca_id == 1

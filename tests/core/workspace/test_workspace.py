@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pkiadmin.core.base.errors import SchemaTooNewError, StorageError, WorkspaceError
-from pkiadmin.core.workspace import audit, location, schema
+from pkiadmin.core.workspace import audit, checks, location, schema
 from pkiadmin.core.workspace import folder as workspace
 from pkiadmin.core.workspace.folder import Workspace
 
@@ -123,7 +123,7 @@ def test_default_path_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 def test_open_or_create_creates_only_when_missing_or_empty(tmp_path: Path) -> None:
     with workspace.open_or_create(tmp_path / "fresh") as created:
-        assert workspace.is_workspace(created.path)
+        assert checks.is_workspace(created.path)
     with workspace.open_or_create(tmp_path / "fresh") as reopened:
         assert len(audit.entries(reopened.db)) == 1
 
