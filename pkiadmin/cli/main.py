@@ -52,9 +52,29 @@ GROUPS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Commands that lint a certificate before and after signing it: the lint helper (see
+# core/x509/lint_ahead.py) imports pkilint on the other CPU while the command imports its own
+# modules, opens the workspace and derives the key.
+LINTS_AHEAD = {
+    ("ca", "sign-csr"),
+    ("ca", "issue"),
+    ("ca", "create-root"),
+    ("ca", "create-intermediate"),
+}
+
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported when they run, not when the program starts."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if tuple(args[:2]) in LINTS_AHEAD and not ctx.resilient_parsing:
+            from pkiadmin.core.x509 import lint, lint_ahead
+
+            lint_ahead.start(lint.prepared)
+            ctx.call_on_close(lint_ahead.stop)
+        return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(GROUPS)

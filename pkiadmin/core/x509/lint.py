@@ -7,10 +7,14 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from pkiadmin.core.x509 import lint_ahead
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 class Severity(enum.IntEnum):
@@ -79,16 +83,33 @@ def _serialised(fn: Callable[P, R]) -> Callable[P, R]:
 def lint_certificate(
     cert: x509.Certificate, waivers: Mapping[str, str] | None = None
 ) -> LintReport:
-    """Lint against the RFC 5280 profile; `waivers` maps a finding code to the plan's reason."""
+    """Lint against the RFC 5280 profile; `waivers` maps a finding code to the plan's reason.
+    Run by the lint helper when a command started one (lint_ahead), else here."""
+    raw = _run("certificate", cert.public_bytes(serialization.Encoding.DER))
+    return LintReport("pkilint RFC 5280 certificate", _waived(raw, waivers or {}))
+
+
+def _run(kind: str, *parts: bytes) -> tuple[lint_ahead.RawFinding, ...]:
+    """Lint `kind` of `parts` by the lint helper when a command started one, else here."""
+    raw = lint_ahead.findings(kind, *parts)
+    return RAW_LINTS[kind](*parts) if raw is None else raw
+
+
+def prepared() -> lint_ahead.Lints:
+    """Import pkilint, assemble the RFC 5280 certificate validator and one set of chain
+    validators, and return the lints by kind: the lint helper's start, while its parent gets on
+    with the command (`lint_ahead.start(lint.prepared)`)."""
+    _rfc5280_validator()
+    _READY_CHAIN.append(_chain_validators())
+    return RAW_LINTS
+
+
+def rfc5280_findings(der: bytes) -> tuple[lint_ahead.RawFinding, ...]:
+    """pkilint's RFC 5280 certificate findings for one DER certificate, as plain values."""
     from pkilint import loader
 
-    validator = _rfc5280_validator()
-    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
-        cert.public_bytes(serialization.Encoding.DER), "certificate"
-    )
-    return LintReport(
-        "pkilint RFC 5280 certificate", _findings(validator.validate(document.root), waivers or {})
-    )
+    document = loader.RFC5280CertificateDocumentLoader().load_der_document(der, "certificate")
+    return _raw(_rfc5280_validator().validate(document.root))
 
 
 @functools.cache
@@ -111,21 +132,31 @@ def _rfc5280_validator() -> Any:
     )
 
 
-def _findings(results: Iterable[object], waivers: Mapping[str, str]) -> tuple[Finding, ...]:
-    found: list[Finding] = []
-    for result in results:
-        for description in getattr(result, "finding_descriptions", ()):
-            code = str(description.finding.code)
-            found.append(
-                Finding(
-                    code=code,
-                    severity=Severity(int(description.finding.severity)),
-                    message=str(description.message or ""),
-                    path=str(result.node.path),  # type: ignore[attr-defined]
-                    waived_because=waivers.get(code),
-                )
-            )
+def _raw(results: Iterable[object]) -> tuple[lint_ahead.RawFinding, ...]:
+    return tuple(
+        (
+            str(description.finding.code),
+            int(description.finding.severity),
+            str(description.message or ""),
+            str(result.node.path),  # type: ignore[attr-defined]
+        )
+        for result in results
+        for description in getattr(result, "finding_descriptions", ())
+    )
+
+
+def _waived(
+    raw: Iterable[lint_ahead.RawFinding], waivers: Mapping[str, str]
+) -> tuple[Finding, ...]:
+    found = [
+        Finding(code, Severity(severity), message, path, waived_because=waivers.get(code))
+        for code, severity, message, path in raw
+    ]
     return tuple(sorted(found, key=lambda f: (f.severity, f.code)))
+
+
+def _findings(results: Iterable[object], waivers: Mapping[str, str]) -> tuple[Finding, ...]:
+    return _waived(_raw(results), waivers)
 
 
 @_serialised
@@ -133,27 +164,44 @@ def lint_chain(
     issuer: x509.Certificate, subject: x509.Certificate, waivers: Mapping[str, str] | None = None
 ) -> LintReport:
     """pkilint's RFC 5280 issuer/subject chain checks (names, key identifiers, policies, signature)."""
+    der = serialization.Encoding.DER
+    raw = _run("chain", issuer.public_bytes(der), subject.public_bytes(der))
+    return LintReport("pkilint RFC 5280 issuer/subject chain", _waived(raw, waivers or {}))
+
+
+def chain_findings(issuer_der: bytes, subject_der: bytes) -> tuple[lint_ahead.RawFinding, ...]:
     from pkilint import loader
-    from pkilint.bin import lint_pkix_signer_signee_cert_chain as chain
 
     load = loader.RFC5280CertificateDocumentLoader().load_der_document
     collection: dict[str, object] = {}
-    issuer_doc = load(
-        issuer.public_bytes(serialization.Encoding.DER), "issuer", "issuer", collection
-    )
+    issuer_doc = load(issuer_der, "issuer", "issuer", collection)
     collection["issuer"] = issuer_doc
-    subject_doc = load(
-        subject.public_bytes(serialization.Encoding.DER), "subject", "subject", collection
-    )
+    subject_doc = load(subject_der, "subject", "subject", collection)
     collection["subject"] = subject_doc
-    decoders = chain.create_decoder_validation_container()
-    results = (
+    decoders, issuer_checks, subject_checks = (
+        _READY_CHAIN.pop() if _READY_CHAIN else _chain_validators()
+    )
+    return _raw(
         decoders.validate(issuer_doc.root)
         + decoders.validate(subject_doc.root)
-        + chain.create_issuer_validation_container().validate(issuer_doc.root)
-        + chain.create_subject_validation_container().validate(subject_doc.root)
+        + issuer_checks.validate(issuer_doc.root)
+        + subject_checks.validate(subject_doc.root)
     )
-    return LintReport("pkilint RFC 5280 issuer/subject chain", _findings(results, waivers or {}))
+
+
+# Chain validators assembled ahead by prepare(); each set serves one chain lint only (pkilint's
+# chain validators are built per pair by its own command line, so they are never reused).
+_READY_CHAIN: list[tuple[Any, Any, Any]] = []
+
+
+def _chain_validators() -> tuple[Any, Any, Any]:
+    from pkilint.bin import lint_pkix_signer_signee_cert_chain as chain
+
+    return (
+        chain.create_decoder_validation_container(),
+        chain.create_issuer_validation_container(),
+        chain.create_subject_validation_container(),
+    )
 
 
 @_serialised
@@ -220,14 +268,17 @@ def lint_serverauth(cert: x509.Certificate, kind: str) -> LintReport:
     """pkilint's CA/Browser Forum TLS Baseline Requirements lints for a subscriber certificate
     (`kind` ov or dv) or a delegated OCSP responder, with the PKIX findings they supersede
     filtered out, as pkilint's own command line does."""
+    raw = _run("serverauth", cert.public_bytes(serialization.Encoding.DER), kind.encode())
+    return LintReport(f"pkilint CA/B Forum TLS BR ({kind})", _waived(raw, {}))
+
+
+def serverauth_findings(der: bytes, kind: bytes) -> tuple[lint_ahead.RawFinding, ...]:
     from pkilint import finding_filter, loader
 
-    validator, filters = _serverauth(kind)
-    document = loader.RFC5280CertificateDocumentLoader().load_der_document(
-        cert.public_bytes(serialization.Encoding.DER), "certificate"
-    )
+    validator, filters = _serverauth(kind.decode())
+    document = loader.RFC5280CertificateDocumentLoader().load_der_document(der, "certificate")
     results, _ = finding_filter.filter_results(filters, validator.validate(document.root))
-    return LintReport(f"pkilint CA/B Forum TLS BR ({kind})", _findings(results, {}))
+    return _raw(results)
 
 
 @functools.cache
@@ -247,3 +298,11 @@ def _serverauth(kind: str) -> tuple[Any, Any]:
         serverauth.create_decoding_validators(), serverauth.create_validators(certificate_type)
     )
     return validator, serverauth.create_serverauth_finding_filters(certificate_type)
+
+
+# The lints the lint helper runs, by name: each takes bytes and returns plain findings.
+RAW_LINTS: lint_ahead.Lints = {
+    "certificate": rfc5280_findings,
+    "chain": chain_findings,
+    "serverauth": serverauth_findings,
+}

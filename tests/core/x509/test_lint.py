@@ -13,7 +13,8 @@ from cryptography.x509.oid import NameOID
 from pkiadmin.core.x509 import lint
 
 
-def _cert(with_ski: bool) -> x509.Certificate:
+def ca_certificate(with_ski: bool = True) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A self-signed CA certificate (with or without its SKI, which pkilint requires) and its key."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lint Test CA")])
     now = datetime.now(UTC)
@@ -34,11 +35,11 @@ def _cert(with_ski: bool) -> x509.Certificate:
         builder = builder.add_extension(
             x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
         )
-    return builder.sign(key, hashes.SHA256())
+    return builder.sign(key, hashes.SHA256()), key
 
 
 def test_findings_do_not_carry_over_between_certificates() -> None:
-    good, bad = _cert(True), _cert(False)
+    good, bad = ca_certificate(True)[0], ca_certificate(False)[0]
     first = {f.code for f in lint.lint_certificate(good).blocking}
     missing = {f.code for f in lint.lint_certificate(bad).blocking}
     again = {f.code for f in lint.lint_certificate(good).blocking}
