@@ -5,6 +5,7 @@ Used by tests/core/base/test_faults.py (a fixed-seed sample in `make test`) and 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -79,6 +80,25 @@ def with_partner(ws: Path) -> None:
     assert imported.returncode == 0, imported.stderr
 
 
+def with_der_folder(ws: Path) -> None:
+    """A workspace and, in it, 600 DER files (more than one commit group of the import)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.inventory_helpers import leaf
+
+    init(ws)
+    folder = ws / "der-in"  # inside the workspace: each kill run copies it along
+    folder.mkdir()
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    for n in range(600):
+        cert = leaf(f"h{n}.example", now - timedelta(days=1), now + timedelta(days=30), key, 10 + n)
+        (folder / f"{n:04d}.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+
+
 def rehearsal(ws: Path) -> list[str]:
     """The plan and answers of tests/data, staged next to the workspace with a backup folder."""
     folder = ws.parent / "plan"
@@ -139,6 +159,9 @@ OPERATIONS = (
         ],
     ),
     Operation("ceremony run (rehearsal)", init, rehearsal),
+    Operation(
+        "cert import FOLDER", with_der_folder, lambda ws: ["cert", "import", str(ws / "der-in")]
+    ),
 )
 
 
@@ -217,6 +240,22 @@ def check(ws: Path) -> list[str]:
         ):
             if count != distinct or (top or 0) > last:
                 problems.append(f"CRL numbers of CA {ca_id} reused or above the counter")
+        # Every imported certificate is in a file an import's audit entry lists (a DER file's
+        # SHA-256 is its certificate's), and each file listed is stored whole.
+        if (ws / "der-in").is_dir():
+            imported = {r[0] for r in db.execute("SELECT sha256 FROM certificates")}
+            listed = {
+                digest
+                for (artefacts,) in db.execute(
+                    "SELECT artefacts FROM audit_log WHERE operation = 'cert.import'"
+                )
+                for _, digest in json.loads(artefacts)
+            }
+            if imported != listed:
+                problems.append(
+                    f"{len(imported - listed)} certificates stored without an audit entry, "
+                    f"{len(listed - imported)} files audited but not stored"
+                )
     leftovers = [p.name for p in ws.rglob("*.tmp")] + [p.name for p in ws.rglob(".*.partial")]
     if leftovers:
         problems.append(f"temporary files left: {leftovers}")

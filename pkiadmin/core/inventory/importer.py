@@ -43,6 +43,7 @@ PARALLEL_MIN = 5_000  # certificates in a PEM bundle worth starting worker proce
 PARALLEL_FILES = 200  # small files in one import worth starting worker processes for
 FILES_CHUNK = 32  # small files per piece of work handed to a worker
 FILES_AHEAD = 8  # such pieces read ahead of the file being stored
+RUN_FILES = 100  # consecutive small files stored by one set of statements (see _store_run)
 CHUNK = 2_500  # certificates per piece of work handed to a worker
 SERIAL_CHUNK = 250  # certificates per piece of a smaller bundle read here (its progress steps)
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -138,6 +139,15 @@ class _Group:
             self._opened_at = time.monotonic()
         self._count += 1
 
+    def join(self) -> None:
+        """One more file in the open group, stored with the one before it (never a commit in
+        between: what they stored is audited by the group's one entry)."""
+        self._count += 1
+
+    def room(self) -> int:
+        """How many files, this one included, may still join the open group."""
+        return max(1, GROUP_FILES - self._count + 1)
+
     def stored(self, path: Path, sha256: str, added: int, duplicates: int) -> None:
         self._files.append(bulk_store.StoredFile(str(path), sha256, added, duplicates))
 
@@ -200,6 +210,13 @@ class _SmallFiles:
         if chunk is not None:
             self._ahead.append(self._pool.submit(workers.read_files, chunk))
 
+    def peek(self, offset: int) -> workers.FileResult:
+        """The file `offset` places after the next one to take, read ahead (waiting for it)."""
+        while len(self._ready) <= offset and self._ahead:
+            self._ready.extend(self._ahead.popleft().result())
+            self._submit()
+        return self._ready[offset]
+
     def take(self, path: Path) -> workers.FileResult:
         if not self._ready:
             self._ready.extend(self._ahead.popleft().result())
@@ -231,24 +248,39 @@ def import_paths(
 
     small = _SmallFiles(pool(), prepared.small) if prepared.small else None
     group = _Group(ws)
+    small_indexes = set(range(len(files))) - prepared.here - set(prepared.streamed)
+    index = one_by_one_until = 0
     try:
-        for index, path in enumerate(files):
+        while index < len(files):
+            path = files[index]
             group.begin_file()
             if cancelled is not None and cancelled():
                 summary.cancelled = True
                 break
+            if index in small_indexes and index >= one_by_one_until:
+                assert small is not None  # noqa: S101 - the workers read every small file
+                run = 0
+                while run < min(RUN_FILES, group.room()) and index + run in small_indexes:
+                    run += 1
+                stored, alone = _store_run(ws, group, files[index : index + run], small,
+                                           summary, progress, len(files), index)  # fmt: skip
+                index += stored
+                one_by_one_until = index + alone
+                if stored:
+                    continue
             summary.files += 1
             number = index + 1
+            index += 1
             report = _reporter(progress, number, len(files), str(path))
             report(0)
-            if index in prepared.streamed:
+            if number - 1 in prepared.streamed:
                 # A large PEM bundle is read in blocks: memory stays bounded whatever its size.
-                expected = prepared.streamed[index]
+                expected = prepared.streamed[number - 1]
                 report = _reporter(progress, number, len(files), str(path), expected=expected)
                 hasher = hashlib.sha256()
                 batches: Iterator[list[Parsed]] = _streamed_batches(path, hasher, pool())
                 digest = hasher.hexdigest
-            elif index in prepared.here:
+            elif number - 1 in prepared.here:
                 data = _read(path, summary)
                 if data is None:
                     continue
@@ -386,6 +418,45 @@ def _streamed_batches(path: Path, hasher: Any, pool: ProcessPoolExecutor) -> Ite
             yield _parsed(ahead.popleft().result())
     while ahead:
         yield _parsed(ahead.popleft().result())
+
+
+def _store_run(
+    ws: Workspace,
+    group: _Group,
+    paths: Sequence[Path],
+    small: _SmallFiles,
+    summary: ImportSummary,
+    progress: Callable[[ImportProgress], None] | None,
+    count: int,
+    first: int,
+) -> tuple[int, int]:
+    """Consecutive small files (a folder of DER files) stored together by one set of statements,
+    in the open group: a file's statements are most of what storing it costs. Returns (files
+    stored, files to store one by one next): the run stops before a file the workers refused;
+    when storing the others together meets anything a file would be refused for, nothing of
+    them is kept and they are all stored one by one, as before, which says which and why."""
+    taken = [small.peek(i) for i in range(len(paths))]
+    if any(name != str(path) for (name, _, _), path in zip(taken, paths, strict=True)):
+        raise RuntimeError("the import's workers returned files out of order")
+    good = next((k for k, (_, _, rows) in enumerate(taken) if isinstance(rows, str) or not rows),
+                len(taken))  # fmt: skip
+    if good < 2:
+        return 0, 1
+    results = bulk_store.store_small(ws, [_parsed(rows) for _, _, rows in taken[:good]])
+    if results is None:
+        return 0, good
+    for offset, (path, (_, sha256, _rows), (added, duplicates)) in enumerate(
+        zip(paths, taken, results, strict=False)
+    ):
+        small.take(path)
+        if offset:
+            group.join()
+        summary.files += 1
+        _reporter(progress, first + offset + 1, count, str(path))(added)
+        group.stored(path, sha256, added, duplicates)
+        summary.imported += added
+        summary.duplicates += duplicates
+    return good, 0
 
 
 def _parsed(result: list[workers.Row] | str) -> list[Parsed]:

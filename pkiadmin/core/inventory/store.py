@@ -12,9 +12,10 @@ from typing import NamedTuple
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
+from pkiadmin.core.base.errors import PkiError
 from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
-from pkiadmin.core.inventory.import_workers import Parsed
+from pkiadmin.core.inventory.import_workers import MALFORMED, Parsed
 from pkiadmin.core.workspace import audit
 from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import fields as certfields
@@ -70,6 +71,44 @@ def store(
         links = _adopt_orphans(ws, cas, last + 1)
         ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
     return added_count, total - added_count
+
+
+def store_small(ws: Workspace, files: Sequence[Sequence[Parsed]]) -> list[tuple[int, int]] | None:
+    """Several small files' certificates (a folder of DER files: one each) stored by one set of
+    statements under one savepoint: [(added, duplicates)] per file. None, with nothing of them
+    kept, when storing them together meets anything a file would be refused for (no
+    certificate, a reused serial, a malformed field): the caller then stores them one by one,
+    which keeps each file whole or not at all and says which was refused and why."""
+    if not files or not all(files):
+        return None
+    owner: dict[int, int] = {}  # id() of a certificate's fields -> its file's index
+    for index, parsed in enumerate(files):
+        owner.update((id(p.fields), index) for p in parsed)
+    everything = [p for parsed in files for p in parsed]
+    added_per_file = [0] * len(files)
+    try:
+        with ws.db.atomic():
+            start = int(
+                ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0]
+            )
+            checked = {id(p.fields): p for p in everything}
+            added, left_out = inventory.insert_new(
+                ws.db, [p.fields for p in everything], certrecord.Source.IMPORTED
+            )
+            _refuse_reused_serials(ws, left_out, start)
+            _link_issuers(ws, [(cert_id, checked[id(f)]) for cert_id, f in added])
+            cas = [(cert_id, f) for cert_id, f in added if f.is_ca]
+            if cas:
+                last = max(cert_id for cert_id, _ in added)
+                links = _adopt_orphans(ws, cas, last + 1)
+                ws.db.conn.executemany(
+                    "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links
+                )
+    except (*MALFORMED, PkiError):
+        return None
+    for _, f in added:
+        added_per_file[owner[id(f)]] += 1
+    return [(n, len(parsed) - n) for n, parsed in zip(added_per_file, files, strict=True)]
 
 
 def audit_files(ws: Workspace, files: Sequence[StoredFile]) -> None:
