@@ -13,6 +13,7 @@ from pkiadmin.core.exchange import trust_store as trust
 from pkiadmin.core.integrity import audit_replay
 from pkiadmin.core.inventory import certrecord, dashboard
 from pkiadmin.core.issuance import authorities, profiles, requests
+from pkiadmin.core.issuance.authorities import Authority
 from pkiadmin.core.lifecycle import renew, rollover
 from pkiadmin.core.revocation import calendar as crl_status
 from pkiadmin.core.revocation import crl
@@ -54,6 +55,22 @@ class Overview:
     @property
     def revoked_ids(self) -> frozenset[int]:
         return frozenset(r.cert_id for r in self.revocations)
+
+    @property
+    def end_entity_issuers(self) -> tuple[Authority, ...]:
+        """The CAs that may sign end-entity certificates: issuing CAs (path length 0, not
+        self-issued) that are not retired and still hold their key, which is what signing
+        checks (end_entity.check_issuer, Authority.require_issuing)."""
+        records = {r.id: r for r in self.ca_certificates}
+        return tuple(
+            a
+            for a in self.authorities
+            if (r := records.get(a.cert_id)) is not None
+            and r.path_length == 0
+            and r.subject != r.issuer
+            and a.retired_at is None
+            and a.key_destroyed_at is None
+        )
 
 
 @dataclass(frozen=True)

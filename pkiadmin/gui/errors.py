@@ -46,6 +46,12 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "pkiad
         CrashDialog(error, parent).exec()
 
 
+NO_ISSUING_CA = (
+    "No CA held here signs end-entity certificates: that takes an issuing CA (path length 0) "
+    "below a root, not retired, its key not destroyed. Create one under Authorities first."
+)
+
+
 def show_in(label: QLabel, parent: QWidget, error: BaseException) -> None:
     """A dialog's failure: the user's to fix (a PkiError) on its error line; anything else as
     show_error shows it."""

@@ -178,3 +178,42 @@ def test_sign_a_folder_of_service_csrs(qtbot: QtBot, tmp_path: Path, messages: M
     assert window.overview_data is not None
     assert sum(1 for r in window.requests.model.records() if r.status == "signed") == 3
     window.close()
+
+
+def test_only_issuing_cas_are_offered_for_end_entity_certificates(
+    qtbot: QtBot, tmp_path: Path, root_ws_path: Path
+) -> None:
+    """A root and a policy CA sign CAs only: the batch and key dialogs offer the issuing CA
+    alone; with none, they say so at once and cannot go on."""
+    from pkiadmin.gui.errors import NO_ISSUING_CA
+    from pkiadmin.gui.worker import InlineCaWorker
+    from tests.core.issuance.test_end_entity import three_tiers
+
+    path = tmp_path / "ws"
+    three_tiers(path).ws.close()
+    window = MainWindow(InlineCaWorker(path), path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.overview_data is not None)
+    batch = window.request_ops.open_batch_dialog()
+    offered = [batch.issuer.itemData(i) for i in range(batch.issuer.count())]
+    assert offered == [3]  # tiers: 1 root, 2 policy CA, 3 issuing CA
+    assert batch.preview_button.isEnabled()
+    batch.reject()
+    key_dialog = window.request_ops.open_issue_key_dialog()
+    assert [key_dialog.issuer.itemData(i) for i in range(key_dialog.issuer.count())] == [3]
+    key_dialog.reject()
+    window.close()
+
+    only_root = MainWindow(InlineCaWorker(root_ws_path), root_ws_path)
+    qtbot.addWidget(only_root)
+    only_root.show()
+    qtbot.waitUntil(lambda: only_root.overview_data is not None)
+    batch = only_root.request_ops.open_batch_dialog()
+    assert batch.issuer.count() == 0
+    assert batch.error.text() == NO_ISSUING_CA and not batch.error.isHidden()
+    assert not batch.preview_button.isEnabled()
+    key_dialog = only_root.request_ops.open_issue_key_dialog()
+    assert key_dialog.error.text() == NO_ISSUING_CA
+    assert not key_dialog.issue_button.isEnabled()
+    only_root.close()

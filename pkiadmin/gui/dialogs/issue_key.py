@@ -30,7 +30,7 @@ from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509 import san_text
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.gui.dialogs.share_inputs import KeyUnlockInputs
-from pkiadmin.gui.errors import error_label, show_in
+from pkiadmin.gui.errors import NO_ISSUING_CA, error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
@@ -94,8 +94,12 @@ class IssueKeyDialog(QDialog):
         layout.addWidget(self.unlock)
         self.error = error_label()
         layout.addWidget(self.error)
+        if not self.issuers:  # what Issue would refuse anyway: said at once, Issue disabled
+            self.error.setText(NO_ISSUING_CA)
+            self.error.show()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.issue_button = buttons.addButton("&Issue", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.issue_button.setEnabled(bool(self.issuers))
         buttons.accepted.connect(self.issue)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

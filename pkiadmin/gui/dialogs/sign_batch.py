@@ -30,7 +30,7 @@ from pkiadmin.core.workspace.folder import Workspace
 from pkiadmin.core.x509.cert_profiles import CertProfile
 from pkiadmin.gui.dialogs.review import add_review
 from pkiadmin.gui.dialogs.share_inputs import KeyUnlockInputs
-from pkiadmin.gui.errors import error_label, show_in
+from pkiadmin.gui.errors import NO_ISSUING_CA, error_label, show_in
 from pkiadmin.gui.worker import CaWorkerApi, Progress
 
 
@@ -81,6 +81,10 @@ class SignBatchDialog(QDialog):
         layout.addWidget(self.unlock)
         self.error = error_label()
         layout.addWidget(self.error)
+        if not issuers:  # what Show would refuse anyway: said at once, Show disabled
+            self.error.setText(NO_ISSUING_CA)
+            self.error.show()
+            self.preview_button.setEnabled(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign_button = self.buttons.addButton(
             "Si&gn all", QDialogButtonBox.ButtonRole.AcceptRole

@@ -77,7 +77,7 @@ class RequestOperations:
         data = self.shell.current_overview()
         dialog = IssueKeyDialog(
             self.shell.worker,
-            data.authorities if data else (),
+            data.end_entity_issuers if data else (),
             self.shell.workspace_path / "exports" / "issued",
             self.shell.widget,
             data.custodians if data else None,
@@ -103,7 +103,7 @@ class RequestOperations:
         data = self.shell.current_overview()
         dialog = SignBatchDialog(
             self.shell.worker,
-            data.authorities if data else (),
+            data.end_entity_issuers if data else (),
             self.shell.widget,
             data.custodians if data else None,
         )
