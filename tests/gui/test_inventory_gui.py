@@ -309,3 +309,16 @@ def test_the_default_columns_fit_at_1280x800(qtbot: QtBot, paged_window: MainWin
     assert header.length() <= table.viewport().width()
     # The names keep room to be read.
     assert min(header.sectionSize(1), header.sectionSize(2)) >= 140
+
+
+def test_a_figure_not_yet_counted_says_so_and_cannot_be_pressed(qtbot: QtBot) -> None:
+    from pkiadmin.gui.pages.dashboard import DashboardPage
+
+    board = DashboardPage("/nonexistent-workspace")
+    qtbot.addWidget(board)
+    expired = board.buttons["expired"]
+    assert expired.text().startswith("…") and not expired.isEnabled()
+    with qtbot.assertNotEmitted(board.filter_requested):
+        qtbot.mouseClick(expired, Qt.MouseButton.LeftButton)
+    expired.show_count(3)
+    assert expired.isEnabled() and expired.text().startswith("3\n")

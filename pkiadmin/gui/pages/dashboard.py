@@ -48,10 +48,15 @@ class FigureButton(QPushButton):
         self.filter: query.Filter | None = None  # what it counts, once it has a figure
         self.count = 0
         self.setMinimumHeight(56)
-        self.show_count(0)
+        # Until its figure comes it says so, and cannot be pressed (it would open nothing).
+        self.setText(f"…\n{caption}")
+        self.setToolTip("Counting…")
+        self.setEnabled(False)
 
     def show_count(self, count: int, colour: str | None = None) -> None:
         self.count = count
+        self.setEnabled(True)
+        self.setToolTip("")
         self.setText(f"{count:,}\n{self.caption}")
         self.setStyleSheet(f"color: {colour};" if colour and count else "")
 
