@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 _PACKAGE = Path(__file__).resolve().parents[2]  # the pkiadmin package
 _CHECKOUT = _PACKAGE.parent
@@ -24,6 +26,8 @@ def resource_root() -> Traversable:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen is not None:  # the PyInstaller build puts them here (packaging/pkiadmin.spec)
         return Path(frozen) / "pkiadmin" / "resources"
+    from importlib import resources  # here: a command that reads no resource does not load it
+
     try:
         packaged = resources.files("pkiadmin.resources")
     except ModuleNotFoundError:
