@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pkiadmin.core.base import processes
 from pkiadmin.core.base.errors import NotFoundError
 from pkiadmin.core.workspace import audit
 
@@ -154,7 +155,7 @@ def _stale(db: Database) -> list[int]:
     return [
         int(r["id"])
         for r in db.query("SELECT id, host, pid FROM ceremonies WHERE status = 'running'")
-        if r["host"] != host or not _alive(int(r["pid"]))
+        if r["host"] != host or not processes.alive(int(r["pid"]))
     ]
 
 
@@ -172,16 +173,6 @@ def set_status(db: Database, ceremony_id: int, status: CeremonyStatus) -> None:
         "UPDATE ceremonies SET status = ?, ended_at = ? WHERE id = ?",
         (status.value, now_text(), ceremony_id),
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def mark_interrupted(db: Database) -> tuple[int, ...]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pkiadmin.core.base import processes
 from pkiadmin.core.base.errors import PkiError, ValidationError
 from pkiadmin.core.exchange import pgp_run
 from pkiadmin.core.exchange.pgp_run import Outcome
@@ -326,6 +327,32 @@ def _socket_dir_elsewhere(home: Path) -> bool:
     return done.returncode == 0 and socket_dir.startswith("/run/user/") and len(socket_dir) < 80
 
 
+def _tidy_killed_links() -> None:
+    """The private link folders of this user's pkiadmin processes that were killed (their exit
+    handler never ran): the gpg-agent still serving through the link is stopped and the folder
+    removed, so nothing of theirs stays in the shared temporary folder."""
+    for folder in Path(tempfile.gettempdir()).glob("pkiadmin-gpg-*-*"):
+        pid = folder.name.removeprefix("pkiadmin-gpg-").partition("-")[0]
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if not (pid.isdigit() and info.st_uid == os.getuid() and stat.S_ISDIR(info.st_mode)):
+            continue
+        if processes.alive(int(pid)):
+            continue
+        link = folder / "h"
+        gpgconf = shutil.which("gpgconf")
+        if gpgconf is not None and link.is_symlink():
+            subprocess.run(
+                [gpgconf, "--homedir", str(link), "--kill", "gpg-agent"],
+                capture_output=True,
+                check=False,
+                timeout=10,
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _short(home: Path) -> Path:
     """gpg-agent puts its sockets in the home when /run/user/<uid> is missing, and a socket path
     over ~107 characters makes it fail. A long home is then reached through a link inside a
@@ -334,7 +361,9 @@ def _short(home: Path) -> Path:
     check_owned(home)
     if len(str(home)) <= _MAX_HOME_CHARS or _socket_dir_elsewhere(home):
         return home
-    private = Path(tempfile.mkdtemp(prefix="pkiadmin-gpg-"))
+    _tidy_killed_links()
+    # The process id in the name lets a later pkiadmin tidy up after this one if it is killed.
+    private = Path(tempfile.mkdtemp(prefix=f"pkiadmin-gpg-{os.getpid()}-"))
     info = private.lstat()
     if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) != 0o700:
         raise PgpError(f"{private} is not a private folder of this user; refusing to use it.")

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from pkiadmin.core.base import processes
 from pkiadmin.core.base.errors import CheckFailedError, PkiError, ValidationError
 from pkiadmin.core.inventory import certrecord
 from pkiadmin.core.inventory import records as inventory
@@ -614,16 +615,6 @@ def with_issuer_key(
     return result, cert_id, seq
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reserve_csr(ws: Workspace, csr_id: int) -> None:
     """Mark the CSR as being signed by this process, in a committed transaction, before anything
     is signed: a second signing of the same CSR (another process, another window) stops here. A
@@ -655,7 +646,7 @@ def _check_reservable(ws: Workspace, csr_id: int) -> None:
         raise ValidationError(f"CSR {csr_id} was already signed (certificate {row[1]}).")
     if row[2]:
         holder = json.loads(row[2])
-        if int(holder.get("pid", 0)) != os.getpid() and _alive(int(holder.get("pid", 0))):
+        if int(holder.get("pid", 0)) != os.getpid() and processes.alive(int(holder.get("pid", 0))):
             raise ValidationError(
                 f"CSR {csr_id} is being signed by process {holder.get('pid')} since "
                 f"{holder.get('since')}; a CSR is signed once. Nothing was signed."
