@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,3 +145,30 @@ def _workspace_with_csr(path: Path) -> None:
     with workspace.create(path) as ws:
         create_root_ca(ws, RootCaRequest(SubjectSpec("Helper Root", "Test")), _PASSPHRASE)
         requests.import_csr(ws, csr.public_bytes(serialization.Encoding.PEM), "ca.csr")
+
+
+def test_the_helper_ends_when_its_command_is_killed() -> None:
+    code = (
+        "import os, signal\n"
+        "from pkiadmin.core.x509 import lint, lint_ahead\n"
+        "lint_ahead.start(lint.prepared)\n"
+        "print(lint_ahead._Current.helper.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert killed.returncode == -9, killed.stderr
+    helper_pid = int(killed.stdout.strip())
+    deadline = time.monotonic() + 30
+    while not _ended(helper_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _ended(helper_pid)
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie waiting for init to reap it."""
+    try:
+        return "State:\tZ" in Path(f"/proc/{pid}/status").read_text(errors="replace")
+    except OSError:
+        return True
