@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
-SOURCES := pkiadmin tests benchmarks
+SOURCES := pkiadmin tests benchmarks scripts
 
 .PHONY: run test test-fast check lint typecheck contracts pytest system-deps benchmark lock clean bundle wheelhouse frozen
 

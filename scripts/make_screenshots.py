@@ -8,6 +8,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from pkiadmin.gui.main_window import MainWindow
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -79,56 +85,56 @@ def main() -> int:
     return 0
 
 
-def grab_dialogs(app: object, window: object, suffix: str) -> None:
+def grab_dialogs(app: QApplication, window: MainWindow, suffix: str) -> None:
     """The dialogs added for GUI parity: CA settings, compliance policy, the custodians' shares,
     issuing with a key made here, adopting a CA."""
     from pkiadmin.gui.dialogs.share_inputs import SharesDialog
 
     def settle() -> None:
         for _ in range(50):
-            app.processEvents()  # type: ignore[attr-defined]
+            app.processEvents()
 
     from pkiadmin.gui.operations.lifecycle import ConfirmDialog, CrossSignDialog, DestroyKeyDialog
 
-    parent = window  # type: ignore[assignment]
+    parent = window
     extra = {
-        "sign-batch": window.request_ops.open_batch_dialog(),  # type: ignore[attr-defined]
-        "known-bad-keys": window.open_known_bad_keys(),  # type: ignore[attr-defined]
-        "ceremony-plan-form": window.ceremony_ops.open_plan_form(),  # type: ignore[attr-defined]
-        "destroy-key": DestroyKeyDialog("Example Online Issuing CA", parent),  # type: ignore[arg-type]
+        "sign-batch": window.request_ops.open_batch_dialog(),
+        "known-bad-keys": window.open_known_bad_keys(),
+        "ceremony-plan-form": window.ceremony_ops.open_plan_form(),
+        "destroy-key": DestroyKeyDialog("Example Online Issuing CA", parent),
         "cross-sign": CrossSignDialog(
-            "Example Root CA 2026", [(7, "pat: CN=Partner Root")], parent  # type: ignore[arg-type]
+            "Example Root CA 2026", [(7, "pat: CN=Partner Root")], parent
         ),
         "lifecycle-confirm": ConfirmDialog(
             "Renew Example Online Issuing CA",
             "Subject: CN=Example Online Issuing CA\nIssuer: CN=Example Root CA 2026\n"
             "Validity: 2026-12-02 to 2031-12-01\nSame key; basicConstraints CA:TRUE, pathlen 0",
             "Si&gn the renewed certificate",
-            parent,  # type: ignore[arg-type]
+            parent,
         ),
     }
-    extra["hsm-tokens"] = window.authority_ops.open_hsm_dialog()  # type: ignore[attr-defined]
-    extra["new-intermediate"] = window.authority_ops.open_new_intermediate_dialog()  # type: ignore[attr-defined]
-    data = window.overview_data  # type: ignore[attr-defined]
+    extra["hsm-tokens"] = window.authority_ops.open_hsm_dialog()
+    extra["new-intermediate"] = window.authority_ops.open_new_intermediate_dialog()
+    data = window.overview_data
     if data is not None and data.partners:
         name = data.partners[0].name
-        extra["build-package"] = window.partner_ops.open_build(name)  # type: ignore[attr-defined]
-        extra["open-package"] = window.partner_ops.open_package_dialog(name)  # type: ignore[attr-defined]
+        extra["build-package"] = window.partner_ops.open_build(name)
+        extra["open-package"] = window.partner_ops.open_package_dialog(name)
     for dialog in extra.values():
         dialog.show()
     dialogs = {
         **extra,
-        "ca-settings": window.authority_ops.open_settings_dialog(1),  # type: ignore[attr-defined]
-        "compliance-policy": window.open_compliance_policy(),  # type: ignore[attr-defined]
-        "issue-with-key": window.request_ops.open_issue_key_dialog(),  # type: ignore[attr-defined]
-        "adopt-ca": window.authority_ops.open_adopt_dialog(),  # type: ignore[attr-defined]
+        "ca-settings": window.authority_ops.open_settings_dialog(1),
+        "compliance-policy": window.open_compliance_policy(),
+        "issue-with-key": window.request_ops.open_issue_key_dialog(),
+        "adopt-ca": window.authority_ops.open_adopt_dialog(),
     }
     shares = SharesDialog(
         "Example Root CA 2026",
         "Issue a CRL (after CRL 3; 1 revocation(s) waiting)",
         ["Carol Custodian", "Dave Custodian", "Erin Custodian"],
         "",
-        window,  # type: ignore[arg-type]
+        window,
     )
     shares.show()
     shares.fields[1].setText("academic acid qqqq")
@@ -266,11 +272,11 @@ def grab_partners(window: object, tmp: Path, grab: object) -> None:
         ).stdout  # fmt: skip
 
     gpg("--quick-gen-key", "Pat Partner <pat@partner.example>", "ed25519", "sign", "2y")
-    fpr = [
+    fpr = next(
         line.split(":")[9]
         for line in gpg("--with-colons", "--list-keys").decode().splitlines()
         if line.startswith("fpr:")
-    ][0]
+    )
     gpg("--quick-add-key", fpr, "cv25519", "encr", "2y")
     key = tmp / "pat.asc"
     key.write_bytes(gpg("--armor", "--export", fpr))
