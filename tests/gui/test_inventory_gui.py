@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,6 +124,39 @@ def test_first_page_comes_before_the_count_of_many_matches(
     page.table.scrollToBottom()  # the rows the count added load like any other
     qtbot.waitUntil(lambda: page.model.row(ROWS - 1) is not None, timeout=10_000)
     assert page.model.index(ROWS - 1, 0).data() == "1"
+
+
+def test_pages_are_not_kept_waiting_behind_the_count(
+    qtbot: QtBot, big_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the exact count of many matches runs (held here until released), a page further
+    down the first PROBE rows is read and shown: the count has its own thread and connection."""
+    release = threading.Event()
+    counting = threading.Event()
+    real_count = query.count
+
+    def held(db: object, f: object, now: object = None, up_to: int | None = None) -> int:
+        if up_to is None:  # the exact count
+            counting.set()
+            release.wait(30)
+        return real_count(db, f, now, up_to)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(query, "count", held)
+    page = big_window.certificates
+    qtbot.keyClick(big_window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    wait_for_rows(qtbot, big_window, ROWS)
+    qtbot.keyClicks(page.filter, "example")
+    qtbot.waitUntil(lambda: counting.is_set() and page.model.row(0) is not None, timeout=10_000)
+    try:
+        assert not page.model.exact
+        target = PROBE - 50
+        page.table.scrollTo(page.model.index(target, 0))
+        qtbot.waitUntil(lambda: page.model.row(target) is not None, timeout=10_000)
+        assert not page.model.exact  # the count is still held
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: page.model.exact, timeout=10_000)
+    assert page.model.rowCount() == ROWS
 
 
 def test_dashboard_counts_known_expiry_dates_and_opens_them(qtbot: QtBot, tmp_path: Path) -> None:

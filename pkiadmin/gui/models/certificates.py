@@ -65,6 +65,42 @@ class Request:
     now: datetime
 
 
+class MatchCounter(QObject):
+    """Counts every match of a request on its own thread and connection, so that the pages the
+    view asks for meanwhile are not kept waiting behind the count (SQLite releases the
+    interpreter lock while it counts: the two run side by side)."""
+
+    counted = Signal(int, int)  # generation, the exact number of matches
+    failed = Signal(int, str)
+
+    def __init__(self, workspace_path: Path) -> None:
+        super().__init__()
+        self._path = workspace_path
+        self._db: Database | None = None
+
+    def interrupt(self) -> None:
+        if self._db is not None:
+            self._db.conn.interrupt()
+
+    @Slot(object)
+    def count(self, request: Request) -> None:
+        try:
+            if self._db is None:
+                self._db = workspace.open_reader(self._path)
+            total = query.count(self._db, request.filter, request.now)
+        except (sqlite3.Error, PkiError) as exc:
+            if "interrupted" not in str(exc):  # else stopped on purpose by a newer request
+                self.failed.emit(request.generation, workspace.read_failure(exc) or str(exc))
+            return
+        self.counted.emit(request.generation, total)
+
+    @Slot()
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
 class InventoryReader(QObject):
     """Lives on its own thread; answers count and page requests for the newest generation. The
     first page comes before the full count: a count that stops at PROBE chooses the plan and
@@ -76,6 +112,7 @@ class InventoryReader(QObject):
     counted = Signal(int, int)  # generation, the exact number of matches
     page_ready = Signal(int, int, object)  # generation, page number, tuple[Row, ...]
     failed = Signal(int, str)
+    count_requested = Signal(object)  # a Request whose matches the counter counts
 
     def __init__(self, workspace_path: Path) -> None:
         super().__init__()
@@ -83,6 +120,12 @@ class InventoryReader(QObject):
         self._db: Database | None = None
         self._current: Request | None = None
         self._selective: bool | None = None  # the plan of the current request
+        # The exact count runs on the counter (ReaderThread gives it a thread of its own); its
+        # answers are this reader's, emitted straight from the counter's thread.
+        self.counter = MatchCounter(workspace_path)
+        self.count_requested.connect(self.counter.count)
+        self.counter.counted.connect(self.counted, Qt.ConnectionType.DirectConnection)
+        self.counter.failed.connect(self.failed, Qt.ConnectionType.DirectConnection)
 
     def connection(self) -> Database:
         if self._db is None:
@@ -90,9 +133,11 @@ class InventoryReader(QObject):
         return self._db
 
     def interrupt(self) -> None:
-        """From the GUI thread: stop the query running now (sqlite3 allows this across threads)."""
+        """From the GUI thread: stop the queries running now, the count's included (sqlite3
+        allows this across threads)."""
         if self._db is not None:
             self._db.conn.interrupt()
+        self.counter.interrupt()
 
     @Slot(object)
     def start(self, request: Request) -> None:
@@ -109,14 +154,8 @@ class InventoryReader(QObject):
             self._report(request.generation, exc)
             return
         self.reset_ready.emit(request.generation, found, rows, first, exact)
-        if exact:
-            return
-        try:
-            total = query.count(db, request.filter, now)
-        except (sqlite3.Error, PkiError) as exc:
-            self._report(request.generation, exc)
-            return
-        self.counted.emit(request.generation, total)
+        if not exact:
+            self.count_requested.emit(request)
 
     @Slot(int, int)
     def load(self, generation: int, page: int) -> None:
@@ -403,15 +442,23 @@ class ReaderThread:
     def __init__(self, workspace_path: Path) -> None:
         self.thread = QThread()
         self.thread.setObjectName("pkiadmin-inventory-reader")
+        self.count_thread = QThread()
+        self.count_thread.setObjectName("pkiadmin-inventory-counter")
         self.reader = InventoryReader(workspace_path)
         self.reader.moveToThread(self.thread)
+        self.reader.counter.moveToThread(self.count_thread)
         self.thread.start()
+        self.count_thread.start()
 
     def stop(self) -> None:
-        if self.thread.isRunning():
-            self.reader.interrupt()
-            QMetaObject.invokeMethod(
-                self.reader, "close", Qt.ConnectionType.BlockingQueuedConnection
-            )
-            self.thread.quit()
-            self.thread.wait()
+        self.reader.interrupt()
+        for thread, reader in (
+            (self.thread, self.reader),
+            (self.count_thread, self.reader.counter),
+        ):
+            if thread.isRunning():
+                QMetaObject.invokeMethod(
+                    reader, "close", Qt.ConnectionType.BlockingQueuedConnection
+                )
+                thread.quit()
+                thread.wait()
