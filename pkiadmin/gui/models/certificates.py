@@ -104,7 +104,8 @@ class MatchCounter(QObject):
 class InventoryReader(QObject):
     """Lives on its own thread; answers count and page requests for the newest generation. The
     first page comes before the full count: a count that stops at PROBE chooses the plan and
-    fills the view, and the exact count follows (a word every row holds matches a million)."""
+    fills the view (a text search alone, by id, needs no plan: its first page is read at once),
+    and the exact count follows from the counter (a word every row holds matches a million)."""
 
     reset_ready = Signal(
         int, int, int, object, bool
@@ -146,10 +147,17 @@ class InventoryReader(QObject):
             db = self.connection()
             now = request.now
             rows = query.rows(db)
-            found = query.count(db, request.filter, now, up_to=PROBE)
-            exact = found < PROBE
-            self._selective = exact and found * 5 < rows
-            first = self._rows(db, request, 0, now)
+            if request.sort is query.Sort.ID and query.joins_text(request.filter):
+                # A text search alone, by id: the full-text index gives its matches in id order
+                # however many there are, so the first page is read at once; the counter counts.
+                self._selective = False
+                first = self._rows(db, request, 0, now)
+                found, exact = len(first), len(first) < PAGE
+            else:
+                found = query.count(db, request.filter, now, up_to=PROBE)
+                exact = found < PROBE
+                self._selective = exact and found * 5 < rows
+                first = self._rows(db, request, 0, now)
         except (sqlite3.Error, PkiError) as exc:
             self._report(request.generation, exc)
             return
