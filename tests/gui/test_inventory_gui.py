@@ -348,11 +348,13 @@ def test_the_default_columns_fit_at_1280x800(qtbot: QtBot, paged_window: MainWin
     assert min(header.sectionSize(1), header.sectionSize(2)) >= 140
 
 
-def test_a_figure_not_yet_counted_says_so_and_cannot_be_pressed(qtbot: QtBot) -> None:
+def test_what_is_not_yet_counted_is_not_shown_as_known(qtbot: QtBot) -> None:
     from pkiadmin.gui.pages.dashboard import DashboardPage
 
     board = DashboardPage("/nonexistent-workspace")
     qtbot.addWidget(board)
+    board.show()
+    assert not board.first_start.isVisible()  # "no CA yet" is not said before it is known
     expired = board.buttons["expired"]
     assert expired.text().startswith("…") and not expired.isEnabled()
     with qtbot.assertNotEmitted(board.filter_requested):

@@ -85,6 +85,7 @@ class DashboardPage(QWidget):
         title.addWidget(where, 1, Qt.AlignmentFlag.AlignRight)
         layout.addLayout(title)
         self.first_start = self._first_start()
+        self.first_start.setVisible(False)  # until the first overview says there is no CA
         layout.addWidget(self.first_start)
 
         self.figures: dict[str, QLabel] = {}
