@@ -49,15 +49,10 @@ def store(
     cas: list[tuple[int, certfields.CertFields]] = []
     total = added_count = last = 0
     with ws.db.atomic():
-        start = int(ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
+        start = _last_id(ws)
         for batch in batches:
             total += len(batch)
-            checked = {p.fields.sha256: p for p in batch}
-            added, left_out = inventory.insert_new(
-                ws.db, [p.fields for p in batch], certrecord.Source.IMPORTED
-            )
-            _refuse_reused_serials(ws, left_out, start)
-            _link_issuers(ws, [(cert_id, checked[f.sha256]) for cert_id, f in added])
+            added = _insert_linked(ws, batch, start)
             cas += [(cert_id, f) for cert_id, f in added if f.is_ca]
             added_count += len(added)
             last = max([last, *(cert_id for cert_id, _ in added)])
@@ -66,10 +61,7 @@ def store(
                 raise Cancelled
         if total == 0:
             raise NothingInFile
-        # What was stored before its issuer (earlier in this file, or in an earlier import)
-        # is linked now to a CA of this file that verifiably signed it.
-        links = _adopt_orphans(ws, cas, last + 1)
-        ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
+        _adopt_orphans(ws, cas, last + 1)
     return added_count, total - added_count
 
 
@@ -88,22 +80,10 @@ def store_small(ws: Workspace, files: Sequence[Sequence[Parsed]]) -> list[tuple[
     added_per_file = [0] * len(files)
     try:
         with ws.db.atomic():
-            start = int(
-                ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0]
-            )
-            checked = {id(p.fields): p for p in everything}
-            added, left_out = inventory.insert_new(
-                ws.db, [p.fields for p in everything], certrecord.Source.IMPORTED
-            )
-            _refuse_reused_serials(ws, left_out, start)
-            _link_issuers(ws, [(cert_id, checked[id(f)]) for cert_id, f in added])
+            added = _insert_linked(ws, everything, _last_id(ws))
             cas = [(cert_id, f) for cert_id, f in added if f.is_ca]
             if cas:
-                last = max(cert_id for cert_id, _ in added)
-                links = _adopt_orphans(ws, cas, last + 1)
-                ws.db.conn.executemany(
-                    "UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links
-                )
+                _adopt_orphans(ws, cas, max(cert_id for cert_id, _ in added) + 1)
     except (*MALFORMED, PkiError):
         return None
     for _, f in added:
@@ -126,6 +106,24 @@ def audit_files(ws: Workspace, files: Sequence[StoredFile]) -> None:
             "per_file": [[f.added, f.duplicates] for f in files],
         },
     )
+
+
+def _last_id(ws: Workspace) -> int:
+    return int(ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM certificates").fetchone()[0])
+
+
+def _insert_linked(
+    ws: Workspace, parsed: Sequence[Parsed], start: int
+) -> list[tuple[int, certfields.CertFields]]:
+    """Insert certificates the inventory does not hold yet, refuse a reused serial (ids above
+    `start` are this store's), link each stored one to its issuer; (id, fields) of those stored."""
+    checked = {id(p.fields): p for p in parsed}
+    added, left_out = inventory.insert_new(
+        ws.db, [p.fields for p in parsed], certrecord.Source.IMPORTED
+    )
+    _refuse_reused_serials(ws, left_out, start)
+    _link_issuers(ws, [(cert_id, checked[id(f)]) for cert_id, f in added])
+    return added
 
 
 def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
@@ -207,11 +205,10 @@ def _link_issuers(ws: Workspace, stored: list[tuple[int, Parsed]]) -> None:
     ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
 
 
-def _adopt_orphans(
-    ws: Workspace, cas: list[tuple[int, certfields.CertFields]], first: int
-) -> list[tuple[int, int]]:
-    """Certificates imported (from earlier files) before their issuer: linked now to a new CA
-    that verifiably signed them. Found by the issuer-name number's index, not by a scan."""
+def _adopt_orphans(ws: Workspace, cas: list[tuple[int, certfields.CertFields]], first: int) -> None:
+    """Certificates stored before their issuer (ids below `first`: earlier in this store, or in
+    an earlier import) are linked now to a new CA that verifiably signed them. Found by the
+    issuer-name number's index, not by a scan."""
     links = []
     for ca_id, f in cas:
         ca = x509.load_der_x509_certificate(f.der)
@@ -228,4 +225,4 @@ def _adopt_orphans(
             except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
                 continue
             links.append((ca_id, int(orphan_id)))
-    return links
+    ws.db.conn.executemany("UPDATE certificates SET issuer_cert_id = ? WHERE id = ?", links)
