@@ -51,6 +51,8 @@ benchmark: $(VENV)/.app-installed
 	$(BIN)/python benchmarks/faults.py
 	$(BIN)/python benchmarks/batch_sign.py
 	$(BIN)/python benchmarks/bundle_stream.py
+	$(BIN)/python benchmarks/bundle_with_ca.py
+	$(BIN)/python benchmarks/der_folder.py
 	$(BIN)/python benchmarks/ocsp_sign.py
 	$(BIN)/python benchmarks/sign_csr.py
 
