@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,12 +29,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import bench_hierarchy
+import der_folder
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkiadmin.core.inventory import records as inventory
 from pkiadmin.core.keys import files as keys
-from pkiadmin.core.x509 import fields as certfields
 from pkiadmin.core.x509 import pembundle
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -92,26 +91,7 @@ def _ders(path: Path) -> list[bytes]:
 
 
 def floor(bundle: Path, db_path: Path) -> float:
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute(
-        "CREATE TABLE t (sha256 TEXT UNIQUE, subject TEXT, issuer TEXT, serial TEXT, not_after TEXT,"
-        " sans TEXT, eku TEXT, der BLOB)"
-    )
-    conn.execute("CREATE INDEX t_subject ON t(subject)")
-    start = time.perf_counter()
-    names = certfields.NameCache()
-    with conn:
-        for der in _ders(bundle):
-            f = certfields.read_fields(x509.load_der_x509_certificate(der), names, der)
-            conn.execute(
-                "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (f.sha256, f.subject, f.issuer, f.serial_hex, f.not_after, f.sans, f.eku, der),
-            )
-    elapsed = time.perf_counter() - start
-    conn.close()
-    return elapsed
+    return der_folder.timed_floor(lambda: _ders(bundle), db_path)
 
 
 def signature_checks(bundle: Path, ca: x509.Certificate) -> float:
